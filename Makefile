@@ -1,0 +1,37 @@
+# Set-up is part of every target: a fresh clone needs only `make run` or `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# An interpreter >= 3.12: from PATH, else from pyenv's versions.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
+	  c=$$(command -v $$p 2>/dev/null) && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$c; exit 0; }; \
+	done; root=$$(pyenv root 2>/dev/null || echo $$HOME/.pyenv); \
+	for c in $$(ls -d $$root/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V -r); do echo $$c; exit 0; done)
+
+.PHONY: setup run test bench docs notebooks clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.12 found (PATH or pyenv)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test]"
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/ptsim run scenarios/baseline.yaml
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(VENV)/bin/ptsim bench
+
+docs: $(STAMP)
+	$(PY) -m model.scenario_docs > docs/scenarios.md
+
+clean:
+	rm -rf $(VENV) .pytest_cache results/*

@@ -1,0 +1,173 @@
+"""Initial state of consumers and merchants, held as numpy arrays (structure of arrays)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .scenario import CATEGORIES, Scenario
+from .submodels import lifecycle, purchase_timing
+from .submodels.relationships import FAN, MEMBER, NONE, VISITOR
+
+WEEKS_TRACKED = 26  # bits of the weekly activity mask (two 13-week windows)
+
+
+def quota(n: int, shares, rng: np.random.Generator) -> np.ndarray:
+    """Labels 0..k-1 for n items in proportion to `shares` (largest remainder), shuffled.
+
+    Every label with a positive share gets at least one item when n allows it.
+    """
+    shares = np.asarray(shares, dtype=float)
+    shares = shares / shares.sum()
+    counts = np.floor(shares * n).astype(int)
+    positive = shares > 0
+    if n >= positive.sum():
+        counts[positive & (counts == 0)] = 1
+    while counts.sum() > n:
+        counts[np.argmax(counts)] -= 1
+    rem = shares * n - counts
+    while counts.sum() < n:
+        i = int(np.argmax(rem))
+        counts[i] += 1
+        rem[i] = -np.inf
+    labels = np.repeat(np.arange(len(shares)), counts)
+    return rng.permutation(labels)
+
+
+class MerchantState:
+    """Merchants' arrays: category, tier, price level, quality, LINK+ effort, trailing GMV."""
+
+    def __init__(self, s: Scenario, rng: np.random.Generator):
+        m = s.merchants
+        n = s.population.merchants
+        self.n = n
+        cat_shares = [getattr(s.categories, c).share for c in CATEGORIES]
+        self.category = quota(n, cat_shares, rng).astype(np.int64)
+        self.tier = quota(n, m.tier_shares, rng).astype(np.int8)
+        tier_size = np.asarray(m.tier_size)[self.tier]
+        self.size = tier_size * rng.lognormal(0.0, m.size_sigma, n)
+        self.price_level = np.exp(np.array([0.15, 0.05, -0.05])[self.tier]
+                                  + rng.normal(0.0, m.price_sigma, n))
+        self.quality = rng.normal(0.0, 1.0, n) + np.array([0.6, 0.3, 0.0])[self.tier]
+        self.lead = np.asarray(m.lead, dtype=np.float64)[self.tier]
+        self.interlock = np.asarray(m.interlock, dtype=np.float64)[self.tier]
+        self.engage = np.asarray(m.engage, dtype=np.float64)[self.tier]
+        self.keep = np.asarray(m.keep, dtype=np.float64)[self.tier]
+        self.discount = np.zeros(n, dtype=np.float64)     # today's discount depth
+        self.trailing_gmv = np.zeros(n)
+        self.weight = np.ones(n)
+        self.sales_today = np.zeros(n)
+        self.sales_total = np.zeros(n)
+
+
+class ConsumerState:
+    """Consumers' arrays. Index i is consumer i everywhere (agents hold their index)."""
+
+    def __init__(self, s: Scenario, rng: np.random.Generator):
+        n = s.population.consumers
+        pop, pur = s.population, s.purchase
+        self.n = n
+        self.n_categories = len(CATEGORIES)
+        self.lam, self.p_drop = purchase_timing.draw_rates(rng, n, pur.r, pur.alpha, pur.a, pur.b)
+        self.alive = rng.random(n) < pur.initial_alive_share
+        self.next_need = np.full(n, np.inf)
+        self.next_need[self.alive] = purchase_timing.next_need_clock(
+            rng, np.zeros(int(self.alive.sum())), self.lam[self.alive])
+        self.deferred_day = np.full(n, -1, dtype=np.int32)
+        self.deferred_category = np.zeros(n, dtype=np.int8)
+
+        shares = np.array([getattr(s.categories, c).share for c in CATEGORIES])
+        shares = shares / shares.sum()
+        conc = pop.category_concentration * len(CATEGORIES) * shares
+        pref = np.zeros((n, len(CATEGORIES)))
+        pos = conc > 0
+        pref[:, pos] = rng.gamma(conc[pos], size=(n, int(pos.sum())))
+        pref /= np.maximum(pref.sum(axis=1, keepdims=True), 1e-300)
+        empty = pref.sum(axis=1) == 0
+        pref[empty] = shares
+        self.category_cdf = np.cumsum(pref, axis=1).astype(np.float32)
+        self.category_cdf[:, -1] = 1.0
+
+        ch, ps = s.choice, s.price_sensitivity
+        self.price_weight = np.maximum(rng.normal(ch.price_sensitivity_mean, ch.price_sensitivity_sd, n),
+                                       0.0).astype(np.float32)
+        k = ps.deal_proneness_concentration
+        self.deal_proneness_baseline = rng.beta(ps.deal_proneness_mean * k, (1 - ps.deal_proneness_mean) * k,
+                                                n).astype(np.float32)
+        self.deal_proneness = self.deal_proneness_baseline.copy()
+        self.reference_price = np.ones((n, len(CATEGORIES)), dtype=np.float32)
+        self.wechat_user = rng.random(n) < pop.wechat_user_share
+
+        # purchase history before day 0 (synthetic, from each consumer's own rate)
+        new = rng.random(n) < pop.new_user_share
+        self.new_at_start = new
+        base_price = np.array([getattr(s.categories, c).base_price for c in CATEGORIES])
+        typical_order = pref @ base_price
+        past_year = np.where(new, 0, rng.poisson(self.lam * 365 * np.where(self.alive, 1.0, 0.4)))
+        self.orders = (past_year + (~new)).astype(np.int32)
+        self.run_orders = np.zeros(n, dtype=np.int32)
+        self.spend_365 = (past_year * typical_order).astype(np.float32)
+        self.spend_total = self.spend_365.astype(np.float64)
+        gap = np.ceil(rng.standard_exponential(n) / np.maximum(self.lam, 1e-9))
+        self.last_day = np.where(new, -100_000, -np.minimum(gap, 730) - 1).astype(np.int32)
+        self.last_day[(past_year == 0) & ~new] = -366
+        p_week = np.where(self.alive, 1 - np.exp(-7 * self.lam), 0.0)
+        bits = rng.random((WEEKS_TRACKED, n)) < p_week
+        self.active_weeks = np.zeros(n, dtype=np.uint32)
+        for w in range(WEEKS_TRACKED):
+            self.active_weeks |= bits[w].astype(np.uint32) << np.uint32(w)
+        self.active_weeks[new] = 0
+
+        self.vip_until = np.full(n, -1, dtype=np.int32)
+
+        R = s.relationships.slots
+        self.rel_merchant = np.full((n, R), -1, dtype=np.int32)
+        self.rel_level = np.full((n, R), NONE, dtype=np.int8)
+        self.rel_last = np.full((n, R), -100_000, dtype=np.int32)
+        self._lc = s.lifecycle
+        self._vip_threshold = s.policies.exclusivity.vip_taoqi_threshold
+
+    def seed_relationships(self, rng, merchants: MerchantState, traffic, n_ties_mean: float = 2.0):
+        """Ties held at day 0: stores drawn by weight in the consumer's categories, levels by effort."""
+        n, R = self.rel_merchant.shape
+        veterans = np.flatnonzero(~self.new_at_start)
+        n_ties = np.minimum(rng.poisson(n_ties_mean, veterans.size), R)
+        for k in range(R):
+            who = veterans[n_ties > k]
+            if who.size == 0:
+                break
+            cats = draw_categories(rng, self.category_cdf[who])
+            stores = traffic.draw(rng, cats, 1)[:, 0]
+            ok = stores >= 0
+            who, stores = who[ok], stores[ok]
+            dup = (self.rel_merchant[who] == stores[:, None]).any(axis=1)
+            who, stores = who[~dup], stores[~dup]
+            u = rng.random(who.size)
+            il = merchants.interlock[stores]
+            level = np.where(u < 0.15 * il, MEMBER, np.where(u < 0.45 * il, FAN, VISITOR))
+            self.rel_merchant[who, k] = stores
+            self.rel_level[who, k] = level
+            self.rel_last[who, k] = -rng.integers(1, 180, who.size)
+
+    # derived state
+    def taoqi(self, idx=slice(None)) -> np.ndarray:
+        """Taoqi score of all consumers (or of those at `idx`)."""
+        lc = self._lc
+        return lifecycle.taoqi_score(self.spend_365[idx], lc.taoqi_base, lc.taoqi_per_yuan, lc.taoqi_cap)
+
+    def is_vip(self, day: int) -> np.ndarray:
+        return self.vip_until > day
+
+    def is_member(self) -> np.ndarray:
+        return (self.rel_level >= MEMBER).any(axis=1)
+
+    def tiers(self, day: int) -> np.ndarray:
+        return lifecycle.lifecycle_tier(self.orders, self.is_member(), self.is_vip(day), self._lc.mature_orders)
+
+    def tier_names(self, day: int = 0) -> np.ndarray:
+        return np.asarray(lifecycle.TIER_NAMES)[self.tiers(day)]
+
+
+def draw_categories(rng: np.random.Generator, cdf: np.ndarray) -> np.ndarray:
+    """Category of each need from each consumer's cumulative category preferences."""
+    u = rng.random(cdf.shape[0]).astype(np.float32)
+    return (u[:, None] >= cdf).sum(axis=1).clip(max=cdf.shape[1] - 1)

@@ -1,0 +1,1 @@
+"""Submodels: small functions over numpy arrays, one mechanism per module."""

@@ -1,0 +1,115 @@
+"""Writing a run folder: manifest, tidy Parquet tables and figures, each written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from .scenario import Scenario
+
+RESULTS_ROOT = Path("results")
+_PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "matplotlib", "dask", "SALib")
+
+
+def default_out_dir(name: str) -> Path:
+    """results/<name>-<timestamp> (a new folder per invocation)."""
+    return RESULTS_ROOT / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: readers never see a partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_parquet(df: pd.DataFrame, path: Path) -> None:
+    import io
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def atomic_write_json(obj, path: Path) -> None:
+    atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n").encode())
+
+
+def git_commit() -> str | None:
+    try:
+        root = Path(__file__).resolve().parent.parent
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                             timeout=5)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def versions() -> dict[str, str]:
+    v = {"python": platform.python_version()}
+    for p in ("ptsim",) + _PACKAGES:
+        try:
+            v[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            pass
+    return v
+
+
+def manifest(scenarios: dict[str, Scenario], seeds: list[int], **extra) -> dict:
+    return {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "git_commit": git_commit(),
+        "versions": versions(),
+        "seeds": seeds,
+        "scenarios": {k: {"digest": s.digest(), "resolved": s.to_dict()} for k, s in scenarios.items()},
+        **extra,
+    }
+
+
+def runs_table(scenario_name: str, results) -> pd.DataFrame:
+    """One row per replication: scenario, replication, seed and headline outcomes."""
+    rows = [{"scenario": scenario_name, "replication": k, "seed": r.seed, **r.summary}
+            for k, r in enumerate(results)]
+    return pd.DataFrame(rows)
+
+
+def timeseries_table(scenario_name: str, results) -> pd.DataFrame:
+    """Long table: scenario, replication, day and the daily outcomes."""
+    frames = []
+    for k, r in enumerate(results):
+        df = r.timeseries.reset_index()
+        df.insert(0, "replication", k)
+        df.insert(0, "scenario", scenario_name)
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
+def write_run_folder(out: Path, scenario: Scenario, results, figures: bool = True) -> dict[str, Path]:
+    """Write manifest.json, runs.parquet, timeseries.parquet and figures into `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"manifest": out / "manifest.json", "runs": out / "runs.parquet",
+             "timeseries": out / "timeseries.parquet"}
+    ts = timeseries_table(scenario.name, results)
+    atomic_write_parquet(runs_table(scenario.name, results), paths["runs"])
+    atomic_write_parquet(ts, paths["timeseries"])
+    atomic_write_json(manifest({scenario.name: scenario}, [r.seed for r in results],
+                               command="run", replications=len(results)), paths["manifest"])
+    if figures:
+        from . import plots
+        paths.update(plots.run_figures(ts, out, scale=scenario.population.scale))
+    return paths

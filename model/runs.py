@@ -1,0 +1,64 @@
+"""Running replications of a scenario: seeds, one run, and many runs.
+
+Replication seeds are spawned from the scenario's root seed with `numpy.random.SeedSequence`, so the
+same root gives the same seeds everywhere and the k-th replication of every scenario in an
+experiment shares its seed (common random numbers). Each seed is a plain integer: passing it to
+`PrivateTrafficModel(scenario, rng=seed)` or `ptsim run --seed` reproduces that run exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .model import PrivateTrafficModel
+from .scenario import Scenario
+
+
+def replication_seeds(root: int, n: int) -> list[int]:
+    """`n` independent integer seeds spawned from `root`."""
+    return [int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
+            for ss in np.random.SeedSequence(root).spawn(n)]
+
+
+@dataclass
+class RunResult:
+    """One replication: its seed, one number per outcome, and the daily outcomes."""
+    seed: int
+    summary: dict[str, float]
+    timeseries: pd.DataFrame
+
+
+def run_one(scenario: Scenario, seed: int, progress=None) -> RunResult:
+    """Build and run one replication of `scenario` with `seed`."""
+    m = PrivateTrafficModel(scenario, rng=seed)
+    m.run(progress=progress)
+    return RunResult(seed, m.summary(), m.timeseries())
+
+
+def run_replications(scenario: Scenario, reps: int | None = None, seed: int | None = None,
+                     progress=None) -> list[RunResult]:
+    """Run `reps` replications (default `run.reps`) serially from root `seed` (default `run.seed`).
+
+    `progress(done_days)` is called after every simulated day with the cumulative count.
+    """
+    seeds = replication_seeds(scenario.run.seed if seed is None else seed,
+                              scenario.run.reps if reps is None else reps)
+    days, out = scenario.run.days, []
+    for k, s in enumerate(seeds):
+        cb = None if progress is None else (lambda d, k=k: progress(k * days + d))
+        out.append(run_one(scenario, s, progress=cb))
+    return out
+
+
+def summarise(values: np.ndarray) -> tuple[float, float, float]:
+    """Mean and 95% t-interval of replications (interval collapses to the mean for one run)."""
+    from scipy import stats
+    values = np.asarray(values, dtype=float)
+    mean = float(values.mean())
+    if values.size < 2:
+        return mean, mean, mean
+    half = float(stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size))
+    return mean, mean - half, mean + half

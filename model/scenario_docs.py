@@ -1,0 +1,60 @@
+"""Generate docs/scenarios.md from the scenario schema: every parameter, unit, default, range."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from .scenario import Scenario
+
+
+def _range(field) -> str:
+    parts = []
+    for m in field.metadata:
+        for attr, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            v = getattr(m, attr, None)
+            if v is not None:
+                parts.append(f"{sym} {v:g}" if isinstance(v, (int, float)) else f"{sym} {v}")
+    return ", ".join(parts) or "-"
+
+
+def _rows(cls: type[BaseModel], instance: BaseModel, prefix: str = ""):
+    for name, field in cls.model_fields.items():
+        value = getattr(instance, name)
+        if isinstance(value, BaseModel):
+            yield ("block", f"{prefix}{name}", type(value).__doc__ or "", value)
+            yield from _rows(type(value), value, f"{prefix}{name}.")
+        else:
+            extra = field.json_schema_extra or {}
+            default = value if not isinstance(value, float) else f"{value:g}"
+            yield ("field", f"{prefix}{name}", (extra.get("unit", "-"), default, _range(field),
+                                                field.description or "", extra.get("source", "")), None)
+
+
+def render() -> str:
+    lines = ["# Scenario parameters", "",
+             "Generated from the schema in `model/scenario.py` by `make docs` "
+             "(`python -m model.scenario_docs`); a test keeps it in step.", "",
+             "A scenario file is YAML. `extends: other.yaml` inherits another file (paths are relative to "
+             "the file) and overrides what it sets; `--set dotted.path=value` overrides from the command "
+             "line. Unknown keys, wrong types and out-of-range values are errors (exit status 2).", ""]
+    current = None
+    for kind, path, info, _ in _rows(Scenario, Scenario()):
+        if kind == "block":
+            lines += ["", f"## `{path}`", ""]
+            if info.strip():
+                lines += [" ".join(info.split()), ""]
+            lines += ["| parameter | unit | default | allowed | meaning | source |", "|---|---|---|---|---|---|"]
+            current = path
+            continue
+        if current is None or "." not in path:
+            if current != "top":
+                lines += ["## Top level", "", "| parameter | unit | default | allowed | meaning | source |",
+                          "|---|---|---|---|---|---|"]
+                current = "top"
+        unit, default, rng, doc, src = info
+        lines.append(f"| `{path}` | {unit} | `{default}` | {rng} | {doc} | {src} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(render(), end="")

@@ -1,0 +1,104 @@
+"""The model as a whole: agents, determinism, invariants under random parameters, CLI output."""
+
+import subprocess
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from model import Consumer, Merchant, Platform, PrivateTrafficModel
+from model.outcomes import OUTCOME_NAMES
+from model.runs import replication_seeds, run_one
+
+from conftest import ROOT, ptsim_cmd, small
+
+REQUIRED = ["gmv_total", "gmv_public", "gmv_private", "gmv_top", "gmv_growth", "gmv_sme", "orders", "aov",
+            "hhi_merchant_gmv", "gini_merchant_gmv", "mean_deal_proneness", "share_gmv_discounted",
+            "share_needs_deferred", "active_share", "repurchase_rate_90d", "repeat_buyer_share", "n_fans",
+            "n_members", "n_vip"]
+
+
+def test_every_consumer_and_merchant_is_an_agent_viewing_the_arrays(small_scenario):
+    m = PrivateTrafficModel(small_scenario, rng=1)
+    consumers = m.agents_by_type[Consumer]
+    assert len(consumers) == m.consumers.n and len(m.agents_by_type[Merchant]) == m.merchants.n
+    assert len(m.agents_by_type[Platform]) == 1
+    a = consumers[10]
+    assert a.deal_proneness == m.consumers.deal_proneness[a.index]
+    a.deal_proneness = 0.77
+    assert np.isclose(m.consumers.deal_proneness[a.index], 0.77)
+    assert a.tier in ("U", "C", "M", "V")
+    shop = m.agents_by_type[Merchant][3]
+    assert shop.category == m.merchants.category[shop.index]
+
+
+def test_required_outcomes_are_collected(small_scenario):
+    ts = PrivateTrafficModel(small_scenario, rng=1, create_agents=False).run().timeseries()
+    assert set(REQUIRED) <= set(ts.columns) and len(ts) == small_scenario.run.days
+
+
+def test_same_seed_same_numbers_different_seed_differs(small_scenario):
+    a = run_one(small_scenario, 42).timeseries
+    b = run_one(small_scenario, 42).timeseries
+    c = run_one(small_scenario, 43).timeseries
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
+
+
+def test_replication_seeds_are_stable_and_distinct():
+    s1, s2 = replication_seeds(5, 4), replication_seeds(5, 6)
+    assert s1 == s2[:4] and len(set(s2)) == 6
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(exponent=st.floats(0.0, 2.0), prior=st.floats(0.0, 5.0), deal_rate=st.floats(0.0, 1.0),
+       deal_depth=st.floats(0.0, 0.9), learning=st.floats(0.0, 5.0), touch=st.floats(0.0, 1.0),
+       defer=st.floats(0.0, 1.0), modulations=st.booleans(), slots=st.integers(1, 6),
+       seed=st.integers(0, 2**31))
+def test_invariants_under_random_parameters(exponent, prior, deal_rate, deal_depth, learning, touch, defer,
+                                            modulations, slots, seed):
+    s = small(**{"population.consumers": 800, "population.merchants": 12, "run.days": 25,
+                 "run.burn_in_days": 10, "ranking.exponent": exponent, "ranking.prior_weight": prior,
+                 "merchants.deal_rate": deal_rate, "merchants.deal_depth": deal_depth,
+                 "price_sensitivity.deal_learning": learning, "relationships.touch_rate": [0.0, touch, touch],
+                 "price_sensitivity.defer_propensity": defer, "purchase.modulations": modulations,
+                 "relationships.slots": slots})
+    m = PrivateTrafficModel(s, rng=seed)
+    m.run()
+    ts = m.timeseries()
+    assert not ts.isna().any().any() and np.isfinite(ts.to_numpy()).all()
+    gmv = ts[["gmv_total", "gmv_public", "gmv_private", "gmv_top", "gmv_growth", "gmv_sme"]]
+    assert (gmv >= 0).all().all()
+    assert np.allclose(ts["gmv_public"] + ts["gmv_private"], ts["gmv_total"], rtol=1e-9, atol=1e-6)
+    assert np.allclose(ts["gmv_top"] + ts["gmv_growth"] + ts["gmv_sme"], ts["gmv_total"], rtol=1e-9, atol=1e-6)
+    shares = [c for c in ts.columns if c.startswith("share_") or c.endswith("_share")] + \
+        ["repurchase_rate_90d", "mean_deal_proneness", "hhi_merchant_gmv", "gini_merchant_gmv"]
+    assert ((ts[shares] >= 0) & (ts[shares] <= 1 + 1e-12)).all().all()
+    assert len(m.agents_by_type[Consumer]) == m.consumers.n == 800
+    c = m.consumers
+    assert c.alive.size == 800 and (c.rel_merchant[c.rel_level < 0] == -1).all()
+    assert (c.orders >= c.run_orders).all()
+
+
+def test_ptsim_run_writes_outputs_reproducibly(tmp_path):
+    outs = []
+    for k in range(2):
+        out = tmp_path / f"r{k}"
+        proc = subprocess.run(ptsim_cmd("run", ROOT / "scenarios" / "baseline.yaml", "--set",
+                                        "population.consumers=1500", "--set", "population.merchants=30",
+                                        "--set", "run.burn_in_days=10", "--days", "20", "--reps", "2",
+                                        "--out", out), capture_output=True, text=True, cwd=ROOT, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        assert "gmv_total" in proc.stdout
+        outs.append(out)
+    for name in ("manifest.json", "runs.parquet", "timeseries.parquet", "fig_gmv_by_channel.png",
+                 "fig_retention.png", "fig_price_sensitivity.png"):
+        assert (outs[0] / name).is_file()
+    a, b = (pd.read_parquet(o / "timeseries.parquet") for o in outs)
+    pd.testing.assert_frame_equal(a, b)
+    runs = pd.read_parquet(outs[0] / "runs.parquet")
+    assert len(runs) == 2 and runs["seed"].nunique() == 2
+    assert set(OUTCOME_NAMES) <= set(runs.columns)
+    import json
+    man = json.loads((outs[0] / "manifest.json").read_text())
+    assert man["seeds"] == list(runs["seed"]) and "baseline" in man["scenarios"]

@@ -1,0 +1,59 @@
+"""Ranking weight and public traffic: the Polya-urn docking check and the traffic table."""
+
+import numpy as np
+import pytest
+
+from model import PrivateTrafficModel
+from model.submodels import ranking
+
+from conftest import small
+
+
+def test_traffic_table_draws_by_weight_within_category():
+    rng = np.random.default_rng(1)
+    category = np.array([0, 1, 0, 1, 0, 2])
+    weight = np.array([1.0, 1.0, 3.0, 0.0, 6.0, 2.0])
+    t = ranking.TrafficTable(category, 4)
+    t.update(weight)
+    draws = t.draw(rng, np.zeros(50_000, dtype=np.int64), 1)[:, 0]
+    freq = np.bincount(draws, minlength=6) / draws.size
+    assert np.allclose(freq[[0, 2, 4]], [0.1, 0.3, 0.6], atol=0.01)
+    assert freq[[1, 3, 5]].sum() == 0
+    assert (t.draw(rng, np.ones(100, dtype=np.int64), 1) == 1).all()      # zero-weight store never drawn
+    assert (t.draw(rng, np.full(10, 3, dtype=np.int64), 2) == -1).all()    # empty category
+
+
+@pytest.mark.slow
+def test_linear_reinforcement_gives_dirichlet_spread():
+    """K stores with weight a0 + past sales (a Polya urn) end with Dirichlet(a0) shares.
+
+    Each of U independent urns is one 'category' of a traffic table; every step each urn sells one
+    unit to a store drawn by weight, using the model's own weight and traffic functions.
+    """
+    K, a0, U, n = 10, 1.0, 3000, 400
+    rng = np.random.default_rng(11)
+    category = np.repeat(np.arange(U), K)
+    table = ranking.TrafficTable(category, U)
+    trailing = np.zeros(U * K)
+    urns = np.arange(U)
+    for _ in range(n):
+        table.update(ranking.ranking_weight(trailing, a0, 1.0))
+        sold = table.draw(rng, urns, 1)[:, 0]
+        ranking.decay_trailing(trailing, np.bincount(sold, minlength=U * K).astype(float), np.inf)
+    shares = trailing.reshape(U, K) / n
+    p = 1 / K
+    # Dirichlet-multinomial after n draws; tends to sqrt(p(1-p)/(K a0 + 1)) = 0.0905
+    expected_sd = np.sqrt(p * (1 - p) * (n + K * a0) / (n * (K * a0 + 1)))
+    sd = shares.std()
+    se = shares.std(axis=1).std(ddof=1) / np.sqrt(U)     # urns are independent replicates
+    assert abs(sd - expected_sd) < 3 * se, (sd, expected_sd, se)
+    assert abs(np.sqrt(p * (1 - p) / (K * a0 + 1)) - 0.0905) < 1e-4
+
+
+def test_stronger_reinforcement_concentrates_merchant_gmv():
+    """The rich-get-richer loop: a higher ranking exponent gives a more concentrated market."""
+    hhi = {}
+    for exponent in (0.5, 1.5):
+        s = small(**{"ranking.exponent": exponent, "run.days": 120})
+        hhi[exponent] = PrivateTrafficModel(s, rng=5, create_agents=False).run().summary()["hhi_merchant_gmv"]
+    assert hhi[1.5] > 1.5 * hhi[0.5]

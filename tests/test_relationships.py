@@ -1,0 +1,58 @@
+"""Store ties: slots, conversion by INTERLOCK, touches by ENGAGE (thinning), lapsing."""
+
+import numpy as np
+
+from model.submodels import relationships as rel
+from model.submodels.relationships import FAN, MEMBER, NONE, VISITOR
+
+
+def slots(n, R):
+    return (np.full((n, R), -1, np.int32), np.full((n, R), NONE, np.int8), np.full((n, R), -100, np.int32))
+
+
+def test_purchase_creates_visitor_tie_and_reuses_existing():
+    m, lv, last = slots(2, 3)
+    s, new = rel.find_or_assign_slot(m, lv, last, np.array([0, 1]), np.array([7, 8]), day=5)
+    assert new.all() and m[0, s[0]] == 7 and lv[1, s[1]] == VISITOR and last[0, s[0]] == 5
+    s2, new2 = rel.find_or_assign_slot(m, lv, last, np.array([0]), np.array([7]), day=6)
+    assert not new2.any() and s2[0] == s[0] and (m[0] == 7).sum() == 1
+
+
+def test_full_slots_evict_lowest_level_then_least_recent():
+    m = np.array([[1, 2, 3]], np.int32)
+    lv = np.array([[MEMBER, VISITOR, VISITOR]], np.int8)
+    last = np.array([[0, 10, 5]], np.int32)
+    s, _ = rel.find_or_assign_slot(m, lv, last, np.array([0]), np.array([9]), day=20)
+    assert s[0] == 2 and m[0, 2] == 9 and m[0, 0] == 1
+
+
+def test_interlock_effort_drives_conversion():
+    rng = np.random.default_rng(1)
+    n = 50_000
+    vis = np.full(n, VISITOR, np.int8)
+    for effort in (0.0, 1.0):
+        out = rel.convert(rng, vis, np.full(n, effort), 0.2, 0.1)
+        assert abs((out == FAN).mean() - 0.2 * effort) < 4 * np.sqrt(0.04 / n) + 1e-12
+    fans = rel.convert(rng, np.full(n, FAN, np.int8), np.ones(n), 0.2, 0.1)
+    assert abs((fans == MEMBER).mean() - 0.1) < 4 * np.sqrt(0.09 / n)
+
+
+def test_touch_thinning_gives_each_slot_its_rate():
+    rng = np.random.default_rng(2)
+    n = 400_000
+    level = np.repeat(np.array([NONE, VISITOR, FAN, MEMBER], np.int8), n // 4)
+    merchant = np.where(level == NONE, -1, 0).astype(np.int32)
+    rate_by_level = np.array([0.0, 0.02, 0.06, 0.0])     # visitor, fan, member, NONE
+    touched = rel.draw_touches(rng, level, merchant, rate_by_level, np.array([0.5]))
+    counts = np.bincount(level[touched] + 1, minlength=4)
+    expected = np.array([0.0, 0.0, 0.01, 0.03]) * n / 4
+    assert counts[0] == 0 and counts[1] == 0
+    assert np.all(np.abs(counts[2:] - expected[2:]) < 4 * np.sqrt(expected[2:]))
+
+
+def test_neglected_ties_lapse_one_level_at_a_time():
+    m = np.array([[4, 5]], np.int32)
+    lv = np.array([[MEMBER, VISITOR]], np.int8)
+    last = np.array([[0, 0]], np.int32)
+    rel.lapse(m, lv, last, day=200, lapse_days=180)
+    assert lv[0, 0] == FAN and lv[0, 1] == NONE and m[0, 1] == -1 and m[0, 0] == 4

@@ -1,0 +1,115 @@
+"""Scenario files: inheritance, overrides, and one-line errors (exit 2) for every malformed input."""
+
+import subprocess
+import sys
+
+import pytest
+
+from model import ScenarioError, load_scenario
+from model.scenario import parse_set_options
+
+from conftest import ROOT, ptsim_cmd
+
+
+def write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def test_defaults_and_baseline():
+    s = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    assert s.population.consumers == 100_000 and s.population.merchants == 1_000 and s.run.days == 365
+    assert s.population.scale > 0
+
+
+def test_extends_inherits_and_overrides(tmp_path):
+    write(tmp_path, "parent.yaml", "population:\n  consumers: 5000\n  merchants: 50\nrun:\n  days: 30\n")
+    child = write(tmp_path, "child.yaml", "extends: parent.yaml\nrun:\n  days: 10\n")
+    s = load_scenario(child, {"ranking.exponent": 1.0})
+    assert (s.population.consumers, s.population.merchants, s.run.days) == (5000, 50, 10)
+    assert s.ranking.exponent == 1.0
+    assert s.name == "child"
+
+
+def test_set_parses_yaml_scalars():
+    assert parse_set_options(["a.b=3", "c=0.5", "d=true", "e=[1, 2]", "f=text"]) == \
+        {"a.b": 3, "c": 0.5, "d": True, "e": [1, 2], "f": "text"}
+
+
+BAD_FILES = {
+    "yaml_syntax": ("run:\n  days: [1, 2\n", "YAML syntax error"),
+    "unknown_key": ("population:\n  consumerz: 10\n", "population.consumerz: unknown key"),
+    "wrong_type": ("run:\n  days: many\n", "run.days"),
+    "out_of_range": ("population:\n  consumers: -5\n", "population.consumers"),
+    "missing_extends": ("extends: nowhere.yaml\n", "not found"),
+    "bad_list": ("merchants:\n  tier_shares: [0.5, 0.6, 0.1]\n", "merchants.tier_shares"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_malformed_file_raises_one_line(tmp_path, case):
+    text, expected = BAD_FILES[case]
+    p = write(tmp_path, f"{case}.yaml", text)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(p)
+    msg = str(info.value)
+    assert expected in msg and "\n" not in msg
+    assert str(p) in msg or case == "missing_extends" and "extends" in msg
+
+
+def test_out_of_range_names_allowed_range(tmp_path):
+    p = write(tmp_path, "r.yaml", "population:\n  consumers: 5\n")
+    with pytest.raises(ScenarioError, match=r"population\.consumers.*>= 10"):
+        load_scenario(p)
+
+
+def test_error_in_parent_names_parent_file(tmp_path):
+    write(tmp_path, "parent.yaml", "ranking:\n  exponent: 99\n")
+    child = write(tmp_path, "child.yaml", "extends: parent.yaml\n")
+    with pytest.raises(ScenarioError, match="parent.yaml: ranking.exponent"):
+        load_scenario(child)
+
+
+@pytest.mark.parametrize("override,expected", [
+    ({"population.consumerz": 1}, "unknown field 'consumerz'"),
+    ({"nope.x": 1}, "unknown field 'nope'"),
+    ({"run.days.x": 1}, "is a value, not a block"),
+    ({"run.days": "abc"}, "--set: run.days"),
+])
+def test_bad_overrides(override, expected):
+    with pytest.raises(ScenarioError, match=expected):
+        load_scenario(ROOT / "scenarios" / "baseline.yaml", override)
+
+
+CLI_CASES = [
+    ("yaml_syntax", []), ("unknown_key", []), ("wrong_type", []), ("out_of_range", []),
+    ("missing_extends", []), (None, ["--set", "population.nope=3"]), (None, ["--set", "noequals"]),
+]
+
+
+@pytest.mark.parametrize("case,extra", CLI_CASES)
+def test_cli_exits_2_with_one_line(tmp_path, case, extra):
+    if case is None:
+        path = ROOT / "scenarios" / "baseline.yaml"
+    else:
+        path = write(tmp_path, f"{case}.yaml", BAD_FILES[case][0])
+    out = tmp_path / "out"
+    proc = subprocess.run(ptsim_cmd("run", path, "--out", out, *extra), capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_cli_missing_scenario_file(tmp_path):
+    proc = subprocess.run(ptsim_cmd("run", tmp_path / "absent.yaml"), capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert proc.returncode == 2 and "not found" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_scenario_docs_up_to_date():
+    from model.scenario_docs import render
+    assert (ROOT / "docs" / "scenarios.md").read_text() == render(), "run `make docs`"

@@ -1,0 +1,227 @@
+"""Where an experiment's runs go: a folder (one Parquet file per run, compacted at the end) or memory.
+
+Folder layout::
+
+    manifest.json          design, seeds, resolved scenarios, versions, git commit
+    points.parquet         the design: one row per point (point, scenario, parameters)
+    runs/<run_id>.parquet  one finished run: its daily outcomes, its summary row in the file metadata
+    runs/<run_id>.error.json  one failed run: error and traceback
+    runs.parquet           one row per run: run_id, point, scenario, replication, seed, status, outcomes
+    timeseries.parquet     run_id, day, daily outcomes (streamed from the per-run files)
+
+Every file is written atomically (temporary file + rename), so a killed experiment leaves only whole
+files; `--resume` reruns just the runs without a result.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .. import results
+from ..scenario import ScenarioError
+
+RUN_KEY = b"ptsim.run"
+_ROW_GROUP_ROWS = 250_000
+
+
+@dataclass
+class Experiment:
+    """An experiment's tables: `manifest` (dict), `points` (the design), `runs` (one row per run)
+    and `timeseries` (run_id, day, outcomes; read from disk on first use)."""
+    manifest: dict
+    points: pd.DataFrame
+    runs: pd.DataFrame
+    folder: Path | None = None
+    _timeseries: pd.DataFrame | None = field(default=None, repr=False)
+
+    @cached_property
+    def timeseries(self) -> pd.DataFrame:
+        if self._timeseries is not None:
+            return self._timeseries
+        return pd.read_parquet(self.folder / "timeseries.parquet")
+
+    @property
+    def ok(self) -> pd.DataFrame:
+        """The runs that finished."""
+        return self.runs[self.runs["status"] == "ok"]
+
+    @property
+    def failed(self) -> pd.DataFrame:
+        return self.runs[self.runs["status"] != "ok"]
+
+    def labelled_timeseries(self) -> pd.DataFrame:
+        """Timeseries with the run's point, scenario and replication (as the plots expect)."""
+        keys = self.runs[["run_id", "point", "scenario", "replication"]]
+        return keys.merge(self.timeseries, on="run_id", how="inner")
+
+
+def load_experiment(folder: str | Path) -> Experiment:
+    """Read a finished experiment folder (as written by `ptsim compare`/`sweep` or `run_experiment`).
+
+    >>> exp = load_experiment("results/compare-baseline")        # doctest: +SKIP
+    >>> exp.runs.groupby("scenario")["gmv_total"].mean()           # doctest: +SKIP
+    """
+    folder = Path(folder)
+    path = folder / "manifest.json"
+    if not path.is_file():
+        raise ScenarioError(f"{folder}: not an experiment folder (no manifest.json)")
+    if not (folder / "runs.parquet").is_file():
+        raise ScenarioError(f"{folder}: experiment not finished (no runs.parquet); finish it with --resume")
+    return Experiment(json.loads(path.read_text()), pd.read_parquet(folder / "points.parquet"),
+                      pd.read_parquet(folder / "runs.parquet"), folder)
+
+
+# ------------------------------------------------------------------------- tables
+def runs_table(design, records: dict[str, dict]) -> pd.DataFrame:
+    """One row per run of `design` in (point, replication) order, from run records by run_id."""
+    label = dict(zip(design.points["point"], design.points["scenario"]))
+    rows = []
+    for run_id, point, rep in sorted(design.run_ids(), key=lambda r: (r[1], r[2])):
+        rec = records.get(run_id, {})
+        rows.append({"run_id": run_id, "point": point, "scenario": label[point], "replication": rep,
+                     "seed": design.seeds[rep], "status": rec.get("status", "missing"),
+                     **rec.get("summary", {}), "error": rec.get("error")})
+    df = pd.DataFrame(rows)
+    df["error"] = df.pop("error").astype("string")      # last column, typed even when all missing
+    return df
+
+
+def _run_table(record: dict, timeseries: pd.DataFrame | None) -> pa.Table:
+    """A run's Parquet table: its daily outcomes, with the run record as file metadata."""
+    if timeseries is None or timeseries.empty:
+        table = pa.table({"day": pa.array([], pa.int64())})
+    else:
+        table = pa.Table.from_pandas(timeseries.reset_index(), preserve_index=False)
+    return table.replace_schema_metadata({RUN_KEY: json.dumps(record).encode()})
+
+
+class MemoryStore:
+    """Keeps records and timeseries in memory (small experiments, notebooks, pure model functions)."""
+
+    def __init__(self):
+        self.records: dict[str, dict] = {}
+        self.series: dict[str, pd.DataFrame] = {}
+        self.folder = None
+
+    def prepare(self, design, manifest: dict, resume: bool) -> set[str]:
+        self.manifest = manifest
+        return set()
+
+    def save(self, record: dict, timeseries: pd.DataFrame | None) -> None:
+        self.records[record["run_id"]] = record
+        if timeseries is not None and not timeseries.empty:
+            self.series[record["run_id"]] = timeseries
+
+    def finish(self, design) -> Experiment:
+        runs = runs_table(design, self.records)
+        frames = [ts.reset_index().assign(run_id=rid) for rid, ts in sorted(self.series.items())]
+        ts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"run_id": [], "day": []})
+        ts = ts[["run_id"] + [c for c in ts.columns if c != "run_id"]]
+        return Experiment(self.manifest, design.points, runs, None, ts)
+
+
+class FolderStore:
+    """An experiment folder: per-run files while running, tidy tables at the end."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        self.runs_dir = self.folder / "runs"
+
+    def prepare(self, design, manifest: dict, resume: bool) -> set[str]:
+        """Start or resume: check the design matches, clear leftovers, return finished run ids."""
+        path = self.folder / "manifest.json"
+        if path.is_file():
+            if not resume:
+                raise ScenarioError(f"{self.folder}: already holds an experiment; pass --resume to finish "
+                                    "it, or choose another --out")
+            old = json.loads(path.read_text())
+            diff = [k for k in sorted(set(old.get("design", {})) | set(manifest["design"]))
+                    if old.get("design", {}).get(k) != manifest["design"].get(k)]
+            if diff:
+                raise ScenarioError(f"{self.folder}: --resume: the folder holds a different design "
+                                    f"(differs in: {', '.join(diff)}); use another --out")
+            manifest["created"] = old.get("created", manifest.get("created"))
+            manifest["resumed"] = old.get("resumed", []) + [time.strftime("%Y-%m-%dT%H:%M:%S%z")]
+        elif self.folder.exists() and any(self.folder.iterdir()) and not resume:
+            raise ScenarioError(f"{self.folder}: folder exists and is not empty; choose another --out")
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        for tmp in list(self.folder.glob(".*.tmp")) + list(self.runs_dir.glob(".*.tmp")):
+            tmp.unlink(missing_ok=True)                  # leftovers of a killed writer
+        self.manifest = manifest
+        results.atomic_write_json(manifest, path)
+        results.atomic_write_parquet(design.points, self.folder / "points.parquet")
+        wanted = {r[0] for r in design.run_ids()}
+        return {p.name[: -len(".parquet")] for p in self.runs_dir.glob("*.parquet")} & wanted
+
+    def save(self, record: dict, timeseries: pd.DataFrame | None) -> None:
+        rid = record["run_id"]
+        if record["status"] == "ok":
+            buf = io.BytesIO()
+            pq.write_table(_run_table(record, timeseries), buf)
+            results.atomic_write_bytes(self.runs_dir / f"{rid}.parquet", buf.getvalue())
+            (self.runs_dir / f"{rid}.error.json").unlink(missing_ok=True)
+        else:
+            results.atomic_write_json(record, self.runs_dir / f"{rid}.error.json")
+
+    def _records(self, design) -> dict[str, dict]:
+        out = {}
+        for run_id, _, _ in design.run_ids():
+            ok, err = self.runs_dir / f"{run_id}.parquet", self.runs_dir / f"{run_id}.error.json"
+            if ok.is_file():
+                out[run_id] = json.loads(pq.read_schema(ok).metadata[RUN_KEY])
+            elif err.is_file():
+                out[run_id] = json.loads(err.read_text())
+        return out
+
+    def finish(self, design) -> Experiment:
+        """Compact per-run files into runs.parquet and timeseries.parquet; update the manifest."""
+        runs = runs_table(design, self._records(design))
+        results.atomic_write_parquet(runs, self.folder / "runs.parquet")
+        self._compact_timeseries(runs.loc[runs["status"] == "ok", "run_id"])
+        counts = runs["status"].value_counts().to_dict()
+        self.manifest.update(finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"), status=counts)
+        results.atomic_write_json(self.manifest, self.folder / "manifest.json")
+        return Experiment(self.manifest, design.points, runs, self.folder)
+
+    def _compact_timeseries(self, run_ids) -> None:
+        """Stream per-run tables into one Parquet file, a row group per ~250k rows."""
+        target = self.folder / "timeseries.parquet"
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{target.name}.", suffix=".tmp")
+        os.close(fd)
+        writer, batch, rows = None, [], 0
+        try:
+            for rid in run_ids:
+                t = pq.read_table(self.runs_dir / f"{rid}.parquet").replace_schema_metadata(None)
+                if t.num_rows == 0:
+                    continue
+                batch.append(t.add_column(0, "run_id", pa.array([rid] * t.num_rows, pa.string())))
+                rows += t.num_rows
+                if rows >= _ROW_GROUP_ROWS:
+                    writer = writer or pq.ParquetWriter(tmp, batch[0].schema)
+                    writer.write_table(pa.concat_tables(batch))
+                    batch, rows = [], 0
+            if batch:
+                writer = writer or pq.ParquetWriter(tmp, batch[0].schema)
+                writer.write_table(pa.concat_tables(batch))
+            if writer is None:
+                pq.write_table(pa.table({"run_id": pa.array([], pa.string()),
+                                         "day": pa.array([], pa.int64())}), tmp)
+            else:
+                writer.close()
+            os.replace(tmp, target)
+        except BaseException:
+            if writer is not None:
+                writer.close()
+            Path(tmp).unlink(missing_ok=True)
+            raise

@@ -18,13 +18,25 @@ class Outcome:
     unit: str
     doc: str
     summary: str = "sum"               # sum | last | mean | ratio
-    ratio_of: tuple[str, str] | None = None
+    ratio_of: tuple[str, ...] | None = None   # (a, b): a / b;  (a, b, c, d): (a / b) / (c / d)
 
 
 OUTCOMES: tuple[Outcome, ...] = (
     Outcome("gmv_total", "yuan", "On-platform GMV (public + private + WeChat direct)."),
     Outcome("gmv_public", "yuan", "GMV from public traffic (search, feed, paid placements)."),
-    Outcome("gmv_private", "yuan", "GMV from relationship users reached through the store (fans, members)."),
+    Outcome("gmv_private", "yuan", "On-platform GMV through store ties (fans, members, groups) in the app."),
+    Outcome("gmv_wechat_direct", "yuan", "On-platform GMV bought inside WeChat under WeChat direct."),
+    Outcome("gmv_offplatform", "yuan", "Leakage: WeChat buying diverted off-platform (not in gmv_total)."),
+    Outcome("platform_commission", "yuan", "Commission on on-platform GMV, net of growth rebates."),
+    Outcome("merchant_effort_cost", "yuan", "Merchants' spending on LINK+ effort."),
+    Outcome("gmv_relationship", "yuan", "On-platform GMV bought by fans, members and group members of the store."),
+    Outcome("gmv_member", "yuan", "On-platform GMV bought by members of the store."),
+    Outcome("orders_member", "orders", "On-platform orders by members of the store."),
+    Outcome("orders_public", "orders", "Orders from public traffic."),
+    Outcome("gmv_wechat", "yuan", "GMV of WeChat-community purchases, on or off platform."),
+    Outcome("orders_wechat", "orders", "Orders of WeChat-community purchases, on or off platform."),
+    Outcome("gmv_top_member_repeat", "yuan", "Top brands' GMV from members' repeat purchases."),
+    Outcome("gmv_insider", "yuan", "GMV sold at insider-sale prices."),
     Outcome("gmv_top", "yuan", "GMV of top brands."),
     Outcome("gmv_growth", "yuan", "GMV of growth/original brands."),
     Outcome("gmv_sme", "yuan", "GMV of small and medium merchants."),
@@ -33,8 +45,14 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("needs", "needs", "Purchase needs that arose (bought now or deferred)."),
     Outcome("needs_deferred", "needs", "Needs deferred to wait for a sale."),
     Outcome("aov", "yuan per order", "Average order value.", "ratio", ("gmv_total", "orders")),
-    Outcome("share_gmv_private", "share", "Private share of on-platform GMV.", "ratio",
+    Outcome("share_gmv_private", "share", "Private (in-app, through ties) share of on-platform GMV.", "ratio",
             ("gmv_private", "gmv_total")),
+    Outcome("share_gmv_relationship", "share", "Share of on-platform GMV bought by relationship users "
+            "(fans, members, group members) of the store.", "ratio", ("gmv_relationship", "gmv_total")),
+    Outcome("share_gmv_wechat_direct", "share", "WeChat-direct share of on-platform GMV.", "ratio",
+            ("gmv_wechat_direct", "gmv_total")),
+    Outcome("leakage_ratio", "share", "Off-platform leakage relative to on-platform GMV.", "ratio",
+            ("gmv_offplatform", "gmv_total")),
     Outcome("share_gmv_discounted", "share", "Share of GMV sold at a discount.", "ratio",
             ("gmv_discounted", "gmv_total")),
     Outcome("share_needs_deferred", "share", "Share of needs deferred to wait for a sale.", "ratio",
@@ -50,9 +68,21 @@ OUTCOMES: tuple[Outcome, ...] = (
             "who bought again in the last 13 weeks.", "last"),
     Outcome("repeat_buyer_share", "share", "Of consumers who bought during the run, the share who "
             "bought at least twice.", "last"),
-    Outcome("n_fans", "consumers", "Fan ties (consumer-store pairs at fan level).", "last"),
-    Outcome("n_members", "consumers", "Membership ties (consumer-store pairs at member level).", "last"),
+    Outcome("share_left_out", "share", "Of relationship users, the share who noticed being left out of an "
+            "insider sale recently.", "last"),
+    Outcome("n_fans", "consumers", "Follower ties (consumer-store pairs at fan level or above).", "last"),
+    Outcome("n_members", "consumers", "Membership ties (member level or above, incl. group members).", "last"),
+    Outcome("n_group_members", "consumers", "Store-group memberships.", "last"),
+    Outcome("n_wechat_community", "consumers", "Memberships of stores' WeChat communities.", "last"),
     Outcome("n_vip", "consumers", "88VIP members.", "last"),
+    Outcome("fan_return_visit_ratio", "x", "Fans' 30-day store return-visit rate over all tied users' "
+            "(published: 2.5).", "last"),
+    Outcome("member_aov_ratio", "x", "Members' average order value over all orders' (published: 2.7).",
+            "ratio", ("gmv_member", "orders_member", "gmv_total", "orders")),
+    Outcome("wechat_aov_ratio", "x", "WeChat-community order value over public orders' (published: > 1.5).",
+            "ratio", ("gmv_wechat", "orders_wechat", "gmv_public", "orders_public")),
+    Outcome("member_repurchase_share_top", "share", "Share of top brands' GMV from members' repeat "
+            "purchases (published: > 0.5).", "ratio", ("gmv_top_member_repeat", "gmv_top")),
 )
 OUTCOME_NAMES = tuple(o.name for o in OUTCOMES)
 FLOWS = tuple(o.name for o in OUTCOMES if o.summary == "sum")
@@ -76,6 +106,16 @@ def concentration(values: np.ndarray) -> tuple[float, float, float]:
     k = max(1, int(np.ceil(0.01 * n)))
     top = float(x[-k:].sum() / total)
     return hhi, gini, top
+
+
+def ratio(*parts: float) -> float:
+    """a / b, or (a / b) / (c / d); 0 where a denominator is 0."""
+    if len(parts) == 2:
+        a, b = parts
+        return float(a / b) if b > 0 else 0.0
+    a, b, c, d = parts
+    inner = ratio(c, d)
+    return ratio(a, b) / inner if inner > 0 else 0.0
 
 
 class Collector:
@@ -111,6 +151,5 @@ class Collector:
             elif o.summary == "mean":
                 out[n] = float(cols[n].mean()) if self.days else 0.0
             else:
-                num, den = (cols[k].sum() for k in o.ratio_of)
-                out[n] = float(num / den) if den > 0 else 0.0
+                out[n] = ratio(*(cols[k].sum() for k in o.ratio_of))
         return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .scenario import CATEGORIES, Scenario
-from .submodels import lifecycle, purchase_timing
+from .submodels import insider_sales, lifecycle, purchase_timing, social_sharing
 from .submodels.relationships import FAN, MEMBER, NONE, VISITOR
 
 WEEKS_TRACKED = 26  # bits of the weekly activity mask (two 13-week windows)
@@ -45,14 +45,35 @@ class MerchantState:
         self.tier = quota(n, m.tier_shares, rng).astype(np.int8)
         tier_size = np.asarray(m.tier_size)[self.tier]
         self.size = tier_size * rng.lognormal(0.0, m.size_sigma, n)
-        self.price_level = np.exp(np.array([0.15, 0.05, -0.05])[self.tier]
-                                  + rng.normal(0.0, m.price_sigma, n))
-        self.quality = rng.normal(0.0, 1.0, n) + np.array([0.6, 0.3, 0.0])[self.tier]
+        self.price_level = np.exp(np.asarray(m.tier_price)[self.tier] + rng.normal(0.0, m.price_sigma, n))
+        self.quality = rng.normal(0.0, 1.0, n) + np.asarray(m.tier_quality)[self.tier]
         self.lead = np.asarray(m.lead, dtype=np.float64)[self.tier]
         self.interlock = np.asarray(m.interlock, dtype=np.float64)[self.tier]
         self.engage = np.asarray(m.engage, dtype=np.float64)[self.tier]
         self.keep = np.asarray(m.keep, dtype=np.float64)[self.tier]
         self.discount = np.zeros(n, dtype=np.float64)     # today's discount depth
+        # store groups, insider sales, WeChat
+        g, ins, wc = s.groups, s.insider, s.wechat
+        self.group_perks = np.asarray(g.perks)[self.tier]
+        self.complex_flow = rng.random(n) < g.complex_flow_share
+        self.message_rate = np.asarray(g.message_rate)[self.tier]
+        self.insider_interval = insider_sales.sale_interval(ins.frequency, self.keep)
+        first = rng.random(n) * np.where(np.isfinite(self.insider_interval), self.insider_interval, 0)
+        self.next_sale_day = np.where(np.isfinite(self.insider_interval), np.floor(first), -1).astype(np.int64)
+        self.sale_end_day = np.full(n, -1, dtype=np.int64)
+        self.insider_stock = np.zeros(n)
+        self.invited_share = np.zeros(n)
+        self.wechat_effort = np.asarray(wc.effort, dtype=np.float64)[self.tier]
+        self.diversion_propensity = np.asarray(wc.diversion_propensity)[self.tier]
+        self.diverting = np.zeros(n, dtype=bool)
+        self.wechat_direct = np.zeros(n, dtype=bool)
+        self.trailing_wechat = np.zeros(n)
+        self.rebates = np.zeros(n)
+        # what each LINK+ lever brought (GMV) and cost this month: lead, interlock, engage, keep
+        self.lever_gmv = np.zeros((n, 4))
+        self.lever_cost = np.zeros((n, 4))
+        self.month_wechat_gmv = np.zeros(n)
+        self.month_public_gmv = np.zeros(n)
         self.trailing_gmv = np.zeros(n)
         self.weight = np.ones(n)
         self.sales_today = np.zeros(n)
@@ -84,6 +105,7 @@ class ConsumerState:
         pref /= np.maximum(pref.sum(axis=1, keepdims=True), 1e-300)
         empty = pref.sum(axis=1) == 0
         pref[empty] = shares
+        self.category_pref = pref.astype(np.float32)
         self.category_cdf = np.cumsum(pref, axis=1).astype(np.float32)
         self.category_cdf[:, -1] = 1.0
 
@@ -118,11 +140,21 @@ class ConsumerState:
         self.active_weeks[new] = 0
 
         self.vip_until = np.full(n, -1, dtype=np.int32)
+        self.left_out_day = np.full(n, -10**6, dtype=np.int32)
+        self.spend_percentile = np.zeros(n, dtype=np.float32)
+        self.update_spend_percentile(rng)
+        wechat_users = np.flatnonzero(self.wechat_user)
+        self.wechat_ties = np.full((n, s.wechat.ties_per_user), -1, dtype=np.int32)
+        self.wechat_ties[wechat_users] = social_sharing.random_ties(rng, wechat_users, s.wechat.ties_per_user)
 
         R = s.relationships.slots
         self.rel_merchant = np.full((n, R), -1, dtype=np.int32)
         self.rel_level = np.full((n, R), NONE, dtype=np.int8)
         self.rel_last = np.full((n, R), -100_000, dtype=np.int32)
+        self.rel_orders = np.zeros((n, R), dtype=np.int16)
+        self.rel_wechat = np.zeros((n, R), dtype=bool)
+        self.rel_invited_until = np.full((n, R), -10**6, dtype=np.int32)
+        self.rel_slighted_until = np.full((n, R), -10**6, dtype=np.int32)
         self._lc = s.lifecycle
         self._vip_threshold = s.policies.exclusivity.vip_taoqi_threshold
 
@@ -147,6 +179,18 @@ class ConsumerState:
             self.rel_merchant[who, k] = stores
             self.rel_level[who, k] = level
             self.rel_last[who, k] = -rng.integers(1, 180, who.size)
+            self.rel_orders[who, k] = np.minimum(rng.poisson(1.0 + 2.0 * (level >= FAN)), 1000)
+            self.rel_wechat[who, k] = (level >= FAN) & self.wechat_user[who] & \
+                (rng.random(who.size) < 0.3 * merchants.wechat_effort[stores])
+
+    def update_spend_percentile(self, rng, sample: int = 20_000) -> None:
+        """Each consumer's percentile of trailing spend (from a sorted sample, O(n log sample))."""
+        ref = np.sort(self.spend_365[rng.integers(0, self.n, size=min(sample, self.n))])
+        self.spend_percentile = (np.searchsorted(ref, self.spend_365, side="right") / ref.size).astype(np.float32)
+
+    def wechat_community_size(self, n_merchants: int) -> np.ndarray:
+        """Members of each store's WeChat community (agents)."""
+        return np.bincount(self.rel_merchant[self.rel_wechat], minlength=n_merchants)
 
     # derived state
     def taoqi(self, idx=slice(None)) -> np.ndarray:

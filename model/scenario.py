@@ -10,7 +10,7 @@ import copy
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -68,11 +68,11 @@ def _cat(share, price):
 
 
 class Categories(Block):
-    fmcg: Category = _cat(0.30, 60.0)
+    fmcg: Category = _cat(0.34, 60.0)
     apparel: Category = _cat(0.22, 160.0)
     beauty: Category = _cat(0.16, 220.0)
     mother_baby: Category = _cat(0.12, 120.0)
-    digital: Category = _cat(0.10, 900.0)
+    digital: Category = _cat(0.06, 600.0)
     sports_outdoor: Category = _cat(0.10, 260.0)
 
 
@@ -108,14 +108,24 @@ class MerchantSetup(Block):
     size_sigma: float = P(1.0, "log-sd", "Heavy tail of initial store size (lognormal sigma within tier).",
                           ge=0, le=5)
     tier_size: list[float] = P([120.0, 10.0, 1.0], "x", "Median initial size of each tier relative to SMEs.")
+    tier_quality: list[float] = P([1.0, 0.4, 0.0], "sd", "Quality (brand equity) of each tier above SMEs.")
+    tier_price: list[float] = P([0.15, 0.05, -0.05], "log", "Price level of each tier relative to the "
+                                "category base price.")
     price_sigma: float = P(0.25, "log-sd", "Spread of price levels around the category base price.",
                            ge=0, le=2)
     deal_rate: float = P(0.04, "per day", "Chance a store runs an ordinary deal on a given day.", ge=0, le=1)
     deal_depth: float = P(0.12, "share of price", "Discount of an ordinary deal.", ge=0, le=0.9)
-    lead: list[float] = P([0.8, 0.5, 0.2], "effort 0..1", "LEAD effort by tier (top, growth, sme).")
+    lead: list[float] = P([0.8, 0.5, 0.2], "effort 0..1", "LEAD effort by tier (top, growth, sme): paid, "
+                          "free and off-site traffic.")
     interlock: list[float] = P([0.8, 0.5, 0.2], "effort 0..1", "INTERLOCK effort by tier.")
     engage: list[float] = P([0.8, 0.5, 0.2], "effort 0..1", "ENGAGE effort by tier.")
-    keep: list[float] = P([0.8, 0.5, 0.2], "effort 0..1", "KEEP effort by tier.")
+    keep: list[float] = P([0.8, 0.5, 0.2], "effort 0..1", "KEEP effort by tier (member prices, store "
+                          "credit, coupon packs, insider sales).")
+    effort_cost: list[float] = P([0.02, 0.01, 0.01, 0.015], "share of GMV", "Daily cost of full LEAD, "
+                                 "INTERLOCK, ENGAGE, KEEP effort, as a share of the store's trailing daily GMV.")
+    adaptation_rate: float = P(0.2, "per month", "How far merchants shift effort toward the levers that "
+                               "paid off, each month (0 = fixed strategies).", ge=0, le=1)
+    launch_rate: float = P(4.0, "per year", "New-product launches per store per year.", ge=0, le=365)
 
 
 class Ranking(Block):
@@ -147,8 +157,8 @@ class Choice(Block):
                              ge=1, le=10, source="Putler 1992")
     deal_utility: float = P(1.5, "utils", "Extra utility of an offer on deal for a fully deal-prone consumer.",
                             ge=0, le=20)
-    relationship_utility: list[float] = P([0.4, 1.0, 1.6], "utils", "Utility of a store the consumer "
-                                          "is a visitor, fan, member of.")
+    relationship_utility: list[float] = P([0.4, 1.0, 1.6, 1.9], "utils", "Utility of a store the consumer "
+                                          "is a visitor, fan, member, store-group member of.")
 
 
 class PriceSensitivity(Block):
@@ -169,23 +179,92 @@ class PriceSensitivity(Block):
 
 
 class Relationships(Block):
-    slots: int = P(4, "stores", "Store relationships a consumer remembers.", ge=1, le=16)
-    follow_prob: float = P(0.06, "probability", "Chance a buyer becomes a fan after a purchase, at full "
+    slots: int = P(6, "stores", "Store relationships a consumer remembers.", ge=1, le=16)
+    follow_prob: float = P(0.04, "probability", "Chance a buyer becomes a fan after a purchase, at full "
                            "INTERLOCK effort (follow discount).", ge=0, le=1)
-    join_prob: float = P(0.05, "probability", "Chance a fan joins membership after a purchase, at full "
+    join_prob: float = P(0.03, "probability", "Chance a fan joins membership after a purchase, at full "
                          "INTERLOCK effort (new-member gift).", ge=0, le=1)
-    touch_rate: list[float] = P([0.0, 0.03, 0.06], "per day", "Private touches (push, member message) "
+    touch_rate: list[float] = P([0.0, 0.06, 0.1], "per day", "Private touches (push, member message) "
                                 "per relationship at full ENGAGE effort: visitor, fan, member.")
     touch_pull_days: float = P(10.0, "days", "A touch turns into a purchase now if the consumer's next "
                                "need is due within this many days.", ge=0, le=365)
+    touch_conversion: float = P(0.6, "probability", "Chance a touch is clicked (a return visit; a purchase if a need is near), "
+                                "for a consumer of average interest in the store's category (scaled by interest).",
+                                ge=0, le=1)
     keep_dropout_cut: float = P(0.5, "share", "Cut of members' dropout probability at full KEEP effort.",
                                 ge=0, le=1)
-    member_basket: float = P(1.8, "x", "Basket size of members relative to others.", ge=0.1, le=20)
-    fan_basket: float = P(1.2, "x", "Basket size of fans relative to others.", ge=0.1, le=20)
+    member_basket: float = P(2.4, "x", "Basket size of members relative to others.", ge=0.1, le=20)
+    fan_basket: float = P(1.3, "x", "Basket size of fans relative to others.", ge=0.1, le=20)
     basket_sigma: float = P(0.5, "log-sd", "Spread of basket size per order.", ge=0, le=3)
-    lapse_days: int = P(180, "days", "A tie not visited for this long drops one level (member -> fan -> "
+    lapse_days: int = P(120, "days", "A tie not visited for this long drops one level (member -> fan -> "
                         "visitor -> forgotten).", ge=1, le=3650)
     member_discount: float = P(0.05, "share of price", "Member price cut at full KEEP effort.", ge=0, le=0.9)
+
+
+class Groups(Block):
+    """Store groups (seed 001): entry conditions, perks, entry flow, messaging."""
+    join_prob: float = P(0.02, "probability", "Chance a qualifying visitor joins the store group at a visit.",
+                         ge=0, le=1)
+    perks: list[float] = P([0.8, 0.5, 0.3], "0..1", "Group perks (coupons, trials, service, content) by tier.")
+    perks_effect: float = P(1.0, "x", "Joining multiplier per unit of perks: join x (1 + effect x perks).",
+                            ge=0, le=20, source="seed 001: perks raise joining")
+    complex_flow_share: float = P(0.3, "share", "Stores whose group entry flow is complex (not one-click).",
+                                  ge=0, le=1)
+    complex_flow_penalty: float = P(0.6, "share", "Cut of joining for a complex entry flow.", ge=0, le=1,
+                                    source="seed 001: complex flows lower joining")
+    message_rate: list[float] = P([0.12, 0.08, 0.05], "per day", "Group messages per member per day by tier.")
+    tolerable_rate: float = P(0.08, "per day", "Message rate members tolerate without leaving.", gt=0, le=10)
+    leave_per_excess: float = P(0.5, "probability", "Chance to leave per message, per unit of relative "
+                                "excess over the tolerable rate.", ge=0, le=1,
+                                source="seed 001: over-messaging makes members leave")
+    interest_threshold: float = P(0.3, "share of needs", "Category interest needed under the `interest` "
+                                  "entry condition.", ge=0, le=1)
+    exposure_join_prob: float = P(0.01, "probability", "Chance a consumer merely shown a store joins its "
+                                  "group when entry is open to all (`none`).", ge=0, le=1)
+
+
+class Insider(Block):
+    """Exclusive insider sales (seed 000)."""
+    frequency: float = P(8.0, "sales per year", "Insider sales per year of a store at full KEEP effort.",
+                         ge=0, le=120)
+    depth: float = P(0.3, "share of price", "Insider discount (deeper than festival prices).", ge=0, le=0.95,
+                     source="seed 000: below daily and promotion prices")
+    window_days: int = P(3, "days", "Length of an insider sale.", ge=1, le=60)
+    quantity_cap: float = P(0.5, "units per invitee", "Stock of a sale per invited consumer.", gt=0, le=100)
+    exclusivity_utility: float = P(1.0, "utils", "Value of an invitation when few are invited (scaled by "
+                                   "the share not invited).", ge=0, le=20,
+                                   source="seed 000: exclusivity and scarcity raise value")
+    scarcity_utility: float = P(0.3, "utils", "Value of a limited, time-boxed offer to invitees.", ge=0, le=20)
+    notice_prob: float = P(0.3, "probability", "Chance a relationship user left out of a sale notices.",
+                           ge=0, le=1)
+    left_out_penalty: float = P(0.8, "utils", "Lost utility of a store for a consumer who noticed being "
+                                "left out.", ge=0, le=20, source="Newman et al. 2019; seed 000")
+    slight_days: int = P(90, "days", "How long noticing being left out lasts.", ge=0, le=3650)
+    anticipation_days: int = P(21, "days", "Invitees remember a store's sales this long when deciding to "
+                               "wait for the next one.", ge=0, le=365)
+
+
+class WeChat(Block):
+    """Merchants' WeChat communities, messages, app switching, sharing and diversion (seed 002)."""
+    effort: list[float] = P([0.6, 0.5, 0.3], "0..1", "WeChat community effort by tier.")
+    join_prob: float = P(0.08, "probability", "Chance a WeChat-using fan or member joins the store's "
+                         "WeChat community at a purchase, at full effort.", ge=0, le=1)
+    touch_rate: float = P(0.05, "per day", "WeChat community messages per member per day at full effort.",
+                          ge=0, le=10)
+    app_switch_friction: float = P(0.4, "share", "Share of WeChat-prompted purchases lost when the buyer must "
+                                   "switch to the Tmall app.", ge=0, le=1,
+                                   source="seed 002: direct buying removes app switching")
+    basket: float = P(1.2, "x", "Basket of WeChat community purchases relative to others.", ge=0.1, le=20,
+                      source="seed 002: WeChat AOV > 1.5x public")
+    ties_per_user: int = P(8, "ties", "WeChat social ties per WeChat user (random graph).", ge=0, le=200)
+    share_prob: float = P(0.3, "probability", "Chance a WeChat-direct buyer shares a share-to-unlock coupon "
+                          "with her ties.", ge=0, le=1)
+    share_adopt_prob: float = P(0.05, "probability", "Chance a tie receiving a share visits and ties to the "
+                                "store (imitation).", ge=0, le=1, source="Bass 1969 (imitation)")
+    diversion_gain: float = P(0.12, "share of GMV", "A diverting store's gain per yuan its WeChat community "
+                              "buys (commission saved, no app-switch losses, customer data kept).", ge=0, le=1)
+    diversion_propensity: list[float] = P([0.1, 0.3, 0.5], "0..1", "Merchants' inclination to move WeChat "
+                                          "buying off-platform, by tier.")
 
 
 class Lifecycle(Block):
@@ -198,6 +277,12 @@ class Lifecycle(Block):
 
 
 class Exclusivity(Block):
+    """Exclusivity thresholds (question 3)."""
+    insider_threshold: float = P(0.6, "score 0..1", "Value score (half spend percentile, half tie level) an "
+                                 "invitee must reach: 0 invites every tied consumer, 1 nobody.", ge=0, le=1)
+    group_entry: Literal["none", "visited", "favourited", "purchased", "interest"] = P(
+        "visited", "-", "Who may join a store group: anyone shown the store, visitors, fans, buyers, or "
+        "consumers with strong category interest.", source="seed 001")
     vip_taoqi_threshold: float = P(1000.0, "points", "Taoqi score needed to buy 88VIP.", ge=0, le=10000,
                                    source="seed 003: 88VIP open at taoqi >= 1000")
 
@@ -217,9 +302,68 @@ class VipProgramme(Block):
                                         ge=0, le=100, source="seed 003: 42M -> 49M, mostly after Double 11")
 
 
+class SavingsCard(Block):
+    """The savings monthly card: a low-threshold paid coupon pack (seed 003)."""
+    enabled: bool = P(False, "flag", "The card is offered.")
+    uptake: float = P(0.05, "share", "Share of non-88VIP consumers holding the card.", ge=0, le=1)
+    fee: float = P(10.0, "yuan per month", "Card fee.", ge=0, le=1000)
+    coupon: float = P(0.03, "share of price", "Average red-packet saving per order.", ge=0, le=0.5)
+    rate_uplift: float = P(0.1, "x", "Rise in need rate of holders (red packets drive purchases).", ge=0, le=10)
+
+
+class WeChatDirect(Block):
+    """WeChat direct traffic (seed 002, 2025 beta)."""
+    mode: Literal["off", "beta", "open"] = P("off", "-", "off, beta (eligible brands only) or open to all.")
+    beta_share: float = P(0.05, "share of stores", "Under beta, the largest stores by trailing GMV that are "
+                          "eligible.", ge=0, le=1)
+    beta_tiers: list[Literal["top", "growth", "sme"]] = P([], "-", "Under beta, tiers that are eligible as "
+                                                          "well (e.g. [top]).")
+    start_day: int = P(0, "day", "Day the policy starts.", ge=0, le=3650)
+    authorisation_rate: float = P(0.7, "share", "Eligible stores that authorise WeChat data (others "
+                                  "decline over privacy).", ge=0, le=1, source="seed 002: some hesitate")
+    min_community: int = P(2, "agents", "A store joins only with at least this many WeChat community members.",
+                           ge=0, le=10**9)
+    friction_removed: bool = P(True, "flag", "WeChat members buy without switching apps.")
+    share_to_unlock: bool = P(True, "flag", "Share-to-unlock coupons spread over WeChat ties.")
+
+
+class WeightBonus(Block):
+    share: float = P(0.0, "share", "Share of WeChat-domain GMV counted toward store weight (1 = like on-site "
+                     "GMV; above 1 favours it).", ge=0, le=10, source="seed 002")
+
+
+class AntiDiversion(Block):
+    enabled: bool = P(True, "flag", "The platform looks for diversion to WeChat.")
+    detection_rate: float = P(0.05, "per month", "Chance a diverting store is caught in a month.", ge=0, le=1)
+    penalty: float = P(0.5, "share", "Cut of a caught store's ranking weight.", ge=0, le=1,
+                       source="seed 002: zero tolerance")
+    penalty_days: int = P(60, "days", "Duration of the penalty.", ge=0, le=3650)
+
+
+class Commission(Block):
+    rate: float = P(0.05, "share of GMV", "Platform commission on on-platform GMV.", ge=0, le=0.5)
+    rebate_share: float = P(0.0, "share", "Share of commission rebated to stores that beat their growth "
+                            "target in a round.", ge=0, le=1, source="seed 003: rebates in several rounds")
+    rebate_rounds: int = P(1, "per year", "Rebate rounds per year.", ge=1, le=12)
+    growth_target: float = P(0.1, "share", "Growth over the previous round that earns the rebate.", ge=-1, le=10)
+
+
+class NewProductWindow(Block):
+    days: int = P(30, "days", "Days a new product gets incubation traffic.", ge=0, le=365,
+                  source="seed 003: 30 -> 90 days")
+    boost: float = P(0.3, "x", "Extra ranking weight of a store with a product in its window.", ge=0, le=10,
+                     source="seed 003: incubation resources doubled")
+
+
 class Policies(Block):
     exclusivity: Exclusivity = Field(default_factory=Exclusivity)
     vip_programme: VipProgramme = Field(default_factory=VipProgramme)
+    savings_card: SavingsCard = Field(default_factory=SavingsCard)
+    wechat_direct: WeChatDirect = Field(default_factory=WeChatDirect)
+    weight_bonus: WeightBonus = Field(default_factory=WeightBonus)
+    anti_diversion: AntiDiversion = Field(default_factory=AntiDiversion)
+    commission: Commission = Field(default_factory=Commission)
+    new_product_window: NewProductWindow = Field(default_factory=NewProductWindow)
 
 
 class Scenario(Block):
@@ -237,6 +381,9 @@ class Scenario(Block):
     price_sensitivity: PriceSensitivity = Field(default_factory=PriceSensitivity)
     relationships: Relationships = Field(default_factory=Relationships)
     lifecycle: Lifecycle = Field(default_factory=Lifecycle)
+    groups: Groups = Field(default_factory=Groups)
+    insider: Insider = Field(default_factory=Insider)
+    wechat: WeChat = Field(default_factory=WeChat)
     policies: Policies = Field(default_factory=Policies)
 
     def to_dict(self) -> dict:
@@ -259,11 +406,19 @@ class Scenario(Block):
 # list-valued parameters with a fixed length, checked after field validation
 _LIST_LENGTHS = {
     ("seasonality", "festival_days"): None,
-    ("merchants", "tier_shares"): 3, ("merchants", "tier_size"): 3,
+    ("merchants", "tier_shares"): 3, ("merchants", "tier_size"): 3, ("merchants", "tier_quality"): 3,
+    ("merchants", "tier_price"): 3,
     ("merchants", "lead"): 3, ("merchants", "interlock"): 3,
     ("merchants", "engage"): 3, ("merchants", "keep"): 3,
-    ("choice", "relationship_utility"): 3, ("relationships", "touch_rate"): 3,
+    ("choice", "relationship_utility"): 4, ("relationships", "touch_rate"): 3,
+    ("merchants", "effort_cost"): 4, ("groups", "perks"): 3, ("groups", "message_rate"): 3,
+    ("wechat", "effort"): 3, ("wechat", "diversion_propensity"): 3,
 }
+
+
+_SIGNED = {"tier_price"}
+_LIST_MEANING = {3: "top, growth, sme; or visitor, fan, member", 4: "visitor, fan, member, group member; "
+                 "or LEAD, INTERLOCK, ENGAGE, KEEP"}
 
 
 def _check_lists(s: Scenario) -> list[tuple[tuple, str, Any]]:
@@ -271,15 +426,16 @@ def _check_lists(s: Scenario) -> list[tuple[tuple, str, Any]]:
     for (block, field), n in _LIST_LENGTHS.items():
         value = getattr(getattr(s, block), field)
         if n is not None and len(value) != n:
-            problems.append(((block, field), f"needs exactly {n} values (top, growth, sme or "
-                             f"visitor, fan, member)", value))
-        elif any(v < 0 for v in value):
+            problems.append(((block, field), f"needs exactly {n} values ({_LIST_MEANING[n]})", value))
+        elif field not in _SIGNED and any(v < 0 for v in value):
             problems.append(((block, field), "values must be >= 0", value))
     if abs(sum(s.merchants.tier_shares) - 1) > 1e-6:
         problems.append((("merchants", "tier_shares"), "shares must sum to 1", s.merchants.tier_shares))
-    for f in ("lead", "interlock", "engage", "keep"):
-        if any(v > 1 for v in getattr(s.merchants, f)):
-            problems.append((("merchants", f), "efforts must lie in [0, 1]", getattr(s.merchants, f)))
+    for block, f in (("merchants", "lead"), ("merchants", "interlock"), ("merchants", "engage"),
+                     ("merchants", "keep"), ("groups", "perks"), ("wechat", "effort"),
+                     ("wechat", "diversion_propensity")):
+        if any(v > 1 for v in getattr(getattr(s, block), f)):
+            problems.append(((block, f), "values must lie in [0, 1]", getattr(getattr(s, block), f)))
     if any(not 0 <= d <= 364 for d in s.seasonality.festival_days):
         problems.append((("seasonality", "festival_days"), "days of year must lie in [0, 364]",
                          s.seasonality.festival_days))

@@ -43,7 +43,12 @@ def test_touch_thinning_gives_each_slot_its_rate():
     level = np.repeat(np.array([NONE, VISITOR, FAN, MEMBER], np.int8), n // 4)
     merchant = np.where(level == NONE, -1, 0).astype(np.int32)
     rate_by_level = np.array([0.0, 0.02, 0.06, 0.0])     # visitor, fan, member, NONE
-    touched = rel.draw_touches(rng, level, merchant, rate_by_level, np.array([0.5]))
+    engage = np.array([0.5])
+
+    def rate_of(k):
+        return rate_by_level[level[k]] * engage[np.maximum(merchant[k], 0)]
+
+    touched = rel.draw_touches(rng, level.size, 0.06 * 0.5, rate_of)
     counts = np.bincount(level[touched] + 1, minlength=4)
     expected = np.array([0.0, 0.0, 0.01, 0.03]) * n / 4
     assert counts[0] == 0 and counts[1] == 0

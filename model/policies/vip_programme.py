@@ -17,9 +17,9 @@ from ..submodels import lifecycle
 class VipProgramme(Policy):
     name = "vip_programme"
 
-    def __init__(self, params, exclusivity):
-        super().__init__(params)
-        self.threshold = exclusivity.vip_taoqi_threshold
+    def __init__(self, params, scenario):
+        super().__init__(params, scenario)
+        self.threshold = scenario.policies.exclusivity.vip_taoqi_threshold
         self.fee_revenue = 0.0
 
     def setup(self, model) -> None:
@@ -42,21 +42,22 @@ class VipProgramme(Policy):
         c.vip_until[renew] += 365
         self.fee_revenue += renew.size * self.params.fee
 
-    def price_factor(self, is_vip: np.ndarray) -> np.ndarray:
+    def price_factor(self, model, buyers: np.ndarray):
         if not self.params.enabled:
             return 1.0
-        return np.where(is_vip, 1.0 - self.params.discount, 1.0)
+        return np.where(model.consumers.vip_until[buyers] > model.day, 1.0 - self.params.discount, 1.0)
 
-    def rate_factor(self, is_vip: np.ndarray) -> np.ndarray:
+    def rate_factor(self, model, who: np.ndarray):
         if not self.params.enabled:
             return 1.0
-        return np.where(is_vip, 1.0 + self.params.rate_uplift, 1.0)
+        return np.where(model.consumers.vip_until[who] > model.day, 1.0 + self.params.rate_uplift, 1.0)
 
-    def on_purchase(self, model, buyers: np.ndarray) -> None:
+    def on_purchase(self, model, buyers, stores, value, on_platform) -> None:
         """Eligible buyers without a running membership may join (or renew) now."""
         if not self.params.enabled:
             return
         c = model.consumers
+        buyers = buyers[on_platform]
         p = self.params.join_prob
         if model.calendar.double11[model.day]:
             p = min(1.0, p * self.params.festival_join_multiplier)

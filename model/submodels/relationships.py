@@ -1,6 +1,8 @@
 """Store relationships (LINK+): visitor -> fan -> member, private touches and their effects.
 
-Each consumer remembers a few stores in fixed slots (merchant index, level, last visit day).
+Each consumer remembers a few stores in fixed slots (merchant index, level, last visit day, orders
+at the store). Levels climb visitor -> fan -> member -> store-group member (groups.py); membership of
+the store's WeChat community is a separate flag per slot (wechat.py).
 A purchase makes the buyer a visitor of the store (evicting the least valuable, least recent tie
 when the slots are full); merchants' INTERLOCK effort (follow discounts, new-member gifts) converts
 visitors to fans and fans to members; ENGAGE effort sends private touches (pushes, member
@@ -12,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-NONE, VISITOR, FAN, MEMBER = -1, 0, 1, 2
-LEVEL_NAMES = {VISITOR: "visitor", FAN: "fan", MEMBER: "member"}
+NONE, VISITOR, FAN, MEMBER, GROUP = -1, 0, 1, 2, 3
+LEVEL_NAMES = {VISITOR: "visitor", FAN: "fan", MEMBER: "member", GROUP: "group member"}
 
 
 def find_or_assign_slot(rel_merchant: np.ndarray, rel_level: np.ndarray, rel_last: np.ndarray,
@@ -46,21 +48,17 @@ def convert(rng: np.random.Generator, level: np.ndarray, interlock: np.ndarray,
     return out
 
 
-def draw_touches(rng: np.random.Generator, level: np.ndarray, merchant: np.ndarray,
-                 rate_by_level: np.ndarray, engage: np.ndarray) -> np.ndarray:
-    """Flat slot indices touched today; slot k is touched with rate rate_by_level[level] * engage.
+def draw_touches(rng: np.random.Generator, n_slots: int, max_rate: float, rate_of) -> np.ndarray:
+    """Flat slot indices touched today, slot k with daily probability rate_of(k) <= max_rate.
 
     Thinning: draws Binomial(n_slots, max_rate) candidate slots and keeps each with probability
     rate / max_rate, so the cost grows with the number of touches, not with the number of slots.
     """
-    max_rate = float(rate_by_level.max()) * float(engage.max(initial=0.0))
-    if max_rate <= 0:
+    if max_rate <= 0 or n_slots == 0:
         return np.empty(0, dtype=np.int64)
-    n = level.shape[0]
-    k = rng.binomial(n, min(max_rate, 1.0))
-    cand = rng.integers(0, n, size=k)
-    rate = rate_by_level[level[cand]] * engage[np.maximum(merchant[cand], 0)]
-    keep = rng.random(k) * max_rate < rate
+    k = rng.binomial(n_slots, min(max_rate, 1.0))
+    cand = rng.integers(0, n_slots, size=k)
+    keep = rng.random(k) * max_rate < rate_of(cand)
     return np.unique(cand[keep])
 
 
@@ -81,4 +79,13 @@ def lapse(rel_merchant: np.ndarray, rel_level: np.ndarray, rel_last: np.ndarray,
 
 def basket_multiplier(level: np.ndarray, fan_basket: float, member_basket: float) -> np.ndarray:
     """Basket size multiplier of an order by the buyer's tie to the store."""
-    return np.select([level >= MEMBER, level == FAN], [member_basket, fan_basket], 1.0)
+    # index level + 1: none, visitor, fan, member, group member
+    return np.array([1.0, 1.0, fan_basket, member_basket, member_basket])[level + 1]
+
+
+def forget(rel_merchant, rel_level, rel_orders, rel_wechat, who, slot) -> None:
+    """Clear ties (when a slot is reused or a tie lapses away)."""
+    rel_merchant[who, slot] = -1
+    rel_level[who, slot] = NONE
+    rel_orders[who, slot] = 0
+    rel_wechat[who, slot] = False

@@ -1,0 +1,47 @@
+"""Commission and growth rebates (seed 003).
+
+The platform takes `rate` of on-platform GMV. In each of `rebate_rounds` rounds a year, stores whose
+GMV beat the previous round's by `growth_target` get `rebate_share` of that round's commission back.
+Commission net of rebates is the outcome `platform_commission`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import Policy
+
+
+class Commission(Policy):
+    name = "commission"
+
+    def setup(self, model) -> None:
+        n = model.merchants.n
+        self.round_gmv = np.zeros(n)
+        self.previous_round_gmv = np.full(n, np.nan)
+        self.round_commission = np.zeros(n)
+        self.round_days = max(1, 365 // self.params.rebate_rounds)
+
+    def on_purchase(self, model, buyers, stores, value, on_platform) -> None:
+        v = np.where(on_platform, value, 0.0)
+        gmv = np.bincount(stores, weights=v, minlength=model.merchants.n)
+        self.round_gmv += gmv
+        self.round_commission += self.params.rate * gmv
+        model.flows["platform_commission"] += self.params.rate * float(v.sum())
+
+    def end_day(self, model) -> None:
+        if (model.day + 1) % self.round_days:
+            return
+        if self.params.rebate_share > 0:
+            beat = self.round_gmv > (1 + self.params.growth_target) * np.nan_to_num(self.previous_round_gmv,
+                                                                                    nan=np.inf)
+            rebate = float((self.params.rebate_share * self.round_commission[beat]).sum())
+            model.flows["platform_commission"] -= rebate
+            model.merchants.rebates += np.where(beat, self.params.rebate_share * self.round_commission, 0.0)
+        self.previous_round_gmv = self.round_gmv
+        self.round_gmv = np.zeros_like(self.round_gmv)
+        self.round_commission = np.zeros_like(self.round_commission)
+
+    @property
+    def rate(self) -> float:
+        return self.params.rate

@@ -72,6 +72,9 @@ class Merchant(mesa.Agent):
     keep = _Column("merchants", "KEEP effort 0..1")
     trailing_gmv = _Column("merchants", "trailing GMV (decayed sum of daily sales), agent yuan")
     weight = _Column("merchants", "ranking weight")
+    impressions = _Column("merchants", "public-traffic exposures since day 0")
+    wechat_direct = _Column("merchants", "in WeChat direct (eligible, authorised, joined)")
+    diverting = _Column("merchants", "moving its WeChat community's buying off-platform")
 
     def __init__(self, model, index: int):
         super().__init__(model)

@@ -36,7 +36,7 @@ _LAST13 = np.uint32((1 << 13) - 1)
 _PREV13 = np.uint32(((1 << 26) - 1) ^ ((1 << 13) - 1))
 _WEEKS_MASK = np.uint32((1 << WEEKS_TRACKED) - 1)
 _FLOWS = ("gmv_total", "gmv_public", "gmv_private", "gmv_wechat_direct", "gmv_offplatform", "gmv_discounted",
-          "platform_commission", "merchant_effort_cost", "gmv_relationship", "gmv_member", "orders_member",
+          "platform_commission", "merchant_effort_cost", "gmv_relationship", "gmv_group", "gmv_member", "orders_member",
           "orders_public", "gmv_wechat", "orders_wechat", "gmv_top_member_repeat", "gmv_insider", "orders",
           "needs", "needs_deferred", "needs_unserved")
 
@@ -106,6 +106,7 @@ class PrivateTrafficModel(mesa.Model):
         self.consumers.run_orders[:] = 0
         self._bought_in_run = 0
         self.merchants.sales_total[:] = 0
+        self.merchants.impressions[:] = 0
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
@@ -360,6 +361,7 @@ class PrivateTrafficModel(mesa.Model):
         tied_ok = (tied >= 0) & (m.category[np.maximum(tied, 0)] == cats[:, None])
         public = self.traffic.draw(self.rng, cats, s.ranking.public_slots)
         public_ok = (public >= 0) & ~(public[:, :, None] == tied[:, None, :]).any(axis=2)
+        m.impressions += np.bincount(public[public_ok], minlength=m.n)
         stores = np.concatenate([tied, public], axis=1)
         available = np.concatenate([tied_ok, public_ok], axis=1)
         no_tie = np.full(public.shape, NONE, dtype=np.int8)
@@ -540,6 +542,7 @@ class PrivateTrafficModel(mesa.Model):
         f["gmv_discounted"] += float(v_on[depth > 0].sum())
         f["gmv_insider"] += float(v_on[insider].sum())
         f["gmv_relationship"] += float(v_on[level >= FAN].sum())
+        f["gmv_group"] += float(v_on[level == GROUP].sum())
         member = level >= MEMBER
         f["gmv_member"] += float(v_on[member].sum())
         f["orders_member"] += int((member & (channel != OFFPLATFORM)).sum())

@@ -30,6 +30,7 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("platform_commission", "yuan", "Commission on on-platform GMV, net of growth rebates."),
     Outcome("merchant_effort_cost", "yuan", "Merchants' spending on LINK+ effort."),
     Outcome("gmv_relationship", "yuan", "On-platform GMV bought by fans, members and group members of the store."),
+    Outcome("gmv_group", "yuan", "On-platform GMV bought by group members at their group's store."),
     Outcome("gmv_member", "yuan", "On-platform GMV bought by members of the store."),
     Outcome("orders_member", "orders", "On-platform orders by members of the store."),
     Outcome("orders_public", "orders", "Orders from public traffic."),

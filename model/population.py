@@ -78,6 +78,7 @@ class MerchantState:
         self.weight = np.ones(n)
         self.sales_today = np.zeros(n)
         self.sales_total = np.zeros(n)
+        self.impressions = np.zeros(n, dtype=np.int64)      # public-traffic exposures in the run
 
 
 class ConsumerState:

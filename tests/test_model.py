@@ -54,25 +54,32 @@ def test_replication_seeds_are_stable_and_distinct():
 @given(exponent=st.floats(0.0, 2.0), prior=st.floats(0.0, 5.0), deal_rate=st.floats(0.0, 1.0),
        deal_depth=st.floats(0.0, 0.9), learning=st.floats(0.0, 5.0), touch=st.floats(0.0, 1.0),
        defer=st.floats(0.0, 1.0), modulations=st.booleans(), slots=st.integers(1, 6),
-       seed=st.integers(0, 2**31))
+       mode=st.sampled_from(["off", "beta", "open"]), bonus=st.floats(0.0, 10.0),
+       insider=st.floats(0.0, 1.0), entry=st.sampled_from(["none", "visited", "favourited", "purchased",
+                                                            "interest"]),
+       detection=st.floats(0.0, 1.0), seed=st.integers(0, 2**31))
 def test_invariants_under_random_parameters(exponent, prior, deal_rate, deal_depth, learning, touch, defer,
-                                            modulations, slots, seed):
+                                            modulations, slots, mode, bonus, insider, entry, detection, seed):
     s = small(**{"population.consumers": 800, "population.merchants": 12, "run.days": 25,
                  "run.burn_in_days": 10, "ranking.exponent": exponent, "ranking.prior_weight": prior,
                  "merchants.deal_rate": deal_rate, "merchants.deal_depth": deal_depth,
                  "price_sensitivity.deal_learning": learning, "relationships.touch_rate": [0.0, touch, touch],
                  "price_sensitivity.defer_propensity": defer, "purchase.modulations": modulations,
-                 "relationships.slots": slots})
+                 "relationships.slots": slots, "policies.wechat_direct.mode": mode,
+                 "policies.weight_bonus.share": bonus, "policies.exclusivity.insider_threshold": insider,
+                 "policies.exclusivity.group_entry": entry, "policies.anti_diversion.detection_rate": detection})
     m = PrivateTrafficModel(s, rng=seed)
     m.run()
     ts = m.timeseries()
     assert not ts.isna().any().any() and np.isfinite(ts.to_numpy()).all()
-    gmv = ts[["gmv_total", "gmv_public", "gmv_private", "gmv_top", "gmv_growth", "gmv_sme"]]
+    gmv = ts[[c for c in ts.columns if c.startswith("gmv_")]]
     assert (gmv >= 0).all().all()
-    assert np.allclose(ts["gmv_public"] + ts["gmv_private"], ts["gmv_total"], rtol=1e-9, atol=1e-6)
+    assert np.allclose(ts["gmv_public"] + ts["gmv_private"] + ts["gmv_wechat_direct"], ts["gmv_total"],
+                       rtol=1e-9, atol=1e-6)
     assert np.allclose(ts["gmv_top"] + ts["gmv_growth"] + ts["gmv_sme"], ts["gmv_total"], rtol=1e-9, atol=1e-6)
     shares = [c for c in ts.columns if c.startswith("share_") or c.endswith("_share")] + \
-        ["repurchase_rate_90d", "mean_deal_proneness", "hhi_merchant_gmv", "gini_merchant_gmv"]
+        ["repurchase_rate_90d", "mean_deal_proneness", "hhi_merchant_gmv", "gini_merchant_gmv",
+         "member_repurchase_share_top", "top1pct_share_gmv"]
     assert ((ts[shares] >= 0) & (ts[shares] <= 1 + 1e-12)).all().all()
     assert len(m.agents_by_type[Consumer]) == m.consumers.n == 800
     c = m.consumers

@@ -233,7 +233,7 @@ class PrivateTrafficModel(mesa.Model):
         m.next_sale_day[starting] += np.maximum(1, np.round(m.insider_interval[starting] * jitter)).astype(np.int64)
         R = c.rel_merchant.shape[1]
         flat = c.rel_merchant.ravel()
-        slots = np.flatnonzero((flat >= 0) & starting[np.maximum(flat, 0)])
+        slots = np.flatnonzero(np.append(starting, False)[flat])        # empty slots (-1) hit the False
         who, k = np.divmod(slots, R)
         stores, level = flat[slots], c.rel_level[who, k]
         invited = insider_sales.eligible(insider_sales.value_score(c.spend_percentile[who], level), level,
@@ -332,7 +332,7 @@ class PrivateTrafficModel(mesa.Model):
             self.rng, np.full(who.size, self.clock[self.day + 1]), self._need_rate(who))
         invited = c.rel_invited_until[who, k] >= self.day
         price, depth, insider = self._price(who, stores, level, invited)
-        self._purchase(who, stores, level, price, depth, insider, cats, channel, prompt)
+        self._purchase(who, stores, level, price, depth, insider, cats, channel, prompt, k)
 
     def _serve_deferred_needs(self) -> None:
         c = self.consumers
@@ -371,8 +371,7 @@ class PrivateTrafficModel(mesa.Model):
         slighted = np.concatenate([tied_ok & (c.rel_slighted_until[buyers] >= self.day),
                                    np.zeros(public.shape, bool)], axis=1)
         safe = np.maximum(stores, 0)
-        who2d = np.broadcast_to(buyers[:, None], stores.shape)
-        price, depth, insider = self._price(who2d, safe, level, invited)
+        price, depth, insider = self._price(buyers, safe, level, invited)
         ins = s.insider
         bonus = (np.concatenate([[0.0], s.choice.relationship_utility])[level + 1]
                  + insider * insider_sales.exclusivity_value(ins.exclusivity_utility, ins.scarcity_utility,
@@ -418,9 +417,10 @@ class PrivateTrafficModel(mesa.Model):
             self._exposure_group_joins(buyers, public[rows, 0], chosen)
         channel = np.where(lvl >= FAN, PRIVATE, PUBLIC)
         R = tied.shape[1]                                    # picks below R are tied stores
-        community = (pick < R) & c.rel_wechat[buyers, np.minimum(pick, R - 1)]
+        slot = np.where(pick < R, pick, -1)
+        community = (slot >= 0) & c.rel_wechat[buyers, np.maximum(slot, 0)]
         channel = np.where(community & m.diverting[chosen], OFFPLATFORM, channel)
-        self._purchase(buyers, chosen, lvl, p, d, ins_offer, cats, channel, NEED)
+        self._purchase(buyers, chosen, lvl, p, d, ins_offer, cats, channel, NEED, slot)
 
     def _exposure_group_joins(self, buyers, shown_store, chosen) -> None:
         """Entry open to all: consumers merely shown a store may join its group."""
@@ -436,16 +436,22 @@ class PrivateTrafficModel(mesa.Model):
             c.rel_level[buyers[join], slot] = GROUP
 
     def _price(self, buyers, stores, level, invited):
-        """Price index each buyer pays at each store, the deal depth, and whether it is an insider price."""
+        """Price index each buyer pays at each store, the deal depth, and whether it is an insider price.
+
+        `stores`, `level` and `invited` are per buyer (1-d) or per buyer and offer (2-d).
+        """
         m, rs, ins = self.merchants, self.scenario.relationships, self.scenario.insider
         depth = m.discount[stores]
         insider = invited & (m.sale_end_day[stores] >= self.day) & (m.insider_stock[stores] > 0)
         depth = np.where(insider, np.maximum(depth, ins.depth), depth)
         price = m.price_level[stores] * (1.0 - depth)
         price = price * np.where(level >= MEMBER, 1.0 - rs.member_discount * m.keep[stores], 1.0)
+        buyer_factor = 1.0
         for policy in self.policies.values():
-            price = price * policy.price_factor(self, buyers)
-        return price, depth, insider
+            buyer_factor = buyer_factor * policy.price_factor(self, buyers)
+        if np.ndim(buyer_factor) and stores.ndim == 2:
+            buyer_factor = buyer_factor[:, None]
+        return price * buyer_factor, depth, insider
 
     def _reset_new_slots(self, who, slot, new) -> None:
         c = self.consumers
@@ -455,8 +461,9 @@ class PrivateTrafficModel(mesa.Model):
         c.rel_invited_until[w, k] = -10**6
         c.rel_slighted_until[w, k] = -10**6
 
-    def _purchase(self, buyers, stores, level, price, depth, insider, cats, channel, prompt) -> None:
-        """Record orders and update everything a purchase changes."""
+    def _purchase(self, buyers, stores, level, price, depth, insider, cats, channel, prompt, slot) -> None:
+        """Record orders and update everything a purchase changes; `slot` is the buyer's tie to the
+        store, or -1 where there is none yet."""
         if buyers.size == 0:
             return
         c, m, s = self.consumers, self.merchants, self.scenario
@@ -470,9 +477,13 @@ class PrivateTrafficModel(mesa.Model):
 
         on = channel != OFFPLATFORM
         v_on = np.where(on, value, 0.0)
-        slot, new = relationships.find_or_assign_slot(c.rel_merchant, c.rel_level, c.rel_last, buyers, stores,
-                                                      self.day)
-        self._reset_new_slots(buyers, slot, new)
+        new = slot < 0
+        if new.any():
+            slot = slot.copy()
+            slot[new], _ = relationships.find_or_assign_slot(c.rel_merchant, c.rel_level, c.rel_last, buyers[new],
+                                                             stores[new], self.day)
+            self._reset_new_slots(buyers, slot, new)
+        c.rel_last[buyers, slot] = self.day
         orders_before = c.rel_orders[buyers, slot].copy()
         community = c.rel_wechat[buyers, slot]
         self._record_flows(stores, level, value, v_on, depth, insider, channel, prompt, orders_before, community)
@@ -622,6 +633,7 @@ class PrivateTrafficModel(mesa.Model):
         prev = (c.active_weeks & _PREV13) != 0
         both = prev & ((c.active_weeks & _LAST13) != 0)
         bought = self._bought_in_run
+        count = np.count_nonzero
         tied = levels > NONE
         fans = levels >= FAN
         recent = c.rel_last >= self.day - 30
@@ -640,17 +652,16 @@ class PrivateTrafficModel(mesa.Model):
             "hhi_merchant_gmv": hhi, "gini_merchant_gmv": gini, "top1pct_share_gmv": top,
             "mean_deal_proneness": float(c.deal_proneness.mean()),
             "mean_reference_price": float(c.reference_price.mean()),
-            "active_share": float((c.last_day > self.day - 90).mean()),
+            "active_share": count(c.last_day > self.day - 90) / c.n,
             "dormant_share": float(1.0 - c.alive.mean()),
-            "repurchase_rate_90d": float(both.sum() / max(prev.sum(), 1)),
+            "repurchase_rate_90d": ratio(count(both), count(prev)),
             "repeat_buyer_share": float((c.run_orders >= 2).sum() / bought) if bought else 0.0,
-            "share_left_out": ratio(float(left_out.sum()), float(relationship_users.sum())),
-            "n_fans": float(fans.sum()) * k, "n_members": float((levels >= MEMBER).sum()) * k,
-            "n_group_members": float((levels == GROUP).sum()) * k,
-            "n_wechat_community": float(c.rel_wechat.sum()) * k,
-            "n_vip": float((c.vip_until > self.day).sum()) * k,
-            "fan_return_visit_ratio": ratio(float((recent & fans).sum()), float(fans.sum()),
-                                            float((recent & tied).sum()), float(tied.sum())),
+            "share_left_out": ratio(count(left_out), count(relationship_users)),
+            "n_fans": count(fans) * k, "n_members": count(levels >= MEMBER) * k,
+            "n_group_members": count(levels == GROUP) * k,
+            "n_wechat_community": count(c.rel_wechat) * k,
+            "n_vip": count(c.vip_until > self.day) * k,
+            "fan_return_visit_ratio": ratio(count(recent & fans), count(fans), count(recent & tied), count(tied)),
             "member_aov_ratio": ratio(f["gmv_member"], f["orders_member"], f["gmv_total"], f["orders"]),
             "wechat_aov_ratio": ratio(f["gmv_wechat"], f["orders_wechat"], f["gmv_public"], f["orders_public"]),
             "member_repurchase_share_top": ratio(f["gmv_top_member_repeat"], by_tier[0] / k),

@@ -131,3 +131,18 @@ def test_extreme_lever_values_run_without_nan(overrides):
     ts = PrivateTrafficModel(s, rng=1, create_agents=False).run().timeseries()
     assert np.isfinite(ts.to_numpy()).all()
     assert np.allclose(ts["gmv_public"] + ts["gmv_private"] + ts["gmv_wechat_direct"], ts["gmv_total"])
+
+
+def test_every_library_scenario_runs_with_ptsim_run(tmp_path):
+    """`ptsim run` (in process) on every scenario file, tiny, writes its run folder."""
+    from typer.testing import CliRunner
+
+    from model.cli import app
+    runner = CliRunner()
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        out = tmp_path / path.stem
+        result = runner.invoke(app, ["run", str(path), "--days", "15", "--set", "population.consumers=800",
+                                     "--set", "population.merchants=30", "--set", "run.burn_in_days=10",
+                                     "--no-figures", "--out", str(out)])
+        assert result.exit_code == 0, (path.name, result.output)
+        assert (out / "runs.parquet").is_file() and (out / "timeseries.parquet").is_file()

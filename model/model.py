@@ -354,14 +354,18 @@ class PrivateTrafficModel(mesa.Model):
             cats = draw_categories(self.rng, c.category_cdf[due])
             self._serve(due, cats, allow_defer=self.modulated)
 
-    def _serve(self, buyers: np.ndarray, cats: np.ndarray, allow_defer: bool) -> None:
-        """Exposure, choice and purchase (or waiting for a sale) for buyers with a need in `cats`."""
+    def offers(self, buyers: np.ndarray, cats: np.ndarray, rng: np.random.Generator, price_factor=None):
+        """The offers shown to buyers with needs in `cats`: their tied stores in the category and public
+        stores drawn by weight; with prices, deal depth, insider flags and deterministic utilities.
+
+        Reads the model's state without changing it (the price probe calls it with its own generator
+        and a per-store price factor).
+        """
         c, m, s = self.consumers, self.merchants, self.scenario
         tied = c.rel_merchant[buyers]
         tied_ok = (tied >= 0) & (m.category[np.maximum(tied, 0)] == cats[:, None])
-        public = self.traffic.draw(self.rng, cats, s.ranking.public_slots)
+        public = self.traffic.draw(rng, cats, s.ranking.public_slots)
         public_ok = (public >= 0) & ~(public[:, :, None] == tied[:, None, :]).any(axis=2)
-        m.impressions += np.bincount(public[public_ok], minlength=m.n)
         stores = np.concatenate([tied, public], axis=1)
         available = np.concatenate([tied_ok, public_ok], axis=1)
         no_tie = np.full(public.shape, NONE, dtype=np.int8)
@@ -372,6 +376,8 @@ class PrivateTrafficModel(mesa.Model):
                                    np.zeros(public.shape, bool)], axis=1)
         safe = np.maximum(stores, 0)
         price, depth, insider = self._price(buyers, safe, level, invited)
+        if price_factor is not None:
+            price = price * price_factor[safe]
         ins = s.insider
         bonus = (np.concatenate([[0.0], s.choice.relationship_utility])[level + 1]
                  + insider * insider_sales.exclusivity_value(ins.exclusivity_utility, ins.scarcity_utility,
@@ -379,6 +385,16 @@ class PrivateTrafficModel(mesa.Model):
                  - slighted * ins.left_out_penalty)
         util = choice.offer_utility(m.quality[safe], price, c.reference_price[buyers, cats], depth > 0, bonus,
                                     c.price_weight[buyers], c.deal_proneness[buyers], s.choice)
+        return dict(tied=tied, tied_ok=tied_ok, public=public, public_ok=public_ok, stores=stores,
+                    available=available, level=level, price=price, depth=depth, insider=insider, util=util)
+
+    def _serve(self, buyers: np.ndarray, cats: np.ndarray, allow_defer: bool) -> None:
+        """Exposure, choice and purchase (or waiting for a sale) for buyers with a need in `cats`."""
+        c, m, s = self.consumers, self.merchants, self.scenario
+        o = self.offers(buyers, cats, self.rng)
+        tied, tied_ok, public, stores, level = o["tied"], o["tied_ok"], o["public"], o["stores"], o["level"]
+        price, depth, insider, util, available = o["price"], o["depth"], o["insider"], o["util"], o["available"]
+        m.impressions += np.bincount(public[o["public_ok"]], minlength=m.n)
         pick = choice.choose(self.rng, util, available)
 
         served = pick >= 0
@@ -387,6 +403,7 @@ class PrivateTrafficModel(mesa.Model):
         buyers, cats, pick = buyers[rows], cats[rows], pick[rows]
         chosen, lvl = stores[rows, pick], level[rows, pick]
         p, d, ins_offer = price[rows, pick], depth[rows, pick], insider[rows, pick]
+        ins = s.insider
         shown = tied_ok[rows]
         r_idx, k_idx = np.nonzero(shown)
         c.rel_last[buyers[r_idx], k_idx] = self.day          # tied stores shown count as return visits

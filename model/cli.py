@@ -99,6 +99,166 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     console.print(f"results written to {out}/ ({', '.join(p.name for p in paths.values())})")
 
 
+WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="Parallel workers: 1 runs in this process; "
+                                          "N > 1 starts a local Dask cluster of N single-threaded workers "
+                                          "(or a process pool with --backend processes).")]
+BackendOpt = Annotated[str, typer.Option("--backend", help="Pool for --workers > 1: dask or processes.")]
+SchedulerOpt = Annotated[Optional[str], typer.Option("--scheduler", help="Run on an existing Dask cluster, "
+                                                     "e.g. tcp://127.0.0.1:8786.")]
+ResumeOpt = Annotated[bool, typer.Option("--resume", help="Finish the experiment in --out: run only the "
+                                         "runs without a result (the design must be the same).")]
+OutcomesOpt = Annotated[Optional[str], typer.Option("--outcomes", help="Comma-separated outcomes for the "
+                                                    "figures (and sweep indices), e.g. gmv_total,active_share.")]
+FiguresOpt = Annotated[bool, typer.Option(help="Write PNG figures.")]
+
+
+def _experiment(kind: str, out, resume: bool, call):
+    """Run an experiment with a progress bar; bad input exits 2, an interrupt says how to resume."""
+    if resume and out is None:
+        fail("--resume needs --out DIR (the folder of the experiment to finish)")
+    with progress_bar() as bar:
+        task = bar.add_task(kind, total=None)
+        try:
+            return call(lambda done, total: bar.update(task, completed=done, total=total))
+        except ScenarioError as exc:
+            bar.stop()
+            fail(str(exc))
+        except KeyboardInterrupt:
+            bar.stop()
+            err_console.print(f"interrupted: finished runs are saved; finish with --resume --out {out}",
+                              markup=False, highlight=False)
+            raise typer.Exit(130)
+
+
+def _report_failures(exp, out) -> None:
+    failed = exp.failed
+    if len(failed):
+        err_console.print(f"warning: {len(failed)} of {len(exp.runs)} run(s) failed (first: "
+                          f"{failed['run_id'].iloc[0]}: {failed['error'].iloc[0]}); tracebacks in "
+                          f"{out}/runs/*.error.json", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+
+
+def comparison_table(c, names=None) -> Table:
+    """Each scenario's mean [95% interval] and the paired difference against the reference."""
+    others = [s for s in dict.fromkeys(c.summary["scenario"]) if s != c.reference]
+    table = Table(title=f"{len(c.runs)} runs: mean [95% interval]; paired difference vs {c.reference} "
+                        f"(same seeds)")
+    table.add_column("outcome")
+    table.add_column("unit")
+    for s in [c.reference] + others:
+        table.add_column(s, justify="right")
+    for s in others:
+        table.add_column(f"{s} - {c.reference} (%)", justify="right")
+    summary = c.summary.set_index(["scenario", "outcome"])
+    diff = c.differences.set_index(["scenario", "outcome"]) if len(c.differences) else None
+    for name in names or c.outcomes:
+        row = [name, summary.loc[(c.reference, name), "unit"]]
+        for s in [c.reference] + others:
+            r = summary.loc[(s, name)]
+            row.append(f"{r['mean']:.4g} [{r['low']:.4g}, {r['high']:.4g}]" if r["n"] > 1 else f"{r['mean']:.4g}")
+        for s in others:
+            d = diff.loc[(s, name)]
+            row.append(f"{d['pct_mean']:+.2f} [{d['pct_low']:+.2f}, {d['pct_high']:+.2f}]"
+                       if d["n_pairs"] > 1 else f"{d['pct_mean']:+.2f}")
+        table.add_row(*row)
+    return table
+
+
+def _outcome_list(text):
+    return [o.strip() for o in text.split(",") if o.strip()] if text else None
+
+
+@app.command()
+def compare(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML files; the first is the "
+                                                            "reference for paired differences.")],
+            set_: SetOpt = None, days: DaysOpt = None, reps: RepsOpt = None, seed: SeedOpt = None,
+            out: OutOpt = None, workers: WorkersOpt = 1, backend: BackendOpt = "dask",
+            scheduler: SchedulerOpt = None, resume: ResumeOpt = False, outcomes: OutcomesOpt = None,
+            figures: FiguresOpt = True):
+    """Compare scenarios over the same replication seeds: means, 95% intervals, paired differences."""
+    from . import experiment
+    from .results import default_out_dir
+    try:
+        named = {}
+        for path in scenarios:
+            s = resolve(path, set_, days, None, None)
+            if s.name in named:
+                fail(f"{path}: scenario name {s.name!r} is used by another file; give each a distinct name")
+            named[s.name] = s
+    except ScenarioError as exc:
+        fail(str(exc))
+    first = next(iter(named.values()))
+    out = out or (None if resume else default_out_dir(f"compare-{first.name}"))
+    c = _experiment(f"compare {len(named)} scenarios", out, resume, lambda progress: experiment.compare(
+        named, reps, seed=seed, outcomes=_outcome_list(outcomes), out=out, resume=resume, workers=workers,
+        backend=backend, scheduler=scheduler, figures=figures, progress=progress))
+    console.print(comparison_table(c, _outcome_list(outcomes)))
+    console.print(f"results written to {out}/ (summary.csv, differences.csv, runs.parquet, timeseries.parquet"
+                  f"{', figures' if figures else ''})")
+    _report_failures(c.experiment, out)
+
+
+@app.command()
+def sweep(scenario: Annotated[Path, typer.Argument(help="Base scenario YAML file.")],
+          grid: Annotated[Optional[list[str]], typer.Option("--grid", help="field=v1,v2,... (repeatable; full "
+                                                            "factorial), e.g. ranking.exponent=0.5,0.75,1")] = None,
+          lhs: Annotated[bool, typer.Option("--lhs", help="Latin hypercube over the --param ranges.")] = False,
+          sobol: Annotated[bool, typer.Option("--sobol", help="Sobol design and S1/ST indices.")] = False,
+          morris: Annotated[bool, typer.Option("--morris", help="Morris design and mu*/sigma.")] = False,
+          param: Annotated[Optional[list[str]], typer.Option("--param", help="field=lo:hi (repeatable), e.g. "
+                                                             "choice.deal_utility=0.5:3")] = None,
+          samples: Annotated[int, typer.Option("--samples", min=2, help="LHS points, Sobol base N (a power "
+                                               "of 2; N x (D+2) points), or Morris trajectories.")] = 64,
+          set_: SetOpt = None, days: DaysOpt = None, reps: RepsOpt = None, seed: SeedOpt = None,
+          out: OutOpt = None, workers: WorkersOpt = 1, backend: BackendOpt = "dask",
+          scheduler: SchedulerOpt = None, resume: ResumeOpt = False, outcomes: OutcomesOpt = None,
+          figures: FiguresOpt = True):
+    """Sweep scenario fields: a grid, or a Latin hypercube, Sobol or Morris sample with sensitivity."""
+    from . import experiment
+    from .experiment.design import parse_grid, parse_params
+    from .results import default_out_dir
+    methods = [m for m, on in (("lhs", lhs), ("sobol", sobol), ("morris", morris)) if on]
+    if len(methods) > 1:
+        fail(f"choose one of --lhs, --sobol, --morris (got {', '.join('--' + m for m in methods)})")
+    if grid and (methods or param):
+        fail("--grid makes a full-factorial design; do not combine it with --param/--lhs/--sobol/--morris")
+    if methods and not param:
+        fail(f"--{methods[0]} needs at least one --param field=lo:hi")
+    if param and not methods:
+        fail("--param ranges need a sampling method: --lhs, --sobol or --morris")
+    if not grid and not methods:
+        fail("give a design: --grid field=v1,v2,... or --lhs/--sobol/--morris with --param field=lo:hi")
+    try:
+        base = resolve(scenario, set_, days, None, None)
+        g, p = (parse_grid(grid), None) if grid else (None, parse_params(param))
+    except ScenarioError as exc:
+        fail(str(exc))
+    out = out or (None if resume else default_out_dir(f"sweep-{base.name}"))
+    r = _experiment(f"sweep {base.name}", out, resume, lambda progress: experiment.sweep(
+        base, grid=g, params=p, method=methods[0] if methods else None, samples=samples, reps=reps, seed=seed,
+        outcomes=_outcome_list(outcomes), out=out, resume=resume, workers=workers, backend=backend,
+        scheduler=scheduler, figures=figures, progress=progress))
+    if r.indices is not None:
+        table = Table(title=f"{r.method} sensitivity ({len(r.points)} points x {r.design.reps} replication(s))")
+        for col in r.indices.columns:
+            table.add_column(col, justify="left" if col in ("outcome", "parameter") else "right")
+        for row in r.indices.itertuples(index=False):
+            table.add_row(*[v if isinstance(v, str) else f"{v:.3g}" for v in row])
+    else:
+        table = Table(title=f"grid: mean response per point ({r.design.reps} replication(s))")
+        cols = ["point", *r.parameters, "n", *r.outcomes]
+        for col in cols:
+            table.add_column(col, justify="right")
+        for row in r.table[cols].itertuples(index=False):
+            table.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
+    console.print(table)
+    console.print(f"results written to {out}/ (responses.csv, "
+                  f"{'sensitivity.csv, ' if r.indices is not None else ''}runs.parquet, points.parquet, "
+                  f"timeseries.parquet{', figures' if figures else ''})")
+    _report_failures(r.experiment, out)
+
+
 @app.command()
 def bench(consumers: Annotated[int, typer.Option(help="Consumer agents.")] = 100_000,
           days: Annotated[int, typer.Option(help="Days.")] = 365,

@@ -1,5 +1,10 @@
 """Figures shared by the CLI and the notebooks: time series with bands, paired differences,
-sweep response curves and sensitivity bars. Money is shown in real yuan (billions), shares in %."""
+sweep response curves and sensitivity bars. Money is shown in real yuan (billions), shares in %.
+
+Every function takes tidy tables as the experiment API returns them (`Comparison.timeseries`,
+`SweepResult.runs` merged with `points`, `SweepResult.indices`) and returns a matplotlib Figure.
+A single run's `model.timeseries()` (indexed by day, no scenario or replication columns) works too.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,59 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .outcomes import outcome
+from .outcomes import OUTCOME_NAMES, outcome
 
 _PERCENT_UNITS = {"share"}
 
+# Day of the recorded year (day 0 = 1 January, the default run.start_day_of_year) of the festivals.
+FESTIVALS = {168: "618", 314: "11.11"}
 
-def _scale_for(name: str) -> tuple[float, str]:
-    """Factor and axis label for an outcome: yuan -> bn yuan, shares -> %, counts -> millions."""
+# Readable names for axis labels and titles; other outcomes get their name with spaces.
+NICE = {
+    "gmv_total": "GMV on platform",
+    "gmv_public": "public GMV",
+    "gmv_private": "private GMV (in app)",
+    "gmv_wechat_direct": "WeChat-direct GMV",
+    "gmv_offplatform": "off-platform leakage",
+    "platform_commission": "platform commission",
+    "merchant_effort_cost": "merchants' effort cost",
+    "gmv_top": "GMV of top brands",
+    "gmv_growth": "GMV of growth brands",
+    "gmv_sme": "GMV of SMEs",
+    "gmv_insider": "GMV at insider prices",
+    "gmv_group": "GMV of group members",
+    "share_gmv_private": "private share of GMV",
+    "share_gmv_relationship": "relationship users' share of GMV",
+    "share_gmv_wechat_direct": "WeChat-direct share of GMV",
+    "share_gmv_discounted": "discounted share of GMV",
+    "leakage_ratio": "leakage / on-platform GMV",
+    "share_needs_deferred": "needs deferred",
+    "hhi_merchant_gmv": "HHI of merchant GMV",
+    "gini_merchant_gmv": "Gini of merchant GMV",
+    "top1pct_share_gmv": "top-1% stores' share of GMV",
+    "mean_deal_proneness": "mean deal-proneness",
+    "mean_reference_price": "mean reference price",
+    "active_share": "active consumers, 90 days",
+    "dormant_share": "dormant consumers",
+    "repurchase_rate_90d": "90-day repurchase rate",
+    "repeat_buyer_share": "repeat buyers",
+    "share_left_out": "relationship users left out",
+    "n_vip": "88VIP members",
+    "n_fans": "fan ties",
+    "n_members": "member ties",
+    "n_group_members": "group memberships",
+    "n_wechat_community": "WeChat community memberships",
+    "aov": "average order value",
+}
+
+
+def scale_for(name: str) -> tuple[float, str]:
+    """Factor and axis label for an outcome: yuan -> bn yuan, shares -> %, counts -> millions.
+
+    Names that are not model outcomes (e.g. of a model function in a sweep) are shown as they are.
+    """
+    if name not in OUTCOME_NAMES:
+        return 1.0, ""
     o = outcome(name)
     if o.unit == "yuan":
         return 1e-9, "bn yuan"
@@ -26,75 +77,129 @@ def _scale_for(name: str) -> tuple[float, str]:
     return 1.0, o.unit
 
 
-def label(name: str) -> str:
+_scale_for = scale_for
+
+
+def nice(name: str) -> str:
+    """A readable name of an outcome or a dotted scenario field."""
+    return NICE.get(name, name.replace("_", " "))
+
+
+def label(name: str, difference: bool = False) -> str:
+    """Axis label with unit; for a difference, shares are in percentage points."""
     _, unit = _scale_for(name)
-    return f"{name.replace('_', ' ')} ({unit})"
+    if difference and unit == "%":
+        unit = "pp"
+    text = f"{'difference in ' if difference else ''}{nice(name)}"
+    return f"{text} ({unit})" if unit else text
+
+
+def _tidy(ts: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Accept a single run's frame too: day from the index, one replication, one group."""
+    if "day" not in ts.columns:
+        ts = ts.reset_index()
+    if by not in ts.columns:
+        ts = ts.assign(**{by: "run"})
+    if "replication" not in ts.columns:
+        ts = ts.assign(replication=0)
+    return ts
 
 
 def band(ts: pd.DataFrame, name: str, by: str = "scenario", smooth: int = 1) -> pd.DataFrame:
     """Mean and 95% interval across replications for each group and day (optionally smoothed)."""
     from scipy import stats
     factor, _ = _scale_for(name)
-    df = ts[[by, "replication", "day", name]].copy()
+    df = _tidy(ts, by)[[by, "replication", "day", name]].copy()
     if smooth > 1:
         df[name] = df.groupby([by, "replication"])[name].transform(lambda s: s.rolling(smooth, 1).mean())
-    g = df.groupby([by, "day"])[name]
+    g = df.groupby([by, "day"], sort=False)[name]
     out = g.agg(["mean", "std", "count"]).reset_index()
     t = stats.t.ppf(0.975, np.maximum(out["count"] - 1, 1))
-    half = np.where(out["count"] > 1, t * out["std"] / np.sqrt(out["count"]), 0.0)
+    half = np.where(out["count"] > 1, t * out["std"].fillna(0) / np.sqrt(out["count"]), 0.0)
     out["low"], out["high"] = (out["mean"] - half) * factor, (out["mean"] + half) * factor
     out["mean"] *= factor
     return out
 
 
-def plot_band(ax, ts: pd.DataFrame, name: str, by: str = "scenario", smooth: int = 1, prefix: str = ""):
-    """Draw one outcome over days, a line per group with its 95% band."""
-    for key, d in band(ts, name, by, smooth).groupby(by, sort=False):
+def _mark_festivals(ax, days, festivals) -> None:
+    if not festivals or len(days) == 0:
+        return
+    lo, hi = np.nanmin(days), np.nanmax(days)
+    for day, name in festivals.items():
+        if lo <= day <= hi:
+            ax.axvline(day, color="grey", linestyle=":", linewidth=0.9)
+            ax.annotate(name, (day, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -10),
+                        textcoords="offset points", fontsize=7, color="grey")
+
+
+def plot_band(ax, ts: pd.DataFrame, name: str, by: str = "scenario", smooth: int = 1, prefix: str = "",
+              festivals: dict | None = FESTIVALS):
+    """Draw one outcome over days, a line per group with its 95% band (festival days marked)."""
+    b = band(ts, name, by, smooth)
+    for key, d in b.groupby(by, sort=False):
         line, = ax.plot(d["day"], d["mean"], label=f"{prefix}{key}")
         ax.fill_between(d["day"], d["low"], d["high"], color=line.get_color(), alpha=0.2, linewidth=0)
-    ax.set_xlabel("day")
+    _mark_festivals(ax, b["day"].to_numpy(), festivals)
+    ax.set_xlabel("day of the year")
     ax.set_ylabel(label(name))
     ax.grid(alpha=0.3)
 
 
-def timeseries_figure(ts: pd.DataFrame, names, title: str, by: str = "scenario", smooth: int = 7):
-    """A grid of panels, one outcome each, lines per group with bands (flows smoothed over a week)."""
-    names = list(names)
-    cols = min(3, len(names))
-    rows = int(np.ceil(len(names) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows), squeeze=False)
-    for ax, name in zip(axes.ravel(), names):
-        plot_band(ax, ts, name, by, smooth if outcome(name).summary in ("sum", "ratio") else 1)
-        ax.set_title(name.replace("_", " "))
-    for ax in axes.ravel()[len(names):]:
-        ax.set_visible(False)
-    handles, labels = axes[0, 0].get_legend_handles_labels()
+def _legend_below(fig, axes, rect_top: float = 1.0):
+    handles, labels = axes.ravel()[0].get_legend_handles_labels()
     if len(labels) > 1:
         fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), frameon=False)
+    fig.tight_layout(rect=(0, 0.07 if len(labels) > 1 else 0, 1, rect_top))
+
+
+def timeseries_figure(ts: pd.DataFrame, names, title: str, by: str = "scenario", smooth: int = 7,
+                      ncols: int = 3, festivals: dict | None = FESTIVALS):
+    """A grid of panels, one outcome each, lines per group with bands (flows smoothed over a week)."""
+    names = list(names)
+    cols = min(ncols, len(names))
+    rows = int(np.ceil(len(names) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows + 0.4), squeeze=False)
+    for ax, name in zip(axes.ravel(), names):
+        flow = name in OUTCOME_NAMES and outcome(name).summary in ("sum", "ratio")
+        plot_band(ax, ts, name, by, smooth if flow else 1, festivals=festivals)
+        ax.set_title(nice(name) + (f" ({smooth}-day mean)" if flow and smooth > 1 else ""), fontsize=10)
+    for ax in axes.ravel()[len(names):]:
+        ax.set_visible(False)
     fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.06 if len(labels) > 1 else 0, 1, 1))
+    _legend_below(fig, axes)
     return fig
 
 
-def channel_figure(ts: pd.DataFrame, channels=("gmv_public", "gmv_private"), smooth: int = 7):
-    """GMV by channel over the year (weekly mean of daily GMV), one panel per scenario."""
-    groups = list(dict.fromkeys(ts["scenario"]))
-    fig, axes = plt.subplots(1, len(groups), figsize=(5.2 * len(groups), 3.6), squeeze=False, sharey=True)
+CHANNELS = ("gmv_public", "gmv_private", "gmv_wechat_direct", "gmv_offplatform")
+
+
+def channel_figure(ts: pd.DataFrame, channels=None, smooth: int = 7, by: str = "scenario",
+                   festivals: dict | None = FESTIVALS):
+    """GMV by channel over the year (weekly mean of daily GMV), one panel per scenario.
+
+    `channels` defaults to public, private, WeChat direct and off-platform leakage, leaving out
+    those that are zero in every run.
+    """
+    ts = _tidy(ts, by)
+    if channels is None:
+        channels = [c for c in CHANNELS if c in ts and (ts[c] != 0).any()]
+    groups = list(dict.fromkeys(ts[by]))
+    fig, axes = plt.subplots(1, len(groups), figsize=(4.6 * len(groups) + 0.6, 3.8), squeeze=False, sharey=True)
     for ax, key in zip(axes[0], groups):
-        sub = ts[ts["scenario"] == key]
+        sub = ts[ts[by] == key]
         for ch in channels:
             if ch not in sub:
                 continue
             b = band(sub.assign(group=ch), ch, by="group", smooth=smooth)
-            line, = ax.plot(b["day"], b["mean"], label=ch.replace("gmv_", ""))
+            line, = ax.plot(b["day"], b["mean"], label=nice(ch))
             ax.fill_between(b["day"], b["low"], b["high"], color=line.get_color(), alpha=0.2, linewidth=0)
+        _mark_festivals(ax, sub["day"].to_numpy(), festivals)
         ax.set_title(str(key))
-        ax.set_xlabel("day")
+        ax.set_xlabel("day of the year")
         ax.grid(alpha=0.3)
     axes[0, 0].set_ylabel("GMV per day (bn yuan, real scale)")
-    axes[0, 0].legend(frameon=False)
-    fig.suptitle("GMV by channel (7-day mean, 95% band over replications)")
-    fig.tight_layout()
+    fig.suptitle(f"GMV by channel ({smooth}-day mean, 95% band over replications)")
+    _legend_below(fig, axes)
     return fig
 
 
@@ -119,59 +224,302 @@ def run_figures(ts: pd.DataFrame, out: Path, scale: float | None = None) -> dict
 
 
 def difference_figure(diff: pd.DataFrame, title: str = "Paired difference against the reference"):
-    """Horizontal bars of paired differences (rows: outcome x scenario; columns mean, low, high, pct)."""
-    fig, ax = plt.subplots(figsize=(7, 0.35 * len(diff) + 1.2))
-    y = np.arange(len(diff))
-    ax.barh(y, diff["pct_mean"], xerr=[diff["pct_mean"] - diff["pct_low"], diff["pct_high"] - diff["pct_mean"]],
-            color=np.where(diff["pct_mean"] >= 0, "tab:blue", "tab:red"), alpha=0.8, capsize=3)
-    ax.set_yticks(y, [f"{r.outcome} | {r.scenario}" for r in diff.itertuples()])
+    """Horizontal bars of paired differences in % of the reference mean, with 95% intervals.
+
+    `diff` has columns outcome, scenario, pct_mean, pct_low, pct_high (as `Comparison.differences`).
+    Rows are grouped by outcome, one colour per scenario; bars whose interval excludes zero are solid,
+    the others hatched (not resolved).
+    """
+    diff = diff.reset_index(drop=True)
+    scenarios = list(dict.fromkeys(diff["scenario"]))
+    colours = {s: plt.cm.tab10(k % 10) for k, s in enumerate(scenarios)}
+    outcomes = list(dict.fromkeys(diff["outcome"]))
+    ys, labels, y = [], [], 0.0
+    for o in outcomes:
+        for r in diff[diff["outcome"] == o].itertuples():
+            ys.append(y)
+            labels.append(nice(o) if len(scenarios) == 1 else f"{nice(o)} | {r.scenario}")
+            y += 1
+        y += 0.6
+    ys = np.array(ys)
+    order = [r for o in outcomes for r in diff.index[diff["outcome"] == o]]
+    d = diff.loc[order]
+    fig, ax = plt.subplots(figsize=(8, 0.32 * len(d) + 0.25 * len(outcomes) + 1.4))
+    resolved = (d["pct_low"] > 0) | (d["pct_high"] < 0)
+    for yy, row, ok in zip(ys, d.itertuples(), resolved):
+        ax.barh(yy, row.pct_mean, xerr=[[row.pct_mean - row.pct_low], [row.pct_high - row.pct_mean]],
+                color=colours[row.scenario], alpha=0.85 if ok else 0.35, hatch=None if ok else "//",
+                capsize=3, edgecolor=colours[row.scenario])
+    ax.set_yticks(ys, labels, fontsize=8)
+    ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel("difference vs reference (% of reference mean, 95% interval)")
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
+    if len(scenarios) > 1:
+        from matplotlib.patches import Patch
+        ax.legend(handles=[Patch(color=colours[s], label=s) for s in scenarios], frameon=False, fontsize=8,
+                  loc="best")
     fig.tight_layout()
     return fig
 
 
-def sensitivity_figure(indices: pd.DataFrame, outcome_name: str, kind: str = "sobol"):
-    """Bars of Sobol S1/ST (or Morris mu*/sigma) per parameter with confidence intervals."""
+def sensitivity_figure(indices: pd.DataFrame, outcome_name: str, kind: str = "sobol", ax=None):
+    """Bars of Sobol S1/ST (or Morris mu*/sigma) per parameter with confidence intervals, most
+    influential first. Morris effects are in the outcome's unit per full range of the parameter."""
     d = indices[indices["outcome"] == outcome_name]
-    cols = ("S1", "ST") if kind == "sobol" else ("mu_star", "sigma")
-    fig, ax = plt.subplots(figsize=(7, 0.5 * len(d) + 1.5))
+    cols = [c for c in (("S1", "ST") if kind == "sobol" else ("mu_star", "sigma")) if c in d]
+    d = d.sort_values(cols[-1] if kind == "sobol" else cols[0], ascending=True)
+    factor, unit = (1.0, "") if kind == "sobol" else _scale_for(outcome_name)
+    unit = "pp" if unit == "%" else unit
+    own = ax is None
+    if own:
+        fig, ax = plt.subplots(figsize=(7, 0.5 * len(d) + 1.5))
+    else:
+        fig = ax.figure
     y = np.arange(len(d))
     h = 0.38
+    names = {"S1": "S1 (first order)", "ST": "ST (total)", "mu_star": "mu* (mean |effect|)",
+             "sigma": "sigma (interactions, non-linearity)"}
     for k, col in enumerate(cols):
         conf = d.get(f"{col}_conf")
-        ax.barh(y + (k - 0.5) * h, d[col], height=h, xerr=conf, label=col, capsize=3)
-    ax.set_yticks(y, d["parameter"])
-    ax.set_xlabel("index" if kind == "sobol" else "elementary effect")
-    ax.set_title(f"{'Sobol' if kind == 'sobol' else 'Morris'} sensitivity of {outcome_name.replace('_', ' ')}")
-    ax.legend(frameon=False)
+        ax.barh(y + (k - 0.5) * h, d[col] * factor, height=h,
+                xerr=None if conf is None else conf * factor, label=names.get(col, col), capsize=3)
+    ax.set_yticks(y, d["parameter"], fontsize=8)
+    if kind == "sobol":
+        ax.set_xlabel("share of output variance")
+    else:
+        ax.set_xlabel(f"effect of the parameter's full range{f' ({unit})' if unit else ''}")
+    ax.set_title(f"{'Sobol' if kind == 'sobol' else 'Morris'} sensitivity of {nice(outcome_name)}", fontsize=10)
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
+    if own:
+        ax.legend(frameon=False, fontsize=8, loc="lower right")
+        fig.tight_layout()
     return fig
 
 
-def response_figure(table: pd.DataFrame, parameter: str, names, by: str | None = None):
-    """Sweep response curves: outcome mean and 95% interval against one parameter."""
+def _numeric(values) -> bool:
+    return all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in values)
+
+
+def response_table(table: pd.DataFrame, parameter: str, names, by: str | None = None, reference=None,
+                   order=None) -> pd.DataFrame:
+    """Mean and 95% interval of each outcome at each value of `parameter` (in the outcome's own
+    units), over replications; with `reference`, of the paired difference from the run at
+    `parameter == reference` with the same replication (and the same `by` value).
+
+    `table` has one row per run: `parameter`, `replication`, outcomes (and `by`).
+    Columns: [by,] parameter, outcome, n, mean, low, high.
+    """
     from .runs import summarise
+    values = list(dict.fromkeys(table[parameter]))
+    if _numeric(values):
+        values = sorted(values)
+    elif order is not None:
+        values = [v for v in order if v in values]
+    rows = []
+    for key, g in (table.groupby(by, sort=False) if by else [(None, table)]):
+        for name in names:
+            ref = g[g[parameter] == reference].set_index("replication")[name] if reference is not None else None
+            for x in values:
+                v = g[g[parameter] == x].set_index("replication")[name]
+                if v.empty:
+                    continue
+                if ref is not None:
+                    pairs = v.index.intersection(ref.index)
+                    v = v.loc[pairs] - ref.loc[pairs]
+                m, lo, hi = summarise(v.to_numpy(float)) if len(v) else (np.nan,) * 3
+                rows.append({**({by: key} if by else {}), parameter: x, "outcome": name, "n": len(v),
+                             "mean": m, "low": lo, "high": hi})
+    return pd.DataFrame(rows)
+
+
+def response_figure(table: pd.DataFrame, parameter: str, names, by: str | None = None,
+                    reference=None, title: str | None = None, order=None):
+    """Sweep response curves: outcome mean and 95% interval against one parameter.
+
+    `table` has one row per run (`parameter`, `replication`, outcomes), e.g. a sweep's `runs` merged
+    with its `points`. With `reference` (a value of `parameter`), each panel shows the paired
+    difference from the runs at that value with the same replication seed, whose interval is much
+    narrower than the levels'. A non-numeric parameter (e.g. an entry condition) is drawn as points
+    with error bars, in `order` (default: as they appear).
+    """
     names = list(names)
-    fig, axes = plt.subplots(1, len(names), figsize=(4.6 * len(names), 3.4), squeeze=False)
-    for ax, name in zip(axes[0], names):
+    values = list(dict.fromkeys(table[parameter]))
+    numeric = _numeric(values)
+    if numeric:
+        values = sorted(values)
+    elif order is not None:
+        values = list(order)
+    resp = response_table(table, parameter, names, by, reference, order=values)
+    ncols = min(3, len(names))
+    nrows = int(np.ceil(len(names) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.4 * nrows + (0.4 if title or reference is not None
+                                                                                   else 0)), squeeze=False)
+    groups = list(resp.groupby(by, sort=False)) if by else [("", resp)]
+    width = 0.8 / max(1, len(groups))
+    for ax, name in zip(axes.ravel(), names):
         factor, _ = _scale_for(name)
-        groups = table.groupby(by) if by else [("", table)]
-        for key, g in groups:
-            rows = []
-            for x, gg in g.groupby(parameter):
-                m, lo, hi = summarise(gg[name].to_numpy())
-                rows.append((x, m * factor, lo * factor, hi * factor))
-            r = np.array(rows)
-            line, = ax.plot(r[:, 0], r[:, 1], marker="o", label=str(key) if by else None)
-            ax.fill_between(r[:, 0], r[:, 2], r[:, 3], color=line.get_color(), alpha=0.2, linewidth=0)
+        for gi, (key, g) in enumerate(groups):
+            g = g[g["outcome"] == name]
+            if g.empty:
+                continue
+            xs = g[parameter].tolist()
+            m, lo, hi = (g[c].to_numpy(float) * factor for c in ("mean", "low", "high"))
+            lab = f"{by} = {key}" if by else None
+            if numeric:
+                line, = ax.plot(xs, m, marker="o", label=lab)
+                ax.fill_between(xs, lo, hi, color=line.get_color(), alpha=0.2, linewidth=0)
+            else:
+                pos = np.array([values.index(x) for x in xs]) + (gi - (len(groups) - 1) / 2) * width
+                ax.errorbar(pos, m, yerr=[m - lo, hi - m], fmt="o", capsize=4, label=lab)
+        if not numeric:
+            ax.set_xticks(range(len(values)), [str(v) for v in values], rotation=20)
+        if reference is not None:
+            ax.axhline(0, color="black", linewidth=0.8)
+            if numeric:
+                ax.axvline(reference, color="grey", linestyle=":", linewidth=0.9)
         ax.set_xlabel(parameter)
-        ax.set_ylabel(label(name))
+        ax.set_ylabel(label(name, difference=reference is not None), fontsize=9)
+        ax.set_title(nice(name), fontsize=10)
         ax.grid(alpha=0.3)
         if by:
-            ax.legend(frameon=False)
+            ax.legend(frameon=False, fontsize=8)
+    for ax in axes.ravel()[len(names):]:
+        ax.set_visible(False)
+    if title is None and reference is not None:
+        title = f"Paired difference from {parameter} = {reference} (mean and 95% interval, same seeds)"
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def sensitivity_grid(indices: pd.DataFrame, names, kind: str = "sobol", title: str | None = None,
+                     ncols: int = 2):
+    """`sensitivity_figure` panels for several outcomes in one figure."""
+    names = list(names)
+    n_par = indices["parameter"].nunique()
+    cols = min(ncols, len(names))
+    rows = int(np.ceil(len(names) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(6.2 * cols, (0.45 * n_par + 1.4) * rows + 0.5), squeeze=False)
+    for ax, name in zip(axes.ravel(), names):
+        sensitivity_figure(indices, name, kind, ax=ax)
+    for ax in axes.ravel()[len(names):]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(title)
+    _legend_below(fig, axes)
+    return fig
+
+
+def spread_figure(ts: pd.DataFrame, names, title: str, by: str = "point", q=(0.05, 0.95), smooth: int = 7,
+                  festivals: dict | None = FESTIVALS):
+    """Forecast spread over a design (e.g. a sensitivity sample): per day, the median over points
+    of each point's mean over replications, with the `q` quantile band. It shows how far parameter
+    uncertainty moves each outcome, next to the replication bands of `timeseries_figure`."""
+    names = list(names)
+    ts = _tidy(ts, by)
+    cols = min(3, len(names))
+    rows = int(np.ceil(len(names) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows + 0.4), squeeze=False)
+    for ax, name in zip(axes.ravel(), names):
+        factor, _ = _scale_for(name)
+        flow = name in OUTCOME_NAMES and outcome(name).summary in ("sum", "ratio")
+        df = ts[[by, "replication", "day", name]].copy()
+        if flow and smooth > 1:
+            df[name] = df.groupby([by, "replication"])[name].transform(lambda s: s.rolling(smooth, 1).mean())
+        per_point = df.groupby([by, "day"])[name].mean().unstack(by) * factor
+        days = per_point.index.to_numpy()
+        lo, med, hi = (per_point.quantile(p, axis=1).to_numpy() for p in (q[0], 0.5, q[1]))
+        line, = ax.plot(days, med, label="median over the design")
+        ax.fill_between(days, lo, hi, color=line.get_color(), alpha=0.25, linewidth=0,
+                        label=f"{int(q[0] * 100)}-{int(q[1] * 100)}% of design points")
+        _mark_festivals(ax, days, festivals)
+        ax.set_title(nice(name) + (f" ({smooth}-day mean)" if flow and smooth > 1 else ""), fontsize=10)
+        ax.set_xlabel("day of the year")
+        ax.set_ylabel(label(name))
+        ax.grid(alpha=0.3)
+    for ax in axes.ravel()[len(names):]:
+        ax.set_visible(False)
+    fig.suptitle(title)
+    _legend_below(fig, axes)
+    return fig
+
+
+def summary_figure(summary: pd.DataFrame, names, title: str, by: str = "scenario", ncols: int = 3):
+    """One panel per outcome: a point per scenario (run total or end value) with its 95% interval
+    over replications (the axis is not forced to zero; read differences from `difference_figure`).
+
+    `summary` has columns scenario, outcome, mean, low, high (as `Comparison.summary`).
+    """
+    names = list(names)
+    groups = list(dict.fromkeys(summary[by]))
+    colours = [plt.cm.tab10(k % 10) for k in range(len(groups))]
+    cols = min(ncols, len(names))
+    rows = int(np.ceil(len(names) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(max(3.2, 0.75 * len(groups) + 1.6) * cols, 3.3 * rows + 0.5),
+                             squeeze=False)
+    for ax, name in zip(axes.ravel(), names):
+        factor, _ = _scale_for(name)
+        d = summary[summary["outcome"] == name].set_index(by).reindex(groups)
+        m, lo, hi = (d[c].to_numpy(float) * factor for c in ("mean", "low", "high"))
+        x = np.arange(len(groups))
+        for k in range(len(groups)):
+            ax.errorbar(x[k], m[k], yerr=[[m[k] - lo[k]], [hi[k] - m[k]]], fmt="o", color=colours[k], capsize=4,
+                        markersize=6)
+        ax.set_xlim(-0.6, len(groups) - 0.4)
+        ax.set_xticks(x, groups, rotation=25, ha="right", fontsize=8)
+        ax.set_ylabel(label(name), fontsize=9)
+        ax.set_title(nice(name), fontsize=10)
+        ax.grid(axis="y", alpha=0.3)
+    for ax in axes.ravel()[len(names):]:
+        ax.set_visible(False)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def _decimals(mean: float, half: float, digits: int) -> int:
+    """Decimals that show an interval's half-width to about two significant digits (or the mean
+    to `digits` significant digits when there is no interval)."""
+    ref = abs(half) if np.isfinite(half) and half > 0 else abs(mean)
+    if not np.isfinite(ref) or ref == 0:
+        return 0
+    return int(min(6, max(0, -np.floor(np.log10(ref)) + (1 if half > 0 else digits - 1))))
+
+
+def interval_table(table: pd.DataFrame, names=None, rows: str = "scenario", pct: bool = False,
+                   digits: int = 3, difference: bool | None = None) -> pd.DataFrame:
+    """A display table, rows x outcomes, of 'mean [low, high]' in display units (bn yuan, %, ...).
+
+    Works on `Comparison.summary`, `Comparison.differences` (with `pct=True`, differences in %
+    of the reference mean) and `response_table` (with `rows` the swept parameter). Column headers
+    carry the unit; for differences shares are in percentage points (pp).
+    """
+    names = list(names) if names is not None else list(dict.fromkeys(table["outcome"]))
+    cols = ("pct_mean", "pct_low", "pct_high") if pct else ("mean", "low", "high")
+    difference = "reference" in table.columns if difference is None else difference
+    out = {}
+    for name in names:
+        factor, _ = (1.0, "%") if pct else _scale_for(name)
+        head = f"{nice(name)} (% of reference)" if pct else label(name, difference=difference)
+        d = table[table["outcome"] == name].set_index(rows)
+        cells = {}
+        for k, r in d.iterrows():
+            m, lo, hi = (float(r[c]) * factor for c in cols)
+            n = _decimals(m, (hi - lo) / 2, digits)
+            cells[k] = f"{m:,.{n}f} [{lo:,.{n}f}, {hi:,.{n}f}]"
+        out[head] = cells
+    return pd.DataFrame(out)
+
+
+def outcome_table(runs: dict, names) -> pd.DataFrame:
+    """One number per outcome for one or more runs (`{"label": model.summary(), ...}`), in display
+    units (bn yuan, %, million), with the unit and the outcome's meaning."""
+    rows = {}
+    for name in names:
+        factor, unit = _scale_for(name)
+        rows[nice(name)] = {**{k: float(f"{v[name] * factor:.4g}") for k, v in runs.items()}, "unit": unit,
+                            "meaning": outcome(name).doc if name in OUTCOME_NAMES else ""}
+    return pd.DataFrame(rows).T

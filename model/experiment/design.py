@@ -105,8 +105,8 @@ def sampled_design(method: str, params: dict[str, tuple[float, float]], samples:
         raise ScenarioError(f"method {method!r}: expected one of {', '.join(SAMPLED)}")
     if not params:
         raise ScenarioError(f"--{method}: give the ranges to sample with --param field=lo:hi")
-    if samples < 2:
-        raise ScenarioError(f"--samples {samples}: must be >= 2")
+    if samples < (8 if method == "lhs" else 2):
+        raise ScenarioError(f"--samples {samples}: must be >= {8 if method == 'lhs' else 2} for --{method}")
     if method == "sobol" and samples & (samples - 1):
         raise ScenarioError(f"--samples {samples}: Sobol sampling needs a power of two (e.g. 64, 128, 256)")
     ints = []
@@ -114,6 +114,8 @@ def sampled_design(method: str, params: dict[str, tuple[float, float]], samples:
         lo, hi = check_range(name, bounds)
         if base is not None:
             kind = field_type(name)
+            if kind is None:
+                base.with_overrides({name: lo}, source="--param")     # names the unknown field
             if kind not in (int, float):
                 raise ScenarioError(f"--param {name}: only numeric fields can be sampled (this one is "
                                     f"{getattr(kind, '__name__', kind)}); use --grid for it")

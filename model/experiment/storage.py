@@ -83,8 +83,9 @@ def load_experiment(folder: str | Path) -> Experiment:
 
 
 # ------------------------------------------------------------------------- tables
-def runs_table(design, records: dict[str, dict]) -> pd.DataFrame:
-    """One row per run of `design` in (point, replication) order, from run records by run_id."""
+def runs_table(design, records: dict[str, dict], outcomes=()) -> pd.DataFrame:
+    """One row per run of `design` in (point, replication) order, from run records by run_id;
+    `outcomes` get a column even when no run finished."""
     label = dict(zip(design.points["point"], design.points["scenario"]))
     rows = []
     for run_id, point, rep in sorted(design.run_ids(), key=lambda r: (r[1], r[2])):
@@ -93,6 +94,9 @@ def runs_table(design, records: dict[str, dict]) -> pd.DataFrame:
                      "seed": design.seeds[rep], "status": rec.get("status", "missing"),
                      **rec.get("summary", {}), "error": rec.get("error")})
     df = pd.DataFrame(rows)
+    for name in outcomes:
+        if name not in df:
+            df[name] = float("nan")
     df["error"] = df.pop("error").astype("string")      # last column, typed even when all missing
     return df
 
@@ -123,8 +127,8 @@ class MemoryStore:
         if timeseries is not None and not timeseries.empty:
             self.series[record["run_id"]] = timeseries
 
-    def finish(self, design) -> Experiment:
-        runs = runs_table(design, self.records)
+    def finish(self, design, outcomes=()) -> Experiment:
+        runs = runs_table(design, self.records, outcomes)
         frames = [ts.reset_index().assign(run_id=rid) for rid, ts in sorted(self.series.items())]
         ts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"run_id": [], "day": []})
         ts = ts[["run_id"] + [c for c in ts.columns if c != "run_id"]]
@@ -184,9 +188,9 @@ class FolderStore:
                 out[run_id] = json.loads(err.read_text())
         return out
 
-    def finish(self, design) -> Experiment:
+    def finish(self, design, outcomes=()) -> Experiment:
         """Compact per-run files into runs.parquet and timeseries.parquet; update the manifest."""
-        runs = runs_table(design, self._records(design))
+        runs = runs_table(design, self._records(design), outcomes)
         results.atomic_write_parquet(runs, self.folder / "runs.parquet")
         self._compact_timeseries(runs.loc[runs["status"] == "ok", "run_id"])
         counts = runs["status"].value_counts().to_dict()

@@ -1,0 +1,191 @@
+"""Comparing scenarios (policies): per-scenario means with 95% intervals, and paired differences
+against the first scenario over replications that share seeds (common random numbers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .. import results
+from ..outcomes import OUTCOME_NAMES, outcome
+from ..runs import summarise
+from .runner import ScenarioModel, resolve_scenarios, run_design
+from .design import compare_design
+from .storage import Experiment, load_experiment
+
+KEYS = ("run_id", "point", "scenario", "replication", "seed", "status", "error")
+HEADLINE = ("gmv_total", "share_gmv_private", "active_share", "repurchase_rate_90d", "gini_merchant_gmv",
+            "mean_deal_proneness")
+
+
+def outcome_columns(runs: pd.DataFrame) -> list[str]:
+    """The outcome columns of a runs table (everything that is not a key)."""
+    return [c for c in runs.columns if c not in KEYS]
+
+
+def unit_of(name: str) -> str:
+    return outcome(name).unit if name in OUTCOME_NAMES else ""
+
+
+def check_outcomes(names, known) -> list[str]:
+    """The requested outcomes, or a one-line error naming the unknown one and the known ones."""
+    from ..scenario import ScenarioError
+    names = list(names)
+    for n in names:
+        if n not in known:
+            raise ScenarioError(f"--outcomes: unknown outcome {n!r}; known: {', '.join(known)}")
+    return names
+
+
+def summary_table(runs: pd.DataFrame, outcomes=None) -> pd.DataFrame:
+    """Per scenario and outcome: finished replications, mean and 95% t-interval."""
+    rows = []
+    ok = runs[runs["status"] == "ok"]
+    for scen in dict.fromkeys(runs["scenario"]):
+        sub = ok[ok["scenario"] == scen]
+        for name in outcomes or outcome_columns(runs):
+            v = sub[name].to_numpy(float)
+            m, lo, hi = summarise(v) if v.size else (np.nan,) * 3
+            rows.append({"scenario": scen, "outcome": name, "unit": unit_of(name), "n": v.size,
+                         "mean": m, "low": lo, "high": hi})
+    return pd.DataFrame(rows)
+
+
+def paired_differences(runs: pd.DataFrame, reference: str, outcomes=None) -> pd.DataFrame:
+    """Per scenario (but the reference) and outcome: mean difference from the reference over
+    replications paired by seed, its 95% interval, the same in % of the reference mean, and the
+    unpaired (Welch) interval the same runs would give without common random numbers."""
+    ok = runs[runs["status"] == "ok"]
+    ref = ok[ok["scenario"] == reference].set_index("replication")
+    rows = []
+    for scen in dict.fromkeys(runs["scenario"]):
+        if scen == reference:
+            continue
+        other = ok[ok["scenario"] == scen].set_index("replication")
+        pairs = ref.index.intersection(other.index)
+        for name in outcomes or outcome_columns(runs):
+            a, b = ref.loc[pairs, name].to_numpy(float), other.loc[pairs, name].to_numpy(float)
+            m, lo, hi = summarise(b - a) if pairs.size else (np.nan,) * 3
+            base = a.mean() if pairs.size else np.nan
+            pct = 100.0 / base if base else np.nan
+            ua, ub = ref[name].to_numpy(float), other[name].to_numpy(float)
+            if ua.size > 1 and ub.size > 1:
+                with np.errstate(all="ignore"):
+                    ci = stats.ttest_ind(ub, ua, equal_var=False).confidence_interval(0.95)
+                ulo, uhi = float(ci.low), float(ci.high)
+            else:
+                ulo = uhi = np.nan
+            rows.append({"scenario": scen, "reference": reference, "outcome": name, "unit": unit_of(name),
+                         "n_pairs": int(pairs.size), "mean": m, "low": lo, "high": hi,
+                         "pct_mean": m * pct, "pct_low": lo * pct, "pct_high": hi * pct,
+                         "unpaired_low": ulo, "unpaired_high": uhi})
+    return pd.DataFrame(rows)
+
+
+class Comparison:
+    """Scenarios compared over common-random-number replications.
+
+    `summary` (scenario x outcome: mean and 95% interval), `differences` (paired against the first
+    scenario), `runs` (one row per run) and `timeseries` (daily outcomes with scenario and
+    replication). Build one with `compare(...)` or `Comparison.load(folder)`.
+
+    >>> c = compare(["scenarios/baseline.yaml", "scenarios/wechat_open.yaml"], reps=8)  # doctest: +SKIP
+    >>> c.differences.query("outcome == 'gmv_total'")[["scenario", "mean", "low", "high"]]  # doctest: +SKIP
+    >>> c.plot_timeseries(["gmv_total", "active_share"])                                    # doctest: +SKIP
+    """
+
+    def __init__(self, experiment: Experiment, outcomes=None):
+        self.experiment = experiment
+        self.reference = str(experiment.points["scenario"].iloc[0])
+        self.outcomes = list(outcomes) if outcomes else outcome_columns(experiment.runs)
+        self.summary = summary_table(experiment.runs, self.outcomes)
+        self.differences = paired_differences(experiment.runs, self.reference, self.outcomes)
+
+    @classmethod
+    def load(cls, folder, outcomes=None) -> "Comparison":
+        """The comparison stored in an experiment folder."""
+        return cls(load_experiment(folder), outcomes)
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        return self.experiment.runs
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """Daily outcomes of the finished runs, labelled with scenario and replication."""
+        return self.experiment.labelled_timeseries()
+
+    def plot_timeseries(self, outcomes=None, title: str = "Scenarios (mean and 95% band over replications)"):
+        from ..plots import timeseries_figure
+        names = [n for n in (outcomes or HEADLINE) if n in self.outcomes]
+        return timeseries_figure(self.timeseries, names, title)
+
+    def plot_channels(self):
+        from ..plots import channel_figure
+        return channel_figure(self.timeseries)
+
+    def plot_differences(self, outcomes=None):
+        from ..plots import difference_figure
+        d = self.differences
+        d = d[d["outcome"].isin(outcomes or self.outcomes) & np.isfinite(d["pct_mean"])]
+        return difference_figure(d.reset_index(drop=True),
+                                 f"Paired difference vs {self.reference} (same seeds)")
+
+    def save(self, folder, figures: bool = True, outcomes=None) -> list[Path]:
+        """Write summary and differences (CSV and Parquet) and the figures into `folder`."""
+        folder, paths = Path(folder), []
+        for name, df in (("summary", self.summary), ("differences", self.differences)):
+            results.atomic_write_bytes(folder / f"{name}.csv", df.to_csv(index=False).encode())
+            results.atomic_write_parquet(df, folder / f"{name}.parquet")
+            paths += [folder / f"{name}.csv", folder / f"{name}.parquet"]
+        if figures and set(self.outcomes) <= set(OUTCOME_NAMES) and len(self.experiment.ok):
+            import matplotlib.pyplot as plt
+            figs = {"fig_timeseries": lambda: self.plot_timeseries(outcomes),
+                    "fig_gmv_by_channel": self.plot_channels}
+            if len(self.differences):
+                figs["fig_differences"] = lambda: self.plot_differences(outcomes)
+            for name, make in figs.items():
+                fig = make()
+                buf = _png(fig)
+                plt.close(fig)
+                results.atomic_write_bytes(folder / f"{name}.png", buf)
+                paths.append(folder / f"{name}.png")
+        return paths
+
+
+def _png(fig) -> bytes:
+    import io
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    return buf.getvalue()
+
+
+def compare(scenarios, reps: int | None = None, *, seed: int | None = None, overrides: dict | None = None,
+            outcomes=None, out=None, resume: bool = False, workers: int = 1, backend: str = "dask",
+            scheduler: str | None = None, figures: bool = False, progress=None) -> Comparison:
+    """Run scenarios over the same replication seeds and compare them with the first.
+
+    `scenarios`: YAML paths or `Scenario`s (or a dict name -> Scenario); `overrides` (dotted field ->
+    value) apply to all of them. Replications and root seed default to the first scenario's
+    `run.reps` and `run.seed`. With `out`, the folder gets the per-run files, tidy tables,
+    summary/differences as CSV and Parquet and (with `figures=True`) PNG figures.
+
+    >>> from model.experiment import compare
+    >>> c = compare(["scenarios/baseline.yaml", "scenarios/wechat_open.yaml"], reps=8, workers=2,
+    ...             overrides={"population.consumers": 20_000, "run.days": 120})        # doctest: +SKIP
+    >>> c.summary.head()                                                                 # doctest: +SKIP
+    """
+    named = resolve_scenarios(scenarios, overrides)
+    if outcomes:
+        outcomes = check_outcomes(outcomes, OUTCOME_NAMES)
+    first = next(iter(named.values()))
+    design = compare_design(named, reps or first.run.reps, first.run.seed if seed is None else seed)
+    exp = run_design(design, ScenarioModel(named), scenarios=named, out=out, resume=resume, workers=workers,
+                     backend=backend, scheduler=scheduler, progress=progress, command="compare")
+    comparison = Comparison(exp)
+    if out is not None:
+        comparison.save(out, figures=figures, outcomes=outcomes)
+    return comparison

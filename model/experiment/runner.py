@@ -1,0 +1,205 @@
+"""Running a design's runs on any `concurrent.futures` executor: in-process, local processes or Dask.
+
+Each run is a call `model(params, seed)` on a worker; the parent only submits, receives one run's
+result at a time, stores it and lets it go, so memory does not grow with the number of runs. A run
+that raises is recorded as failed with its traceback and the others go on. The seed of a run depends
+only on its replication, never on the backend or the order runs finish in, so every backend gives
+identical results.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import time
+import traceback
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from .. import results
+from ..outcomes import OUTCOME_NAMES
+from ..runs import RunResult, run_one
+from ..scenario import Scenario, ScenarioError
+from .design import Design, compare_design
+from .storage import Experiment, FolderStore, MemoryStore
+
+BACKENDS = ("dask", "processes")
+
+
+@dataclass
+class ScenarioModel:
+    """The simulation as a model function: `params` are dotted-field overrides of a base scenario,
+    plus `scenario` naming which base scenario (for comparisons of several)."""
+    scenarios: dict[str, Scenario]
+    outcomes = OUTCOME_NAMES
+
+    def __call__(self, params: dict, seed: int) -> RunResult:
+        params = dict(params)
+        base = self.scenarios[params.pop("scenario", next(iter(self.scenarios)))]
+        return run_one(base.with_overrides(params, source="design") if params else base, seed)
+
+
+class SerialExecutor(cf.Executor):
+    """Runs each submitted call at once in this process (the `concurrent.futures` interface)."""
+
+    def submit(self, fn, /, *args, **kwargs) -> cf.Future:
+        future = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:            # noqa: BLE001 - handed to the caller via the future
+            future.set_exception(exc)
+        return future
+
+
+@contextmanager
+def executor_for(workers: int = 1, backend: str = "dask", scheduler: str | None = None):
+    """Yield (executor, slots): serial for one worker, a process pool or a Dask LocalCluster for
+    more, or the Dask cluster at `scheduler` (tcp://host:port). `slots` bounds runs in flight."""
+    if backend not in BACKENDS:
+        raise ScenarioError(f"--backend {backend}: expected one of {', '.join(BACKENDS)}")
+    if scheduler:
+        from distributed import Client
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise ScenarioError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+        with client:
+            yield client.get_executor(pure=False), 2 * max(1, sum(client.nthreads().values()))
+    elif workers <= 1:
+        yield SerialExecutor(), 1
+    elif backend == "processes":
+        with cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as ex:
+            yield ex, 2 * workers
+    else:
+        import logging
+        import dask
+        from distributed import Client, LocalCluster
+        # no dashboard, so no use for the workers' statistical profiler; and glibc trimming memory
+        # after every free (Dask's default for workers) slows the model's many temporary arrays
+        quiet = {"distributed.worker.profile.enabled": False,
+                 "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+        with dask.config.set(quiet), \
+                LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                             dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                Client(cluster) as client:
+            yield client.get_executor(pure=False), 2 * workers
+
+
+def execute(model: Callable, params: dict, seed: int) -> tuple[dict, pd.DataFrame | None]:
+    """One run on a worker: the model's summary and daily outcomes, or the error and traceback."""
+    t0 = time.perf_counter()
+    try:
+        out = model(params, seed)
+    except Exception as exc:                      # noqa: BLE001 - recorded, the experiment goes on
+        return {"status": "failed", "error": f"{type(exc).__name__}: {exc}".splitlines()[0],
+                "traceback": traceback.format_exc(), "elapsed_s": time.perf_counter() - t0}, None
+    summary, ts = (out.summary, out.timeseries) if isinstance(out, RunResult) else (out, None)
+    summary = {str(k): float(v) for k, v in summary.items()}
+    return {"status": "ok", "summary": summary, "elapsed_s": time.perf_counter() - t0}, ts
+
+
+def model_id(model: Callable) -> str:
+    if isinstance(model, ScenarioModel):
+        return "ptsim"
+    return f"{getattr(model, '__module__', '?')}.{getattr(model, '__qualname__', type(model).__name__)}"
+
+
+def run_design(design: Design, model: Callable, *, scenarios: dict[str, Scenario] | None = None,
+               out: str | Path | None = None, resume: bool = False, workers: int = 1,
+               backend: str = "dask", scheduler: str | None = None, executor: cf.Executor | None = None,
+               progress: Callable[[int, int], None] | None = None, command: str = "experiment",
+               extra: dict | None = None) -> Experiment:
+    """Run every (point, replication) of `design` not yet stored under `out` and return the tables.
+
+    `progress(done, total)` is called as runs finish. Pass `executor` to use your own pool.
+    """
+    scenarios = scenarios or {}
+    identity = {**design.identity(), "model": model_id(model),
+                "scenarios": {k: s.digest() for k, s in scenarios.items()}}
+    manifest = results.manifest(scenarios, design.seeds, command=command, design=identity,
+                                replications=design.reps, **(extra or {}))
+    store = FolderStore(out) if out is not None else MemoryStore()
+    drop = {"point"} if scenarios else {"point", "scenario"}   # a model function sees only parameters
+    params = {row["point"]: {k: v for k, v in row.items() if k not in drop}
+              for row in design.points.to_dict("records")}
+
+    def record_of(run, outcome):
+        rid, point, rep = run
+        return {"run_id": rid, "point": int(point), "replication": rep, "seed": design.seeds[rep], **outcome}
+
+    with (_given(executor) if executor is not None else executor_for(workers, backend, scheduler)) as (ex, slots):
+        # the folder is prepared once the executor is up, so a bad --scheduler leaves nothing behind
+        done = store.prepare(design, manifest, resume)
+        todo = [r for r in design.run_ids() if r[0] not in done]
+        total, finished = len(design.run_ids()), len(design.run_ids()) - len(todo)
+        if progress:
+            progress(finished, total)
+        pending: dict[cf.Future, tuple] = {}
+        queue = iter(todo)
+        while True:
+            for run in queue:
+                pending[ex.submit(execute, model, params[run[1]], design.seeds[run[2]])] = run
+                if len(pending) >= slots:
+                    break
+            if not pending:
+                break
+            finished_now, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for fut in finished_now:
+                run = pending.pop(fut)
+                try:
+                    outcome, ts = fut.result()
+                except Exception as exc:          # noqa: BLE001 - a worker died or could not unpickle
+                    outcome, ts = {"status": "failed", "error": f"{type(exc).__name__}: {exc}".splitlines()[0],
+                                   "traceback": "".join(traceback.format_exception(exc))}, None
+                store.save(record_of(run, outcome), ts)
+                finished += 1
+                if progress:
+                    progress(finished, total)
+    return store.finish(design, getattr(model, "outcomes", ()))
+
+
+@contextmanager
+def _given(executor: cf.Executor):
+    yield executor, max(1, getattr(executor, "_max_workers", 1)) * 2
+
+
+def run_experiment(scenarios, reps: int | None = None, *, seed: int | None = None,
+                   out: str | Path | None = None, resume: bool = False, workers: int = 1,
+                   backend: str = "dask", scheduler: str | None = None, progress=None) -> Experiment:
+    """Run replications of one or more scenarios with common random numbers; return the tables.
+
+    `scenarios` is a list of `Scenario`s or YAML paths (or a dict name -> Scenario). Replications
+    and root seed default to the first scenario's `run.reps` and `run.seed`.
+
+    >>> from model.experiment import run_experiment
+    >>> exp = run_experiment(["scenarios/baseline.yaml"], reps=4, workers=2)   # doctest: +SKIP
+    >>> exp.runs[["scenario", "replication", "gmv_total"]]                       # doctest: +SKIP
+    """
+    named = resolve_scenarios(scenarios)
+    first = next(iter(named.values()))
+    design = compare_design(named, reps or first.run.reps, first.run.seed if seed is None else seed)
+    return run_design(design, ScenarioModel(named), scenarios=named, out=out, resume=resume,
+                      workers=workers, backend=backend, scheduler=scheduler, progress=progress)
+
+
+def resolve_scenarios(scenarios, overrides: dict | None = None) -> dict[str, Scenario]:
+    """Scenarios by name from Scenario objects, YAML paths or a dict; names must be distinct."""
+    from ..scenario import load_scenario
+    if isinstance(scenarios, (Scenario, str, Path)):
+        scenarios = [scenarios]
+    items = scenarios.items() if isinstance(scenarios, dict) else [(None, s) for s in scenarios]
+    named: dict[str, Scenario] = {}
+    for name, s in items:
+        s = load_scenario(s, overrides) if isinstance(s, (str, Path)) else \
+            (s.with_overrides(overrides) if overrides else s)
+        name = name or s.name
+        if name in named:
+            raise ScenarioError(f"scenario name {name!r} appears twice; give each scenario a distinct name")
+        named[name] = s
+    if not named:
+        raise ScenarioError("no scenarios given")
+    return named

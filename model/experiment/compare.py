@@ -3,6 +3,7 @@ against the first scenario over replications that share seeds (common random num
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -73,7 +74,8 @@ def paired_differences(runs: pd.DataFrame, reference: str, outcomes=None) -> pd.
             pct = 100.0 / base if base else np.nan
             ua, ub = ref[name].to_numpy(float), other[name].to_numpy(float)
             if ua.size > 1 and ub.size > 1:
-                with np.errstate(all="ignore"):
+                with np.errstate(all="ignore"), warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)     # identical runs: zero variance
                     ci = stats.ttest_ind(ub, ua, equal_var=False).confidence_interval(0.95)
                 ulo, uhi = float(ci.low), float(ci.high)
             else:

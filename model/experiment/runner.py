@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import os
+import threading
 import time
 import traceback
 from contextlib import contextmanager
@@ -72,7 +74,8 @@ def executor_for(workers: int = 1, backend: str = "dask", scheduler: str | None 
     elif workers <= 1:
         yield SerialExecutor(), 1
     elif backend == "processes":
-        with cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as ex:
+        with cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=_exit_with_parent, initargs=(os.getpid(),)) as ex:
             yield ex, 2 * workers
     else:
         import logging
@@ -87,6 +90,15 @@ def executor_for(workers: int = 1, backend: str = "dask", scheduler: str | None 
                              dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
                 Client(cluster) as client:
             yield client.get_executor(pure=False), 2 * workers
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a pool worker: exit as soon as the parent is gone (killed), not after the current run."""
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def execute(model: Callable, params: dict, seed: int) -> tuple[dict, pd.DataFrame | None]:

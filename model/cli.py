@@ -24,9 +24,9 @@ err_console = Console(stderr=True)
 
 SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="Override a field: dotted.path=value "
                                                      "(repeatable), e.g. population.consumers=20000")]
-DaysOpt = Annotated[Optional[int], typer.Option("--days", min=1, help="Simulated days (overrides run.days).")]
-RepsOpt = Annotated[Optional[int], typer.Option("--reps", min=1, help="Replications (overrides run.reps).")]
-SeedOpt = Annotated[Optional[int], typer.Option("--seed", min=0, help="Root seed (overrides run.seed).")]
+DaysOpt = Annotated[Optional[int], typer.Option("--days", help="Simulated days (overrides run.days).")]
+RepsOpt = Annotated[Optional[int], typer.Option("--reps", help="Replications (overrides run.reps).")]
+SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Root seed (overrides run.seed).")]
 OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Output folder (default: results/NAME-TIME).")]
 
 
@@ -39,8 +39,16 @@ def fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+def check_min(**options) -> None:
+    """One-line error (exit 2) for a numeric option below its minimum: check_min(days=(value, 1))."""
+    for name, (value, minimum) in options.items():
+        if value is not None and value < minimum:
+            fail(f"--{name.replace('_', '-')}: must be >= {minimum} (got {value})")
+
+
 def resolve(path: Path, sets, days, reps, seed):
     """Load a scenario with the common overrides (--set, --days, --reps, --seed)."""
+    check_min(days=(days, 1), reps=(reps, 1), seed=(seed, 0))
     overrides = parse_set_options(sets)
     for key, value in (("run.days", days), ("run.reps", reps), ("run.seed", seed)):
         if value is not None:
@@ -99,7 +107,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     console.print(f"results written to {out}/ ({', '.join(p.name for p in paths.values())})")
 
 
-WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="Parallel workers: 1 runs in this process; "
+WorkersOpt = Annotated[int, typer.Option("--workers", help="Parallel workers: 1 runs in this process; "
                                           "N > 1 starts a local Dask cluster of N single-threaded workers "
                                           "(or a process pool with --backend processes).")]
 BackendOpt = Annotated[str, typer.Option("--backend", help="Pool for --workers > 1: dask or processes.")]
@@ -178,6 +186,7 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML 
             figures: FiguresOpt = True):
     """Compare scenarios over the same replication seeds: means, 95% intervals, paired differences."""
     from . import experiment
+    check_min(workers=(workers, 1), reps=(reps, 1), seed=(seed, 0))
     from .results import default_out_dir
     try:
         named = {}
@@ -208,7 +217,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Base scenario YAML file
           morris: Annotated[bool, typer.Option("--morris", help="Morris design and mu*/sigma.")] = False,
           param: Annotated[Optional[list[str]], typer.Option("--param", help="field=lo:hi (repeatable), e.g. "
                                                              "choice.deal_utility=0.5:3")] = None,
-          samples: Annotated[int, typer.Option("--samples", min=2, help="LHS points, Sobol base N (a power "
+          samples: Annotated[int, typer.Option("--samples", help="LHS points, Sobol base N (a power "
                                                "of 2; N x (D+2) points), or Morris trajectories.")] = 64,
           set_: SetOpt = None, days: DaysOpt = None, reps: RepsOpt = None, seed: SeedOpt = None,
           out: OutOpt = None, workers: WorkersOpt = 1, backend: BackendOpt = "dask",
@@ -216,6 +225,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Base scenario YAML file
           figures: FiguresOpt = True):
     """Sweep scenario fields: a grid, or a Latin hypercube, Sobol or Morris sample with sensitivity."""
     from . import experiment
+    check_min(workers=(workers, 1), samples=(samples, 2), reps=(reps, 1), seed=(seed, 0))
     from .experiment.design import parse_grid, parse_params
     from .results import default_out_dir
     methods = [m for m, on in (("lhs", lhs), ("sobol", sobol), ("morris", morris)) if on]

@@ -113,3 +113,21 @@ def test_cli_missing_scenario_file(tmp_path):
 def test_scenario_docs_up_to_date():
     from model.scenario_docs import render
     assert (ROOT / "docs" / "scenarios.md").read_text() == render(), "run `make docs`"
+
+
+@pytest.mark.parametrize("args", [["run", "scenarios/baseline.yaml", "--days", "0"],
+                                  ["run", "scenarios/baseline.yaml", "--reps", "0"],
+                                  ["compare", "scenarios/baseline.yaml", "--workers", "0"],
+                                  ["sweep", "scenarios/baseline.yaml", "--sobol", "--param", "ranking.exponent=0.5:1",
+                                   "--samples", "1"]])
+def test_numeric_options_out_of_range_exit_2_with_one_line(args):
+    proc = subprocess.run(ptsim_cmd(*args), capture_output=True, text=True, cwd=ROOT, timeout=120)
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert proc.returncode == 2 and len(lines) == 1 and "must be >=" in lines[0], proc.stderr
+
+
+def test_result_files_get_ordinary_permissions(tmp_path):
+    """Atomic writes go through mkstemp (0600); the final file has the mode the umask gives new files."""
+    from model.results import _UMASK, atomic_write_bytes
+    atomic_write_bytes(tmp_path / "x.json", b"{}")
+    assert (tmp_path / "x.json").stat().st_mode & 0o777 == 0o666 & ~_UMASK

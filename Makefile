@@ -35,3 +35,10 @@ docs: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache results/*
+
+notebooks: $(STAMP)
+	$(PY) -m ipykernel install --user --name ptsim --display-name "ptsim (.venv)"
+	@echo "Registered the Jupyter kernel 'ptsim (.venv)'. To open the notebooks:"
+	@echo "  $(PY) -m pip install jupyterlab && $(VENV)/bin/jupyter lab notebooks/"
+	@echo "  (or any Jupyter or VS Code, choosing the 'ptsim (.venv)' kernel)"
+	@echo "Before committing an executed notebook: $(PY) notebooks/strip_outputs.py notebooks/*.ipynb"

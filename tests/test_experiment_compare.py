@@ -51,3 +51,18 @@ def test_comparison_folder_holds_tables_and_figures(tmp_path):
     summary = c.summary.set_index(["scenario", "outcome"])
     assert summary.loc[("baseline", "gmv_total"), "low"] <= summary.loc[("baseline", "gmv_total"), "mean"] \
         <= summary.loc[("baseline", "gmv_total"), "high"]
+    other = [n for n in c.summary["scenario"].unique() if n != "baseline"][0]
+    back = c.differences_from(other).set_index("outcome")
+    forth = c.differences.set_index("outcome")
+    assert np.isclose(back.loc["gmv_total", "mean"], -forth.loc["gmv_total", "mean"])
+
+
+def test_differences_from_any_reference_reverse_the_sign():
+    """Paired differences against another scenario: b - a from a's side is -(a - b) from b's side."""
+    import pandas as pd
+    from model.experiment.compare import paired_differences
+    runs = pd.DataFrame({"scenario": ["a", "a", "a", "b", "b", "b"], "replication": [0, 1, 2] * 2,
+                         "status": "ok", "gmv_total": [1.0, 2.0, 3.0, 2.0, 2.5, 4.0]})
+    ab = paired_differences(runs, "a", ["gmv_total"])
+    ba = paired_differences(runs, "b", ["gmv_total"])
+    assert np.isclose(ab["mean"].iloc[0], -ba["mean"].iloc[0]) and np.isclose(ab["mean"].iloc[0], 0.8333333)

@@ -129,10 +129,19 @@ class Comparison:
         from ..plots import channel_figure
         return channel_figure(self.timeseries)
 
+    def differences_from(self, reference: str) -> pd.DataFrame:
+        """Paired differences of every other scenario against `reference` (same seeds)."""
+        names = set(self.summary["scenario"])
+        if reference not in names:
+            raise ValueError(f"unknown scenario {reference!r}; the comparison holds {sorted(names)}")
+        return paired_differences(self.runs, reference, self.outcomes)
+
     def plot_differences(self, outcomes=None):
+        """Bars of paired differences vs the reference, for `outcomes` (default: the headline outcomes)."""
         from ..plots import difference_figure
         d = self.differences
-        d = d[d["outcome"].isin(outcomes or self.outcomes) & np.isfinite(d["pct_mean"])]
+        names = outcomes or [n for n in HEADLINE if n in self.outcomes] or self.outcomes
+        d = d[d["outcome"].isin(names) & np.isfinite(d["pct_mean"])]
         return difference_figure(d.reset_index(drop=True),
                                  f"Paired difference vs {self.reference} (same seeds)")
 

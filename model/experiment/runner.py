@@ -87,7 +87,7 @@ def executor_for(workers: int = 1, backend: str = "dask", scheduler: str | None 
                  "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
         with dask.config.set(quiet), \
                 LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                             dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                             dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
                 Client(cluster) as client:
             yield client.get_executor(pure=False), 2 * workers
 

@@ -146,10 +146,16 @@ def plot_band(ax, ts: pd.DataFrame, name: str, by: str = "scenario", smooth: int
 
 
 def _legend_below(fig, axes, rect_top: float = 1.0):
+    """One legend under the panels, wrapped into as many rows as the figure's width needs."""
     handles, labels = axes.ravel()[0].get_legend_handles_labels()
+    bottom = 0.0
     if len(labels) > 1:
-        fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), frameon=False)
-    fig.tight_layout(rect=(0, 0.07 if len(labels) > 1 else 0, 1, rect_top))
+        longest = max(len(text) for text in labels)
+        per_row = max(1, min(len(labels), 5, int(fig.get_figwidth() / (0.75 + 0.085 * longest))))
+        rows = int(np.ceil(len(labels) / per_row))
+        fig.legend(handles, labels, loc="lower center", ncol=per_row, frameon=False)
+        bottom = min(0.4, (0.25 * rows + 0.05) / fig.get_figheight())
+    fig.tight_layout(rect=(0, bottom, 1, rect_top))
 
 
 def timeseries_figure(ts: pd.DataFrame, names, title: str, by: str = "scenario", smooth: int = 7,

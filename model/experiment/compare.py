@@ -15,7 +15,7 @@ from ..outcomes import OUTCOME_NAMES, outcome
 from ..runs import summarise
 from .runner import ScenarioModel, resolve_scenarios, run_design
 from .design import compare_design
-from .storage import Experiment, load_experiment
+from .storage import Experiment, ExperimentView, load_experiment
 
 KEYS = ("run_id", "point", "scenario", "replication", "seed", "status", "error")
 HEADLINE = ("gmv_total", "share_gmv_private", "active_share", "repurchase_rate_90d", "gini_merchant_gmv",
@@ -87,7 +87,7 @@ def paired_differences(runs: pd.DataFrame, reference: str, outcomes=None) -> pd.
     return pd.DataFrame(rows)
 
 
-class Comparison:
+class Comparison(ExperimentView):
     """Scenarios compared over common-random-number replications.
 
     `summary` (scenario x outcome: mean and 95% interval), `differences` (paired against the first
@@ -110,15 +110,6 @@ class Comparison:
     def load(cls, folder, outcomes=None) -> "Comparison":
         """The comparison stored in an experiment folder."""
         return cls(load_experiment(folder), outcomes)
-
-    @property
-    def runs(self) -> pd.DataFrame:
-        return self.experiment.runs
-
-    @property
-    def timeseries(self) -> pd.DataFrame:
-        """Daily outcomes of the finished runs, labelled with scenario and replication."""
-        return self.experiment.labelled_timeseries()
 
     def plot_timeseries(self, outcomes=None, title: str = "Scenarios (mean and 95% band over replications)"):
         from ..plots import timeseries_figure

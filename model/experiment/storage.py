@@ -66,6 +66,25 @@ class Experiment:
         return keys.merge(self.timeseries, on="run_id", how="inner")
 
 
+class ExperimentView:
+    """Results built on one experiment (comparisons, sweeps) expose its tables under the same names."""
+
+    experiment: Experiment
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        return self.experiment.runs
+
+    @property
+    def points(self) -> pd.DataFrame:
+        return self.experiment.points
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """Daily outcomes of the finished runs, labelled with scenario and replication."""
+        return self.experiment.labelled_timeseries()
+
+
 def load_experiment(folder: str | Path) -> Experiment:
     """Read a finished experiment folder (as written by `ptsim compare`/`sweep` or `run_experiment`).
 

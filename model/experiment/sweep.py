@@ -15,7 +15,7 @@ from . import sensitivity
 from .compare import _png, check_outcomes, outcome_columns
 from .design import SAMPLED, Design, grid_design, sampled_design
 from .runner import ScenarioModel, resolve_scenarios, run_design
-from .storage import Experiment, load_experiment
+from .storage import Experiment, ExperimentView, load_experiment
 
 HEADLINE = ("gmv_total", "share_gmv_private", "gini_merchant_gmv", "active_share")
 
@@ -30,7 +30,7 @@ def responses(experiment: Experiment) -> pd.DataFrame:
         .astype({"n": int})
 
 
-class SweepResult:
+class SweepResult(ExperimentView):
     """A sweep: `table` (mean response per point), `indices` (sensitivity, for sampled designs),
     `runs`, `points` and `timeseries`. Build one with `sweep(...)` or `SweepResult.load(folder)`.
 
@@ -62,18 +62,6 @@ class SweepResult:
         else:
             design = Design(d["method"], exp.points, seeds, d["spec"])
         return cls(exp, design, outcomes or exp.manifest.get("outcomes"))
-
-    @property
-    def runs(self) -> pd.DataFrame:
-        return self.experiment.runs
-
-    @property
-    def points(self) -> pd.DataFrame:
-        return self.experiment.points
-
-    @property
-    def timeseries(self) -> pd.DataFrame:
-        return self.experiment.labelled_timeseries()
 
     def plot_sensitivity(self, outcome: str):
         """Bars of the indices of one outcome (Sobol S1/ST, Morris mu*/sigma, RBD-FAST S1)."""

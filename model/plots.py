@@ -219,14 +219,8 @@ def run_figures(ts: pd.DataFrame, out: Path, scale: float | None = None) -> dict
         "fig_price_sensitivity": lambda: timeseries_figure(
             ts, ["mean_deal_proneness", "share_needs_deferred", "mean_reference_price"], "Price sensitivity"),
     }
-    paths = {}
-    for name, make in specs.items():
-        fig = make()
-        path = out / f"{name}.png"
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        paths[name] = path
-    return paths
+    from .results import write_figures
+    return write_figures(out, specs)
 
 
 def difference_figure(diff: pd.DataFrame, title: str = "Paired difference against the reference"):

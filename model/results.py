@@ -53,6 +53,22 @@ def atomic_write_json(obj, path: Path) -> None:
     atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n").encode())
 
 
+def write_figures(folder: Path, makers: dict) -> dict[str, Path]:
+    """Render each figure (`name -> function returning a Figure`) to folder/name.png atomically."""
+    import io
+
+    import matplotlib.pyplot as plt
+    paths = {}
+    for name, make in makers.items():
+        fig = make()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110)
+        plt.close(fig)
+        paths[name] = Path(folder) / f"{name}.png"
+        atomic_write_bytes(paths[name], buf.getvalue())
+    return paths
+
+
 def git_commit() -> str | None:
     try:
         root = Path(__file__).resolve().parent.parent

@@ -144,25 +144,12 @@ class Comparison(ExperimentView):
             results.atomic_write_parquet(df, folder / f"{name}.parquet")
             paths += [folder / f"{name}.csv", folder / f"{name}.parquet"]
         if figures and set(self.outcomes) <= set(OUTCOME_NAMES) and len(self.experiment.ok):
-            import matplotlib.pyplot as plt
             figs = {"fig_timeseries": lambda: self.plot_timeseries(outcomes),
                     "fig_gmv_by_channel": self.plot_channels}
             if len(self.differences):
                 figs["fig_differences"] = lambda: self.plot_differences(outcomes)
-            for name, make in figs.items():
-                fig = make()
-                buf = _png(fig)
-                plt.close(fig)
-                results.atomic_write_bytes(folder / f"{name}.png", buf)
-                paths.append(folder / f"{name}.png")
+            paths += list(results.write_figures(folder, figs).values())
         return paths
-
-
-def _png(fig) -> bytes:
-    import io
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    return buf.getvalue()
 
 
 def compare(scenarios, reps: int | None = None, *, seed: int | None = None, overrides: dict | None = None,

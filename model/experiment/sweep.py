@@ -12,7 +12,7 @@ from .. import results
 from ..outcomes import OUTCOME_NAMES
 from ..scenario import Run, Scenario, ScenarioError
 from . import sensitivity
-from .compare import _png, check_outcomes, outcome_columns
+from .compare import check_outcomes, outcome_columns
 from .design import SAMPLED, Design, grid_design, sampled_design
 from .runner import ScenarioModel, resolve_scenarios, run_design
 from .storage import Experiment, ExperimentView, load_experiment
@@ -82,7 +82,6 @@ class SweepResult(ExperimentView):
 
     def save(self, folder, figures: bool = True) -> list[Path]:
         """Write responses (CSV, Parquet), sensitivity.csv and the figures into `folder`."""
-        import matplotlib.pyplot as plt
         folder, paths = Path(folder), []
         results.atomic_write_bytes(folder / "responses.csv", self.table.to_csv(index=False).encode())
         results.atomic_write_parquet(self.table, folder / "responses.parquet")
@@ -101,13 +100,7 @@ class SweepResult(ExperimentView):
         elif all(isinstance(v, (int, float)) for p in self.parameters for v in self.points[p]):
             for p in self.parameters:
                 figs[f"fig_response_{p.replace('.', '_')}"] = lambda p=p: self.plot_response(p)
-        for name, make in figs.items():
-            fig = make()
-            buf = _png(fig)
-            plt.close(fig)
-            results.atomic_write_bytes(folder / f"{name}.png", buf)
-            paths.append(folder / f"{name}.png")
-        return paths
+        return paths + list(results.write_figures(folder, figs).values())
 
 
 def sweep(scenario: Scenario | str | Path | Callable, grid: dict[str, list] | None = None,

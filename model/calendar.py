@@ -37,3 +37,13 @@ class Calendar:
                 upcoming = d
         self.days_to_sale = nxt
         self.sale_ahead = (nxt <= defer_horizon) & ~in_window & (self.festival_discount.max() > 0)
+
+    @staticmethod
+    def week_ends(day: int) -> bool:
+        """Weekly work (activity window, spend percentiles, lapses) runs at the end of every 7th day."""
+        return (day + 1) % 7 == 0
+
+    @staticmethod
+    def month_ends(day: int) -> bool:
+        """Monthly work (merchants adapt, diversion decisions) runs at the end of every 30th day."""
+        return (day + 1) % 30 == 0

@@ -5,10 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from .scenario import CATEGORIES, Scenario
+from .orders import Level
 from .submodels import insider_sales, lifecycle, purchase_timing, social_sharing
-from .submodels.relationships import FAN, MEMBER, NONE, VISITOR
+from .submodels.purchase_timing import draw_categories
 
 WEEKS_TRACKED = 26  # bits of the weekly activity mask (two 13-week windows)
+_LAST13 = np.uint32((1 << 13) - 1)
+_PREV13 = np.uint32(((1 << 26) - 1) ^ ((1 << 13) - 1))
 
 
 def quota(n: int, shares, rng: np.random.Generator) -> np.ndarray:
@@ -68,7 +71,6 @@ class MerchantState:
         self.diverting = np.zeros(n, dtype=bool)
         self.wechat_direct = np.zeros(n, dtype=bool)
         self.trailing_wechat = np.zeros(n)
-        self.rebates = np.zeros(n)
         # what each LINK+ lever brought (GMV) and cost this month: lead, interlock, engage, keep
         self.lever_gmv = np.zeros((n, 4))
         self.lever_cost = np.zeros((n, 4))
@@ -79,10 +81,24 @@ class MerchantState:
         self.sales_today = np.zeros(n)
         self.sales_total = np.zeros(n)
         self.impressions = np.zeros(n, dtype=np.int64)      # public-traffic exposures in the run
+        self.site_sales_today = np.zeros(n)
+        self.wechat_sales_today = np.zeros(n)
+
+    def effort(self) -> np.ndarray:
+        """LINK+ effort as a stores x 4 array: lead, interlock, engage, keep."""
+        return np.stack([self.lead, self.interlock, self.engage, self.keep], axis=1)
+
+    def start_day(self) -> None:
+        """Today's sales start at zero."""
+        self.sales_today = np.zeros(self.n)
+        self.site_sales_today = np.zeros(self.n)
+        self.wechat_sales_today = np.zeros(self.n)
 
 
 class ConsumerState:
     """Consumers' arrays. Index i is consumer i everywhere (agents hold their index)."""
+
+    WEEKS_MASK = np.uint32((1 << WEEKS_TRACKED) - 1)
 
     def __init__(self, s: Scenario, rng: np.random.Generator):
         n = s.population.consumers
@@ -150,14 +166,13 @@ class ConsumerState:
 
         R = s.relationships.slots
         self.rel_merchant = np.full((n, R), -1, dtype=np.int32)
-        self.rel_level = np.full((n, R), NONE, dtype=np.int8)
+        self.rel_level = np.full((n, R), Level.NONE, dtype=np.int8)
         self.rel_last = np.full((n, R), -100_000, dtype=np.int32)
         self.rel_orders = np.zeros((n, R), dtype=np.int16)
         self.rel_wechat = np.zeros((n, R), dtype=bool)
         self.rel_invited_until = np.full((n, R), -10**6, dtype=np.int32)
         self.rel_slighted_until = np.full((n, R), -10**6, dtype=np.int32)
         self._lc = s.lifecycle
-        self._vip_threshold = s.policies.exclusivity.vip_taoqi_threshold
 
     def seed_relationships(self, rng, merchants: MerchantState, traffic, n_ties_mean: float = 2.0):
         """Ties held at day 0: stores drawn by weight in the consumer's categories, levels by effort."""
@@ -176,12 +191,12 @@ class ConsumerState:
             who, stores = who[~dup], stores[~dup]
             u = rng.random(who.size)
             il = merchants.interlock[stores]
-            level = np.where(u < 0.15 * il, MEMBER, np.where(u < 0.45 * il, FAN, VISITOR))
+            level = np.where(u < 0.15 * il, Level.MEMBER, np.where(u < 0.45 * il, Level.FAN, Level.VISITOR))
             self.rel_merchant[who, k] = stores
             self.rel_level[who, k] = level
             self.rel_last[who, k] = -rng.integers(1, 180, who.size)
-            self.rel_orders[who, k] = np.minimum(rng.poisson(1.0 + 2.0 * (level >= FAN)), 1000)
-            self.rel_wechat[who, k] = (level >= FAN) & self.wechat_user[who] & \
+            self.rel_orders[who, k] = np.minimum(rng.poisson(1.0 + 2.0 * (level >= Level.FAN)), 1000)
+            self.rel_wechat[who, k] = (level >= Level.FAN) & self.wechat_user[who] & \
                 (rng.random(who.size) < 0.3 * merchants.wechat_effort[stores])
 
     def update_spend_percentile(self, rng, sample: int = 20_000) -> None:
@@ -204,7 +219,7 @@ class ConsumerState:
         return self.vip_until > day
 
     def is_member(self) -> np.ndarray:
-        return (self.rel_level >= MEMBER).any(axis=1)
+        return (self.rel_level >= Level.MEMBER).any(axis=1)
 
     def tiers(self, day: int) -> np.ndarray:
         return lifecycle.lifecycle_tier(self.orders, self.is_member(), self.is_vip(day), self._lc.mature_orders)
@@ -212,8 +227,7 @@ class ConsumerState:
     def tier_names(self, day: int = 0) -> np.ndarray:
         return np.asarray(lifecycle.TIER_NAMES)[self.tiers(day)]
 
-
-def draw_categories(rng: np.random.Generator, cdf: np.ndarray) -> np.ndarray:
-    """Category of each need from each consumer's cumulative category preferences."""
-    u = rng.random(cdf.shape[0]).astype(np.float32)
-    return (u[:, None] >= cdf).sum(axis=1).clip(max=cdf.shape[1] - 1)
+    def activity_windows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Who bought in weeks 14-26 before now, and who of them bought again in the last 13 weeks."""
+        prev = (self.active_weeks & _PREV13) != 0
+        return prev, prev & ((self.active_weeks & _LAST13) != 0)

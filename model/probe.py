@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .population import draw_categories
-from .submodels.choice import logit_shares
+from .submodels.choice import logit_shares, offers
+from .submodels.purchase_timing import draw_categories
 
 
 def price_elasticity(model, n_needs: int = 20_000, bump: float = 0.01, store_share: float = 0.1,
@@ -25,7 +25,7 @@ def price_elasticity(model, n_needs: int = 20_000, bump: float = 0.01, store_sha
     buyers = rng.choice(alive, size=min(n_needs, alive.size), replace=False)
     cats = draw_categories(rng, c.category_cdf[buyers])
     exposure_seed = int(rng.integers(2**31))
-    base = model.offers(buyers, cats, np.random.default_rng(exposure_seed))
+    base = offers(model, buyers, cats, np.random.default_rng(exposure_seed))
     rows = base["available"].any(axis=1)
     stores = np.maximum(base["stores"][rows], 0)
     available = base["available"][rows]
@@ -35,7 +35,7 @@ def price_elasticity(model, n_needs: int = 20_000, bump: float = 0.01, store_sha
         targets = rng.random(m.n) < store_share
         on_target = targets[stores] & available
         # a 1% dearer price lowers utility by the price terms' response to log price
-        shocked = model.offers(buyers, cats, np.random.default_rng(exposure_seed),
+        shocked = offers(model, buyers, cats, np.random.default_rng(exposure_seed),
                                price_factor=np.where(targets, 1.0 + bump, 1.0))
         p1 = logit_shares(np.where(available, shocked["util"][rows], -np.inf))
         d0, d1 = p0[on_target].sum(), p1[on_target].sum()

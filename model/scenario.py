@@ -203,6 +203,9 @@ class Relationships(Block):
 
 class Groups(Block):
     """Store groups (seed 001): entry conditions, perks, entry flow, messaging."""
+    entry: Literal["none", "visited", "favourited", "purchased", "interest"] = P(
+        "visited", "-", "Who may join a store group: anyone shown the store, visitors, fans, buyers, or "
+        "consumers with strong category interest.", source="seed 001")
     join_prob: float = P(0.02, "probability", "Chance a qualifying visitor joins the store group at a visit.",
                          ge=0, le=1)
     perks: list[float] = P([0.8, 0.5, 0.3], "0..1", "Group perks (coupons, trials, service, content) by tier.")
@@ -225,6 +228,9 @@ class Groups(Block):
 
 class Insider(Block):
     """Exclusive insider sales (seed 000)."""
+    eligibility_threshold: float = P(0.6, "score 0..1", "Value score (half spend percentile, half tie level) "
+                                     "an invitee must reach: 0 invites every tied consumer, 1 nobody.",
+                                     ge=0, le=1)
     frequency: float = P(8.0, "sales per year", "Insider sales per year of a store at full KEEP effort.",
                          ge=0, le=120)
     depth: float = P(0.3, "share of price", "Insider discount (deeper than festival prices).", ge=0, le=0.95,
@@ -276,19 +282,10 @@ class Lifecycle(Block):
                            ge=1, le=100)
 
 
-class Exclusivity(Block):
-    """Exclusivity thresholds (question 3)."""
-    insider_threshold: float = P(0.6, "score 0..1", "Value score (half spend percentile, half tie level) an "
-                                 "invitee must reach: 0 invites every tied consumer, 1 nobody.", ge=0, le=1)
-    group_entry: Literal["none", "visited", "favourited", "purchased", "interest"] = P(
-        "visited", "-", "Who may join a store group: anyone shown the store, visitors, fans, buyers, or "
-        "consumers with strong category interest.", source="seed 001")
-    vip_taoqi_threshold: float = P(1000.0, "points", "Taoqi score needed to buy 88VIP.", ge=0, le=10000,
-                                   source="seed 003: 88VIP open at taoqi >= 1000")
-
-
 class VipProgramme(Block):
     enabled: bool = P(True, "flag", "88VIP exists.")
+    taoqi_threshold: float = P(1000.0, "points", "Taoqi score needed to buy 88VIP.", ge=0, le=10000,
+                               source="seed 003: 88VIP open at taoqi >= 1000")
     fee: float = P(88.0, "yuan per year", "Annual fee.", ge=0, le=10000)
     discount: float = P(0.05, "share of price", "88VIP price cut on Tmall items.", ge=0, le=0.9)
     rate_uplift: float = P(0.15, "x", "Rise in purchase rate of 88VIP members.", ge=0, le=10)
@@ -356,7 +353,6 @@ class NewProductWindow(Block):
 
 
 class Policies(Block):
-    exclusivity: Exclusivity = Field(default_factory=Exclusivity)
     vip_programme: VipProgramme = Field(default_factory=VipProgramme)
     savings_card: SavingsCard = Field(default_factory=SavingsCard)
     wechat_direct: WeChatDirect = Field(default_factory=WeChatDirect)
@@ -401,6 +397,19 @@ class Scenario(Block):
         for path, value in overrides.items():
             _set_path(data, path, value, source, origins)
         return _validate(data, origins, default_origin=source)
+
+
+# fields that moved: old dotted path -> new one (a scenario using the old name gets an error naming the new)
+MOVED = {"policies.exclusivity.insider_threshold": "insider.eligibility_threshold",
+         "policies.exclusivity.group_entry": "groups.entry",
+         "policies.exclusivity.vip_taoqi_threshold": "policies.vip_programme.taoqi_threshold"}
+
+
+def _moved_error(where: str, path: str) -> ScenarioError:
+    if path in MOVED:
+        return ScenarioError(f"{where}: {path}: this field moved; use {MOVED[path]}")
+    moves = ", ".join(f"{old.rsplit('.', 1)[1]} -> {new}" for old, new in MOVED.items())
+    return ScenarioError(f"{where}: {path}: policies.exclusivity was retired; its fields moved: {moves}")
 
 
 # list-valued parameters with a fixed length, checked after field validation
@@ -488,6 +497,11 @@ def _validate(data: dict, origins: dict[str, str], default_origin: str) -> Scena
         loc = tuple(err["loc"])
         where = _origin(loc, origins, default_origin)
         path = ".".join(str(p) for p in loc)
+        if err["type"] == "extra_forbidden" and path.startswith("policies.exclusivity"):
+            exclusivity = data.get("policies", {}).get("exclusivity")
+            keys = list(exclusivity) if isinstance(exclusivity, dict) else []
+            full = f"policies.exclusivity.{keys[0]}" if len(keys) == 1 else path
+            raise _moved_error(_origin(loc + tuple(keys[:1]), origins, default_origin), full) from None
         if err["type"] == "extra_forbidden":
             parent = _block_at(loc[:-1])
             allowed = _describe_allowed(parent) if parent else "?"
@@ -507,6 +521,8 @@ def _set_path(data: dict, path: str, value: Any, source: str, origins: dict[str,
     parts = path.split(".")
     if not path or any(not p for p in parts):
         raise ScenarioError(f"{source}: {path!r}: not a dotted field path like population.consumers")
+    if path.startswith("policies.exclusivity"):
+        raise _moved_error(source, path)
     node, cls = data, Scenario
     for i, part in enumerate(parts):
         fields = cls.model_fields if cls is not None else {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Policy
+from .base import Policy
 
 
 class Commission(Policy):
@@ -21,13 +21,17 @@ class Commission(Policy):
         self.previous_round_gmv = np.full(n, np.nan)
         self.round_commission = np.zeros(n)
         self.round_days = max(1, 365 // self.params.rebate_rounds)
+        self.today = 0.0
 
-    def on_purchase(self, model, buyers, stores, value, on_platform) -> None:
-        v = np.where(on_platform, value, 0.0)
-        gmv = np.bincount(stores, weights=v, minlength=model.merchants.n)
+    def start_day(self, model) -> None:
+        self.today = 0.0
+
+    def on_purchase(self, model, orders) -> None:
+        v = np.where(orders.on_platform, orders.value, 0.0)
+        gmv = np.bincount(orders.stores, weights=v, minlength=model.merchants.n)
         self.round_gmv += gmv
         self.round_commission += self.params.rate * gmv
-        model.flows["platform_commission"] += self.params.rate * float(v.sum())
+        self.today += self.params.rate * float(v.sum())
 
     def end_day(self, model) -> None:
         if (model.day + 1) % self.round_days:
@@ -35,13 +39,10 @@ class Commission(Policy):
         if self.params.rebate_share > 0:
             beat = self.round_gmv > (1 + self.params.growth_target) * np.nan_to_num(self.previous_round_gmv,
                                                                                     nan=np.inf)
-            rebate = float((self.params.rebate_share * self.round_commission[beat]).sum())
-            model.flows["platform_commission"] -= rebate
-            model.merchants.rebates += np.where(beat, self.params.rebate_share * self.round_commission, 0.0)
+            self.today -= float((self.params.rebate_share * self.round_commission[beat]).sum())
         self.previous_round_gmv = self.round_gmv
         self.round_gmv = np.zeros_like(self.round_gmv)
         self.round_commission = np.zeros_like(self.round_commission)
 
-    @property
-    def rate(self) -> float:
-        return self.params.rate
+    def flows(self, model) -> dict[str, float]:
+        return {"platform_commission": self.today}

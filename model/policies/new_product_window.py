@@ -9,22 +9,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Policy
+from .base import Policy
 
 
 class NewProductWindow(Policy):
     name = "new_product_window"
 
+    @classmethod
+    def enabled(cls, params) -> bool:
+        return params.days > 0 and params.boost > 0
+
     def setup(self, model) -> None:
         self.last_launch = np.full(model.merchants.n, -10**6, dtype=np.int64)
-        self.daily_launch = self.scenario.merchants.launch_rate / 365.0
+        self.daily_launch = self.config.merchants.launch_rate / 365.0
+        self.rng = model.stream(self.name)
 
     def start_day(self, model) -> None:
         if self.daily_launch > 0:
-            launched = model.rng.random(model.merchants.n) < self.daily_launch
+            launched = self.rng.random(model.merchants.n) < self.daily_launch
             self.last_launch[launched] = model.day
 
     def weight_multiplier(self, model):
-        if self.params.days == 0 or self.params.boost == 0:
-            return 1.0
         return np.where(model.day - self.last_launch < self.params.days, 1.0 + self.params.boost, 1.0)

@@ -1,14 +1,14 @@
 """The savings monthly card (seed 003): a cheap paid coupon pack for the mass of users.
 
 Holders (a share `uptake` of non-88VIP consumers) save `coupon` on every order and, nudged by red
-packets, have a `rate_uplift` higher need rate; the platform collects the monthly fee.
+packets, have a `rate_uplift` higher need rate.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import Policy
+from .base import Policy
 
 
 class SavingsCard(Policy):
@@ -16,22 +16,11 @@ class SavingsCard(Policy):
 
     def setup(self, model) -> None:
         c = model.consumers
-        self.holder = np.zeros(c.n, dtype=bool)
-        self.fee_revenue = 0.0
-        if self.params.enabled:
-            non_vip = c.vip_until <= model.day
-            self.holder = non_vip & (model.rng.random(c.n) < self.params.uptake)
+        non_vip = c.vip_until <= model.day
+        self.holder = non_vip & (model.stream(self.name).random(c.n) < self.params.uptake)
 
     def price_factor(self, model, buyers):
-        if not self.params.enabled:
-            return 1.0
         return np.where(self.holder[buyers], 1.0 - self.params.coupon, 1.0)
 
     def rate_factor(self, model, who):
-        if not self.params.enabled:
-            return 1.0
         return np.where(self.holder[who], 1.0 + self.params.rate_uplift, 1.0)
-
-    def end_day(self, model) -> None:
-        if self.params.enabled:
-            self.fee_revenue += self.holder.sum() * self.params.fee / 30.0

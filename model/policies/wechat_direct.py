@@ -12,37 +12,38 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Policy
-
-TIER_CODES = {"top": 0, "growth": 1, "sme": 2}
+from ..orders import TIER_BY_NAME
+from .base import Policy
 
 
 class WeChatDirect(Policy):
     name = "wechat_direct"
 
+    @classmethod
+    def enabled(cls, params) -> bool:
+        return params.mode != "off"
+
     def setup(self, model) -> None:
         n = model.merchants.n
         self.eligible = np.zeros(n, dtype=bool)
         self.authorised = np.zeros(n, dtype=bool)
+        self.joined = np.zeros(n, dtype=bool)
         self.started = False
-
-    @property
-    def active(self) -> bool:
-        return self.params.mode != "off" and self.started
+        self.rng = model.stream(self.name)
 
     def start_day(self, model) -> None:
-        if self.params.mode == "off" or model.record_day < self.params.start_day:
+        if model.record_day < self.params.start_day:
             return
         m = model.merchants
         if not self.started:
             self.started = True
             self.eligible = self._eligible(m)
-            self.authorised = self.eligible & (model.rng.random(m.n) < self.params.authorisation_rate)
+            self.authorised = self.eligible & (self.rng.random(m.n) < self.params.authorisation_rate)
         elif model.record_day % 30 == 0:                  # hesitant stores reconsider monthly
             hesitant = self.eligible & ~self.authorised
-            self.authorised |= hesitant & (model.rng.random(m.n) < self.params.authorisation_rate / 6)
+            self.authorised |= hesitant & (self.rng.random(m.n) < self.params.authorisation_rate / 6)
         community = model.consumers.wechat_community_size(m.n)
-        m.wechat_direct = self.authorised & (community >= self.params.min_community)
+        self.joined = self.authorised & (community >= self.params.min_community)
 
     def _eligible(self, m) -> np.ndarray:
         if self.params.mode == "open":
@@ -52,13 +53,14 @@ class WeChatDirect(Policy):
         if k > 0:
             chosen[np.argsort(-m.trailing_gmv, kind="stable")[:k]] = True
         for tier in self.params.beta_tiers:
-            chosen |= m.tier == TIER_CODES[tier]
+            chosen |= m.tier == TIER_BY_NAME[tier]
         return chosen
 
-    @property
-    def friction_removed(self) -> bool:
-        return self.params.friction_removed
+    def direct_stores(self, model):
+        return self.joined
 
-    @property
-    def share_to_unlock(self) -> bool:
-        return self.active and self.params.share_to_unlock
+    def direct_friction(self, model, friction: float) -> float:
+        return 0.0 if self.params.friction_removed else friction
+
+    def share_to_unlock(self, model) -> bool:
+        return self.started and self.params.share_to_unlock

@@ -6,13 +6,15 @@ GMV, so private-domain work in WeChat earns public traffic. At 0 WeChat sales ea
 
 from __future__ import annotations
 
-from . import Policy
+from .base import Policy
 
 
 class WeightBonus(Policy):
     name = "weight_bonus"
 
+    @classmethod
+    def enabled(cls, params) -> bool:
+        return params.share > 0
+
     def ranking_gmv(self, model, gmv):
-        if self.params.share == 0:
-            return gmv
         return gmv + self.params.share * model.merchants.trailing_wechat

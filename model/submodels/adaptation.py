@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..orders import Level, Orders, Prompt
+from . import insider_sales
+
 LEVERS = ("lead", "interlock", "engage", "keep")
+LEAD, INTERLOCK, ENGAGE, KEEP = range(4)
 
 
 def shift_effort(effort: np.ndarray, attributed_gmv: np.ndarray, cost: np.ndarray, rate: float) -> np.ndarray:
@@ -22,3 +26,26 @@ def shift_effort(effort: np.ndarray, attributed_gmv: np.ndarray, cost: np.ndarra
         relative = np.where(mean > 0, ret / mean - 1.0, 0.0)
     step = rate * np.clip(relative, -1.0, 1.0)
     return np.clip(effort * (1.0 + step) + 0.01 * (step > 0), 0.0, 1.0)
+
+
+def on_purchase(model, orders: Orders) -> None:
+    """Attribute each order to a lever: LEAD public sales, INTERLOCK ties, ENGAGE touches, KEEP insider
+    sales and members' repeat purchases."""
+    m = model.merchants
+    kept = orders.insider | ((orders.level >= Level.MEMBER) & (orders.orders_before >= 1))
+    if orders.prompt != Prompt.NEED:
+        lever = np.where(kept, KEEP, ENGAGE)
+    else:
+        lever = np.where(kept, KEEP, np.where(orders.level >= Level.FAN, INTERLOCK, LEAD))
+    m.lever_gmv += np.bincount(orders.stores * 4 + lever, weights=orders.value, minlength=4 * m.n).reshape(m.n, 4)
+
+
+def adapt(model) -> None:
+    """Monthly: shift LINK+ effort toward what paid off; stores whose KEEP changed reschedule sales."""
+    m, rate = model.merchants, model.config.merchants.adaptation_rate
+    if rate > 0:
+        new = shift_effort(m.effort(), m.lever_gmv, m.lever_cost, rate)
+        m.lead, m.interlock, m.engage, m.keep = (new[:, k].copy() for k in range(4))
+        insider_sales.reschedule(model)
+    m.lever_gmv[:] = 0
+    m.lever_cost[:] = 0

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .relationships import FAN, GROUP, MEMBER, NONE
+from ..orders import Level, Orders
+from . import relationships
+
+NONE, FAN, MEMBER, GROUP = Level.NONE, Level.FAN, Level.MEMBER, Level.GROUP
 
 
 def qualifies(condition: str, level: np.ndarray, orders_at_store: np.ndarray, interest: np.ndarray,
@@ -48,3 +51,43 @@ def leave_probability(message_rate: np.ndarray, tolerable: float, per_excess: fl
 def leave(level: np.ndarray) -> np.ndarray:
     """Level after leaving a group: back to member."""
     return np.where(level == GROUP, MEMBER, level).astype(level.dtype)
+
+
+def exposure_joins(model, orders: Orders, shown_store: np.ndarray) -> None:
+    """Entry open to all (`none`): consumers merely shown a store (not the one chosen) may join its group."""
+    g = model.config.groups
+    if g.entry != "none" or not model.modulated:
+        return
+    m, buyers = model.merchants, orders.buyers
+    ok = (shown_store >= 0) & (shown_store != orders.stores)
+    p = g.exposure_join_prob * (1 + g.perks_effect * m.group_perks[np.maximum(shown_store, 0)])
+    join = ok & (model.stream("groups").random(buyers.size) < p)
+    if join.any():
+        slot = relationships.tie_to(model, buyers[join], shown_store[join])
+        model.consumers.rel_level[buyers[join], slot] = GROUP
+
+
+def on_purchase(model, orders: Orders) -> None:
+    """A buyer who meets the entry condition may join the store's group at this visit."""
+    if not model.modulated:
+        return
+    c, m, g = model.consumers, model.merchants, model.config.groups
+    buyers, slot, stores = orders.buyers, orders.slot, orders.stores
+    interest = c.category_pref[buyers, orders.category] * 1.0
+    ok = qualifies(g.entry, orders.level, orders.orders_before, interest, g.interest_threshold)
+    p_join = join_probability(g.join_prob, m.group_perks[stores], g.perks_effect, m.complex_flow[stores],
+                              g.complex_flow_penalty)
+    lv = c.rel_level[buyers, slot]
+    joins = ok & (lv < GROUP) & (model.stream("groups").random(buyers.size) < p_join)
+    c.rel_level[buyers[joins], slot[joins]] = GROUP
+
+
+def leave_on_messages(model, who: np.ndarray, slot: np.ndarray) -> np.ndarray:
+    """Group members messaged more than they tolerate may leave (back to member); returns who stays."""
+    c, g = model.consumers, model.config.groups
+    level = c.rel_level[who, slot]
+    rate = model.merchants.message_rate[c.rel_merchant[who, slot]]
+    leaving = (level == GROUP) & (model.stream("groups").random(who.size) <
+                                  leave_probability(rate, g.tolerable_rate, g.leave_per_excess))
+    c.rel_level[who[leaving], slot[leaving]] = leave(level[leaving])
+    return ~leaving

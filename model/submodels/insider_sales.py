@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .relationships import GROUP, NONE
+from ..orders import Level, Orders, Prompt
+from . import relationships
+
+NONE, FAN, GROUP = Level.NONE, Level.FAN, Level.GROUP
 
 
 def sale_interval(frequency: float, keep: np.ndarray) -> np.ndarray:
@@ -42,3 +45,47 @@ def expects_sale(interval_days: np.ndarray, horizon_days: float) -> np.ndarray:
     """Chance a store's next sale falls within the horizon, for someone who knows its rhythm."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(np.isfinite(interval_days), np.minimum(horizon_days / interval_days, 1.0), 0.0)
+
+
+def start_sales(model) -> None:
+    """Sales starting today invite eligible tied consumers; relationship users left out may notice."""
+    m, c, ins = model.merchants, model.consumers, model.config.insider
+    starting = m.next_sale_day == model.day
+    if not (model.modulated and starting.any()):
+        return
+    rng, day = model.stream("insider_sales"), model.day
+    m.sale_end_day[starting] = day + ins.window_days - 1
+    jitter = rng.uniform(0.75, 1.25, int(starting.sum()))
+    m.next_sale_day[starting] += np.maximum(1, np.round(m.insider_interval[starting] * jitter)).astype(np.int64)
+    R = c.rel_merchant.shape[1]
+    flat = c.rel_merchant.ravel()
+    slots = np.flatnonzero(np.append(starting, False)[flat])        # empty slots (-1) hit the False
+    who, k = np.divmod(slots, R)
+    stores, level = flat[slots], c.rel_level[who, k]
+    invited = eligible(value_score(c.spend_percentile[who], level), level, ins.eligibility_threshold)
+    c.rel_invited_until[who[invited], k[invited]] = day + ins.window_days - 1
+    n_tied = np.bincount(stores, minlength=m.n)
+    n_invited = np.bincount(stores[invited], minlength=m.n)
+    m.insider_stock[starting] = ins.quantity_cap * n_invited[starting]
+    m.invited_share[starting] = n_invited[starting] / np.maximum(n_tied[starting], 1)
+    left = (~invited) & (level >= FAN) & (rng.random(who.size) < ins.notice_prob)
+    c.rel_slighted_until[who[left], k[left]] = day + ins.slight_days
+    c.left_out_day[who[left]] = day
+    relationships.act_on_touches(model, who[invited], k[invited], Prompt.INVITATION)
+
+
+def on_purchase(model, orders: Orders) -> None:
+    """Insider purchases use up the sale's stock."""
+    if orders.insider.any():
+        model.merchants.insider_stock -= np.bincount(orders.stores[orders.insider], minlength=model.merchants.n)
+
+
+def reschedule(model) -> None:
+    """After KEEP effort changed: stores that now run sales get a first date, others stop."""
+    m = model.merchants
+    interval = sale_interval(model.config.insider.frequency, m.keep)
+    newly = np.isfinite(interval) & (m.next_sale_day < 0)
+    first = np.floor(model.stream("insider_sales").random(int(newly.sum())) * interval[newly])
+    m.next_sale_day[newly] = model.day + 1 + first
+    m.next_sale_day[~np.isfinite(interval)] = -1
+    m.insider_interval = interval

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..orders import Orders
+
 U, C, M, V = 0, 1, 2, 3
 TIER_NAMES = ("U", "C", "M", "V")
 
@@ -29,3 +31,27 @@ def vip_joins(rng: np.random.Generator, taoqi: np.ndarray, is_vip: np.ndarray, t
               join_prob: float) -> np.ndarray:
     """Which buyers join 88VIP at this purchase."""
     return (~is_vip) & (taoqi >= threshold) & (rng.random(taoqi.shape[0]) < join_prob)
+
+
+def on_purchase(model, orders: Orders) -> None:
+    """Purchase history: orders, trailing spend (taoqi), last purchase day and this week's activity.
+    Marks which orders are repeat purchases (the buyer had bought before)."""
+    c, buyers = model.consumers, orders.buyers
+    spend = np.where(orders.on_platform, orders.value, 0.0)
+    orders.repeat = c.orders[buyers] >= 1
+    c.orders[buyers] += 1
+    c.run_orders[buyers] += 1
+    c.spend_365[buyers] += spend.astype(np.float32)
+    c.spend_total[buyers] += spend
+    c.last_day[buyers] = model.day
+    c.active_weeks[buyers] |= np.uint32(1)
+
+
+def end_day(model) -> None:
+    """Trailing-year spending fades; weekly, the activity window moves on and spend percentiles update."""
+    c = model.consumers
+    c.spend_365 *= np.float32(np.exp(-1.0 / 365.0))
+    if model.calendar.week_ends(model.day):
+        c.active_weeks <<= np.uint32(1)
+        c.active_weeks &= c.WEEKS_MASK
+        c.update_spend_percentile(model.stream("lifecycle"))

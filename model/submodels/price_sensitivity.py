@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..orders import Orders
+from . import choice, insider_sales
+
 
 def update_reference(reference: np.ndarray, paid: np.ndarray, smoothing: float) -> np.ndarray:
     """New reference price index after paying `paid`."""
@@ -34,3 +37,56 @@ def wait_for_deal(rng: np.random.Generator, deal_proneness: np.ndarray, on_deal:
                   sale_ahead: np.ndarray, propensity: float) -> np.ndarray:
     """Which buyers defer their need: deal-prone, offer not on deal, a sale anticipated soon."""
     return (~on_deal) & sale_ahead & (rng.random(deal_proneness.shape[0]) < propensity * deal_proneness)
+
+
+def serve_deferred(model) -> None:
+    """Needs deferred to today are served now, without deferring again."""
+    c = model.consumers
+    who = np.flatnonzero(c.deferred_day == model.day)
+    if who.size:
+        c.deferred_day[who] = -1
+        choice.serve(model, who, c.deferred_category[who].astype(np.int64), allow_defer=False)
+
+
+def defer(model, orders: Orders, tied: np.ndarray, shown: np.ndarray) -> np.ndarray:
+    """Which chosen orders wait for an anticipated sale instead (a festival ahead, or a tied store's
+    insider sale the buyer remembers); their needs are scheduled for the sale day."""
+    c, m, s = model.consumers, model.merchants, model.config
+    rng, buyers, day = model.stream("price_sensitivity"), orders.buyers, model.day
+    remembered = shown & (c.rel_invited_until[buyers] >= day - s.insider.anticipation_days)
+    p_sale = np.where(remembered, insider_sales.expects_sale(
+        m.insider_interval[np.maximum(tied, 0)], s.price_sensitivity.defer_horizon_days), 0.0)
+    festival = bool(model.calendar.sale_ahead[day])
+    p_ahead = np.maximum(p_sale.max(axis=1, initial=0.0), float(festival))
+    wait = wait_for_deal(rng, c.deal_proneness[buyers], orders.depth > 0, p_ahead > 0,
+                         s.price_sensitivity.defer_propensity)
+    wait &= rng.random(buyers.size) < p_ahead
+    if wait.any():
+        w = np.flatnonzero(wait)
+        store_sale = m.next_sale_day[np.maximum(tied[w, p_sale[w].argmax(axis=1)], 0)]
+        sale_day = np.where(festival, day + model.calendar.days_to_sale[day],
+                            np.clip(store_sale, day + 1, day + max(1, s.price_sensitivity.defer_horizon_days)))
+        c.deferred_day[buyers[w]] = sale_day
+        c.deferred_category[buyers[w]] = orders.category[w]
+        model.flows["needs_deferred"] += w.size
+    return wait
+
+
+def on_purchase(model, orders: Orders) -> None:
+    """Reference prices learn from what was paid; buying on deal raises deal-proneness."""
+    c, ps = model.consumers, model.config.price_sensitivity
+    buyers, cats = orders.buyers, orders.category
+    c.reference_price[buyers, cats] = update_reference(c.reference_price[buyers, cats], orders.price,
+                                                       ps.reference_smoothing)
+    if model.modulated:
+        on_deal = orders.depth > 0
+        c.deal_proneness[buyers[on_deal]] = learn_from_deal(c.deal_proneness[buyers[on_deal]],
+                                                            orders.depth[on_deal], ps.deal_learning)
+
+
+def end_day(model) -> None:
+    """Deal-proneness relaxes toward each consumer's baseline."""
+    if model.modulated:
+        c = model.consumers
+        decay_toward_baseline(c.deal_proneness, c.deal_proneness_baseline,
+                              model.config.price_sensitivity.decay_days)

@@ -13,6 +13,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammaln, hyp2f1
 
+from ..orders import Level, Orders
+from . import choice
+
 
 def draw_rates(rng: np.random.Generator, n: int, r: float, alpha: float, a: float, b: float):
     """Heterogeneous need rates (per day) and dropout probabilities."""
@@ -35,6 +38,71 @@ def dropout(rng: np.random.Generator, p_drop: np.ndarray, repeat: np.ndarray) ->
 def seasonal_clock(multipliers: np.ndarray) -> np.ndarray:
     """Cumulative clock at the start of each day (length days + 1)."""
     return np.concatenate([[0.0], np.cumsum(multipliers, dtype=np.float64)])
+
+
+def draw_categories(rng: np.random.Generator, cdf: np.ndarray) -> np.ndarray:
+    """Category of each need from each consumer's cumulative category preferences."""
+    u = rng.random(cdf.shape[0]).astype(np.float32)
+    return (u[:, None] >= cdf).sum(axis=1).clip(max=cdf.shape[1] - 1)
+
+
+def need_rate(model, who: np.ndarray) -> np.ndarray:
+    """Need rates of `who`, as policies (88VIP, the savings card) change them."""
+    lam = model.consumers.lam[who]
+    if not model.modulated:
+        return lam
+    for policy in model.policies:
+        lam = lam * policy.rate_factor(model, who)
+    return lam
+
+
+def schedule_next_need(model, who: np.ndarray, after: np.ndarray | None = None) -> None:
+    """Draw the clock time of the next need of `who` (after `after`, default the end of today)."""
+    start = np.full(who.size, model.clock[model.day + 1]) if after is None else after
+    model.consumers.next_need[who] = next_need_clock(model.stream("purchase_timing"), start,
+                                                     need_rate(model, who))
+
+
+def wake(model, who: np.ndarray) -> None:
+    """Dormant consumers become customers again and get a next need."""
+    model.consumers.alive[who] = True
+    schedule_next_need(model, who)
+
+
+def festival_reactivation(model) -> None:
+    """On a festival's peak day some dormant consumers come back."""
+    cal = model.calendar
+    if not (model.modulated and cal.in_festival[model.day] and cal.demand[model.day] == cal.demand.max()):
+        return
+    dormant = np.flatnonzero(~model.consumers.alive)
+    p = model.config.purchase.reactivation_per_touch
+    wake(model, dormant[model.stream("purchase_timing").random(dormant.size) < p])
+
+
+def serve_due_needs(model) -> None:
+    """Every need whose clock time falls in today: several per consumer are served in turn."""
+    c, rng = model.consumers, model.stream("purchase_timing")
+    end = model.clock[model.day + 1]
+    while True:
+        due = np.flatnonzero(c.next_need < end)
+        if due.size == 0:
+            break
+        model.flows["needs"] += due.size
+        schedule_next_need(model, due, after=c.next_need[due])
+        cats = draw_categories(rng, c.category_cdf[due])
+        choice.serve(model, due, cats, allow_defer=model.modulated)
+
+
+def on_purchase(model, orders: Orders) -> None:
+    """Dropout after a repeat purchase; members of stores with KEEP effort drop out less."""
+    c = model.consumers
+    p_drop = c.p_drop[orders.buyers]
+    if model.modulated:
+        cut = model.config.relationships.keep_dropout_cut * model.merchants.keep[orders.stores]
+        p_drop = p_drop * np.where(orders.level >= Level.MEMBER, 1.0 - cut, 1.0)
+    gone = orders.buyers[dropout(model.stream("purchase_timing"), p_drop, orders.repeat)]
+    c.alive[gone] = False
+    c.next_need[gone] = np.inf
 
 
 # ---- closed forms used for docking (weeks or days, any unit consistent with alpha) ----

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..orders import Channel, Orders
+
 
 def decay_trailing(trailing: np.ndarray, sales_today: np.ndarray, memory_days: float) -> np.ndarray:
     """Trailing GMV after one more day: old sales fade with time constant `memory_days`."""
@@ -60,3 +62,44 @@ class TrafficTable:
         stores = self.order[pos]
         stores[~self.has_stores[categories]] = -1
         return stores
+
+
+def initial_trailing_gmv(model) -> None:
+    """Stores start with trailing GMV proportional to size, at the level demand implies."""
+    c, m, rk = model.consumers, model.merchants, model.config.ranking
+    daily = (c.lam * c.alive) @ c.category_pref * model.base_price      # expected GMV per category per day
+    size_by_cat = np.bincount(m.category, weights=m.size, minlength=model.n_categories)
+    share = m.size / size_by_cat[m.category]
+    m.trailing_gmv = share * daily[m.category] * min(rk.memory_days, 1e6)
+    model.prior_weight = rk.prior_weight * max(m.trailing_gmv.mean(), 1e-9)
+
+
+def rank_stores(model) -> None:
+    """Today's ranking weights (policies may change the GMV counted and the multiplier) and traffic table."""
+    m, rk = model.merchants, model.config.ranking
+    gmv = m.trailing_gmv
+    multiplier = 1.0 + rk.lead_effect * m.lead
+    for policy in model.policies:
+        gmv = policy.ranking_gmv(model, gmv)
+        multiplier = multiplier * policy.weight_multiplier(model)
+    m.weight = ranking_weight(gmv, model.prior_weight, rk.exponent, multiplier)
+    model.traffic.update(m.weight)
+
+
+def on_purchase(model, orders: Orders) -> None:
+    """Today's sales by store: on-site sales feed ranking, WeChat-direct sales the weight bonus."""
+    m = model.merchants
+    by_channel = np.bincount(orders.stores * 4 + orders.channel, weights=orders.value,
+                             minlength=4 * m.n).reshape(m.n, 4)
+    public, private, direct = by_channel[:, Channel.PUBLIC], by_channel[:, Channel.PRIVATE], by_channel[:, Channel.DIRECT]
+    m.site_sales_today += public + private
+    m.wechat_sales_today += direct
+    m.sales_today += public + private + direct
+
+
+def end_day(model) -> None:
+    """Today's sales enter trailing GMV; older sales fade."""
+    m, memory = model.merchants, model.config.ranking.memory_days
+    m.sales_total += m.sales_today
+    decay_trailing(m.trailing_gmv, m.site_sales_today, memory)
+    decay_trailing(m.trailing_wechat, m.wechat_sales_today, memory)

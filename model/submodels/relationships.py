@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
-NONE, VISITOR, FAN, MEMBER, GROUP = -1, 0, 1, 2, 3
-LEVEL_NAMES = {VISITOR: "visitor", FAN: "fan", MEMBER: "member", GROUP: "group member"}
+from ..orders import Channel, Level, Orders, Prompt
+from . import groups, pricing, purchase_timing, wechat
+
+NONE, VISITOR, FAN, MEMBER, GROUP = (int(v) for v in Level)
 
 
 def find_or_assign_slot(rel_merchant: np.ndarray, rel_level: np.ndarray, rel_last: np.ndarray,
@@ -77,15 +79,116 @@ def lapse(rel_merchant: np.ndarray, rel_level: np.ndarray, rel_last: np.ndarray,
     rel_merchant[gone] = -1
 
 
-def basket_multiplier(level: np.ndarray, fan_basket: float, member_basket: float) -> np.ndarray:
-    """Basket size multiplier of an order by the buyer's tie to the store."""
-    # index level + 1: none, visitor, fan, member, group member
-    return np.array([1.0, 1.0, fan_basket, member_basket, member_basket])[level + 1]
+def clear_slots(model, who: np.ndarray, slot: np.ndarray) -> None:
+    """Reset the per-tie state of slots just given to a new store."""
+    c = model.consumers
+    c.rel_orders[who, slot] = 0
+    c.rel_wechat[who, slot] = False
+    c.rel_invited_until[who, slot] = -10**6
+    c.rel_slighted_until[who, slot] = -10**6
 
 
-def forget(rel_merchant, rel_level, rel_orders, rel_wechat, who, slot) -> None:
-    """Clear ties (when a slot is reused or a tie lapses away)."""
-    rel_merchant[who, slot] = -1
-    rel_level[who, slot] = NONE
-    rel_orders[who, slot] = 0
-    rel_wechat[who, slot] = False
+def tie_to(model, who: np.ndarray, stores: np.ndarray) -> np.ndarray:
+    """Slot of each consumer's tie to the store, creating visitor ties where there are none."""
+    c = model.consumers
+    slot, new = find_or_assign_slot(c.rel_merchant, c.rel_level, c.rel_last, who, stores, model.day)
+    clear_slots(model, who[new], slot[new])
+    return slot
+
+
+def visit_shown(model, buyers: np.ndarray, shown: np.ndarray) -> None:
+    """Tied stores shown with a need count as return visits."""
+    r, k = np.nonzero(shown)
+    model.consumers.rel_last[buyers[r], k] = model.day
+
+
+def private_touches(model) -> None:
+    """ENGAGE: pushes and member messages by level, group messages by the store's messaging rate."""
+    if not model.modulated:
+        return
+    c, m, rs = model.consumers, model.merchants, model.config.relationships
+    level, merchant = c.rel_level.ravel(), c.rel_merchant.ravel()
+    by_level = np.asarray(rs.touch_rate + [0.0, 0.0])       # visitor, fan, member, (group), NONE -> 0
+
+    def rate_of(k):
+        lv, mk = level[k], np.maximum(merchant[k], 0)
+        return np.where(lv == GROUP, m.message_rate[mk], by_level[lv] * m.engage[mk])
+
+    max_rate = max(max(rs.touch_rate) * float(m.engage.max(initial=0)), float(m.message_rate.max(initial=0)))
+    slots = draw_touches(model.stream("relationships"), level.size, max_rate, rate_of)
+    who, k = np.divmod(slots, c.rel_merchant.shape[1])
+    act_on_touches(model, who, k, Prompt.TOUCH)
+
+
+def act_on_touches(model, who: np.ndarray, k: np.ndarray, prompt: Prompt) -> None:
+    """A touch is a return visit when clicked; a near need with interest in the category is bought now."""
+    if who.size == 0:
+        return
+    c, m, s = model.consumers, model.merchants, model.config
+    rs, rng = s.relationships, model.stream("relationships")
+    who, first = np.unique(who, return_index=True)      # one touch acted on per consumer and batch
+    k = k[first]
+    if prompt == Prompt.TOUCH:                          # over-messaged group members leave
+        stay = groups.leave_on_messages(model, who, k)
+        who, k = who[stay], k[stay]
+    stores, level = c.rel_merchant[who, k], c.rel_level[who, k]
+
+    # click-through is likelier the more the store's category matters to her, never while left out
+    cats = m.category[stores]
+    interest = c.category_pref[who, cats] * model.n_categories
+    slighted = c.rel_slighted_until[who, k] >= model.day
+    clicked = ~slighted & (rng.random(who.size) < np.minimum(rs.touch_conversion * interest, 1.0))
+    c.rel_last[who[clicked], k[clicked]] = model.day
+    dormant = ~c.alive[who]
+    woken = dormant & clicked & (rng.random(who.size) < s.purchase.reactivation_per_touch)
+    purchase_timing.wake(model, who[woken])
+    pulled = (clicked & ~dormant & (c.next_need[who] < model.clock[model.day + 1] + rs.touch_pull_days)
+              & (c.deferred_day[who] < 0))
+    who, k, stores, level, cats = who[pulled], k[pulled], stores[pulled], level[pulled], cats[pulled]
+    paid, depth, insider = pricing.price(model, who, stores, level, c.rel_invited_until[who, k] >= model.day)
+    orders = Orders(buyers=who, stores=stores, category=cats, level=level, price=paid, depth=depth,
+                    insider=insider, slot=k, prompt=prompt,
+                    channel=np.where(level >= FAN, Channel.PRIVATE, Channel.PUBLIC))
+    if prompt == Prompt.WECHAT_TOUCH:
+        orders = wechat.route(model, orders)
+    if len(orders) == 0:
+        return
+    model.flows["needs"] += len(orders)
+    purchase_timing.schedule_next_need(model, orders.buyers)
+    model.purchase(orders)
+
+
+def tie(model, orders: Orders) -> Orders:
+    """Buyers without a tie become visitors of the store; the visit is recorded; the batch learns each
+    order's slot, the buyer's earlier orders at the store and WeChat-community membership."""
+    c = model.consumers
+    new = orders.slot < 0
+    if new.any():
+        orders.slot = orders.slot.copy()
+        orders.slot[new] = tie_to(model, orders.buyers[new], orders.stores[new])
+    c.rel_last[orders.buyers, orders.slot] = model.day
+    orders.orders_before = c.rel_orders[orders.buyers, orders.slot].copy()
+    orders.community = c.rel_wechat[orders.buyers, orders.slot]
+    return orders
+
+
+def on_purchase(model, orders: Orders) -> None:
+    """INTERLOCK converts visitors to fans and fans to members; WeChat direct makes buyers members."""
+    c, m, rs = model.consumers, model.merchants, model.config.relationships
+    buyers, slot = orders.buyers, orders.slot
+    if model.modulated:
+        lv = convert(model.stream("relationships"), c.rel_level[buyers, slot], m.interlock[orders.stores],
+                     rs.follow_prob, rs.join_prob)
+        c.rel_level[buyers, slot] = np.where(orders.channel == Channel.DIRECT, np.maximum(lv, MEMBER), lv)
+    c.rel_orders[buyers, slot] = np.minimum(orders.orders_before.astype(np.int32) + 1, 30_000)
+
+
+def end_week(model) -> None:
+    """Weekly: ties without visits lapse a level; forgotten ties lose their WeChat flag and orders."""
+    if not model.modulated:
+        return
+    c = model.consumers
+    lapse(c.rel_merchant, c.rel_level, c.rel_last, model.day, model.config.relationships.lapse_days)
+    gone = c.rel_merchant < 0
+    c.rel_wechat[gone] = False
+    c.rel_orders[gone] = 0

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import numpy as np
 
-OFFPLATFORM, DIRECT, APP_SWITCH = 0, 1, 2
+from ..orders import Channel, Level, Orders, Prompt, Route
+from . import relationships
 
 
 def purchase_route(diverting: np.ndarray, direct: np.ndarray) -> np.ndarray:
-    """Route of a WeChat-prompted purchase at each store: off-platform, WeChat direct or app switch."""
-    return np.where(diverting, OFFPLATFORM, np.where(direct, DIRECT, APP_SWITCH))
+    """Route of a WeChat-prompted purchase at each store: diverted, inside WeChat or app switch."""
+    return np.where(diverting, Route.DIVERTED, np.where(direct, Route.IN_WECHAT, Route.APP_SWITCH))
 
 
 def diversion_decision(rng: np.random.Generator, diverting: np.ndarray, propensity: np.ndarray, gain_rate: float,
-                       community_gmv: np.ndarray, public_gmv: np.ndarray, monthly_detection: float,
-                       penalty: float, penalty_months: float, direct: np.ndarray) -> np.ndarray:
+                       community_gmv: np.ndarray, public_gmv: np.ndarray, expected_penalty: float,
+                       direct: np.ndarray) -> np.ndarray:
     """Which stores divert their WeChat community's buying off-platform next month.
 
     Diversion pays when the gain on the community's purchases (commission saved, no app-switch losses,
@@ -31,6 +32,91 @@ def diversion_decision(rng: np.random.Generator, diverting: np.ndarray, propensi
     its propensity. Stores in WeChat direct never divert: buying there is counted and frictionless.
     """
     gain = gain_rate * community_gmv
-    loss = monthly_detection * penalty * penalty_months * public_gmv
+    loss = expected_penalty * public_gmv
     pays = (gain > loss) & (community_gmv > 0) & ~direct
     return pays & (diverting | (rng.random(propensity.shape[0]) < propensity))
+
+
+def update_regime(model) -> None:
+    """Today's regime from the policies: stores in WeChat direct, stores made to stop diverting."""
+    m = model.merchants
+    m.wechat_direct = np.zeros(m.n, dtype=bool)
+    for policy in model.policies:
+        direct, stopped = policy.direct_stores(model), policy.stops_diversion(model)
+        if direct is not None:
+            m.wechat_direct |= direct
+        if stopped is not None:
+            m.diverting &= ~stopped
+
+
+def community_messages(model) -> None:
+    """WeChat community messages; the purchase they prompt goes the way the regime allows."""
+    if not model.modulated:
+        return
+    c, m, wc = model.consumers, model.merchants, model.config.wechat
+    flag, merchant = c.rel_wechat.ravel(), c.rel_merchant.ravel()
+    if not flag.any():
+        return
+
+    def rate_of(k):
+        return flag[k] * wc.touch_rate * m.wechat_effort[np.maximum(merchant[k], 0)]
+
+    slots = relationships.draw_touches(model.stream("wechat"), flag.size,
+                                       wc.touch_rate * float(m.wechat_effort.max()), rate_of)
+    who, k = np.divmod(slots, c.rel_merchant.shape[1])
+    relationships.act_on_touches(model, who, k, Prompt.WECHAT_TOUCH)
+
+
+def route(model, orders: Orders) -> Orders:
+    """WeChat-prompted orders: off-platform at a diverting store, inside WeChat under WeChat direct,
+    else after an app switch; some are lost to friction on the way."""
+    m, friction = model.merchants, model.config.wechat.app_switch_friction
+    direct_friction = friction
+    for policy in model.policies:
+        direct_friction = policy.direct_friction(model, direct_friction)
+    way = purchase_route(m.diverting[orders.stores], m.wechat_direct[orders.stores])
+    lost = model.stream("wechat").random(len(orders)) < np.select(
+        [way == Route.APP_SWITCH, way == Route.IN_WECHAT], [friction, direct_friction], 0.0)
+    orders, way = orders.take(~lost), way[~lost]
+    orders.channel = np.select([way == Route.DIVERTED, way == Route.IN_WECHAT],
+                               [Channel.OFFPLATFORM, Channel.DIRECT], orders.channel)
+    return orders
+
+
+def divert(model, orders: Orders) -> None:
+    """A diverting store's WeChat community buys off-platform, whatever prompted the need."""
+    c = model.consumers
+    community = (orders.slot >= 0) & c.rel_wechat[orders.buyers, np.maximum(orders.slot, 0)]
+    orders.channel = np.where(community & model.merchants.diverting[orders.stores], Channel.OFFPLATFORM,
+                              orders.channel)
+
+
+def on_purchase(model, orders: Orders) -> None:
+    """WeChat-using fans and members may join the store's community; the month's GMV by channel feeds
+    the diversion decision."""
+    c, m, wc = model.consumers, model.merchants, model.config.wechat
+    buyers, slot, stores = orders.buyers, orders.slot, orders.stores
+    if model.modulated:
+        joins = (c.wechat_user[buyers] & (c.rel_level[buyers, slot] >= Level.FAN) & ~c.rel_wechat[buyers, slot]
+                 & (model.stream("wechat").random(buyers.size) < wc.join_prob * m.wechat_effort[stores]))
+        c.rel_wechat[buyers[joins], slot[joins]] = True
+    if orders.community.any():
+        community = orders.community
+        m.month_wechat_gmv += np.bincount(stores[community], weights=orders.value[community], minlength=m.n)
+    public = orders.channel == Channel.PUBLIC
+    m.month_public_gmv += np.bincount(stores[public], weights=orders.value[public], minlength=m.n)
+
+
+def decide_diversion(model) -> None:
+    """Monthly: stores weigh diversion's gain against the expected enforcement penalty."""
+    m = model.merchants
+    penalty = sum(policy.expected_diversion_penalty(model) for policy in model.policies)
+    m.diverting = diversion_decision(model.stream("wechat"), m.diverting, m.diversion_propensity,
+                                     model.config.wechat.diversion_gain, m.month_wechat_gmv, m.month_public_gmv,
+                                     penalty, m.wechat_direct)
+    for policy in model.policies:
+        stopped = policy.stops_diversion(model)
+        if stopped is not None:
+            m.diverting &= ~stopped
+    m.month_wechat_gmv[:] = 0
+    m.month_public_gmv[:] = 0

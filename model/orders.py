@@ -1,0 +1,87 @@
+"""Purchases as one typed batch, and the coded quantities of the model (one IntEnum each).
+
+An `Orders` batch is built where purchases are decided (needs served, touches acted on) and travels
+through `PrivateTrafficModel.purchase`, each mechanism reading what it needs and filling in what it
+knows (the value of each order, the tie slot, the store orders before this one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from enum import IntEnum
+
+import numpy as np
+
+
+class Channel(IntEnum):
+    """How an order reached the store."""
+    PUBLIC = 0          # public traffic: search, feed, placements
+    PRIVATE = 1         # in the app through a tie (fan, member, group member)
+    DIRECT = 2          # inside WeChat under WeChat direct (on-platform)
+    OFFPLATFORM = 3     # diverted to the store's own WeChat shop (leakage)
+
+
+class Prompt(IntEnum):
+    """What prompted a purchase."""
+    NEED = 0            # a need arose and the consumer shopped
+    TOUCH = 1           # a private touch (push, member or group message) pulled a near need forward
+    WECHAT_TOUCH = 2    # a WeChat community message did
+    INVITATION = 3      # an insider-sale invitation did
+
+
+class Level(IntEnum):
+    """A consumer's tie to a store."""
+    NONE = -1
+    VISITOR = 0
+    FAN = 1
+    MEMBER = 2
+    GROUP = 3
+
+
+class Route(IntEnum):
+    """Where a WeChat-prompted purchase goes."""
+    DIVERTED = 0        # bought off-platform from a diverting store
+    IN_WECHAT = 1       # bought inside WeChat (WeChat direct)
+    APP_SWITCH = 2      # the consumer must switch to the Tmall app
+
+
+class Tier(IntEnum):
+    """Merchant tiers."""
+    TOP = 0
+    GROWTH = 1
+    SME = 2
+
+
+TIER_BY_NAME = {t.name.lower(): t for t in Tier}
+
+
+@dataclass
+class Orders:
+    """A batch of purchases: one entry per order, buyers unique within a batch."""
+
+    buyers: np.ndarray
+    stores: np.ndarray
+    category: np.ndarray
+    level: np.ndarray           # the buyer's tie to the store when she chose it (Level)
+    price: np.ndarray           # price index paid (1 = category base price)
+    depth: np.ndarray           # discount depth of the offer (0 = full price)
+    insider: np.ndarray         # bought at an insider-sale price
+    channel: np.ndarray         # Channel
+    slot: np.ndarray            # the buyer's tie slot for the store, -1 where there is no tie yet
+    prompt: Prompt = Prompt.NEED
+    value: np.ndarray | None = None             # yuan (agent scale); set by pricing.value_orders
+    orders_before: np.ndarray | None = None     # buyer's earlier orders at the store; set by relationships.tie
+    community: np.ndarray | None = None         # buyer in the store's WeChat community; set by relationships.tie
+    repeat: np.ndarray | None = None            # buyer had bought before (anywhere); set by lifecycle.on_purchase
+
+    def __len__(self) -> int:
+        return self.buyers.shape[0]
+
+    def take(self, mask: np.ndarray) -> "Orders":
+        """The orders where `mask` is true (or at the given indices)."""
+        return replace(self, **{f.name: getattr(self, f.name)[mask] for f in fields(self)
+                                if isinstance(getattr(self, f.name), np.ndarray)})
+
+    @property
+    def on_platform(self) -> np.ndarray:
+        return self.channel != Channel.OFFPLATFORM

@@ -1,0 +1,62 @@
+"""Prices: merchants' daily deals and festival discounts, the price each buyer pays, order values,
+and what LINK+ effort costs a store.
+
+A store runs an ordinary deal on a day with probability `deal_rate` at `deal_depth`; in festival
+windows every store offers at least the festival discount. An invited consumer pays the insider
+price while the sale runs and stock lasts; members get the KEEP member price; policies (88VIP, the
+savings card) cut the price for their holders. An order's value is the category base price times
+the price index times a lognormal basket, larger for fans and members and for WeChat purchases.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..orders import Level, Orders, Prompt
+
+
+def set_prices(model) -> None:
+    """Today's discount per store, and today's cost of LINK+ effort (proportional to store size)."""
+    m, ms = model.merchants, model.config.merchants
+    deal = model.stream("pricing").random(m.n) < ms.deal_rate if model.modulated else np.zeros(m.n, bool)
+    m.discount = np.maximum(np.where(deal, ms.deal_depth, 0.0), model.calendar.festival_discount[model.day])
+    daily_gmv = m.trailing_gmv / model.config.ranking.memory_days
+    spend = m.effort() * np.asarray(ms.effort_cost) * daily_gmv[:, None]
+    m.lever_cost += spend
+    model.flows["merchant_effort_cost"] += float(spend.sum())
+
+
+def price(model, buyers, stores, level, invited):
+    """Price index each buyer pays at each store, the deal depth, and whether it is an insider price.
+
+    `stores`, `level` and `invited` are per buyer (1-d) or per buyer and offer (2-d).
+    """
+    m, rs, ins = model.merchants, model.config.relationships, model.config.insider
+    depth = m.discount[stores]
+    insider = invited & (m.sale_end_day[stores] >= model.day) & (m.insider_stock[stores] > 0)
+    depth = np.where(insider, np.maximum(depth, ins.depth), depth)
+    paid = m.price_level[stores] * (1.0 - depth)
+    paid = paid * np.where(level >= Level.MEMBER, 1.0 - rs.member_discount * m.keep[stores], 1.0)
+    buyer_factor = 1.0
+    for policy in model.policies:
+        buyer_factor = buyer_factor * policy.price_factor(model, buyers)
+    if np.ndim(buyer_factor) and stores.ndim == 2:
+        buyer_factor = buyer_factor[:, None]
+    return paid * buyer_factor, depth, insider
+
+
+def basket_multiplier(level: np.ndarray, fan_basket: float, member_basket: float) -> np.ndarray:
+    """Basket size multiplier of an order by the buyer's tie to the store."""
+    # index level + 1: none, visitor, fan, member, group member
+    return np.array([1.0, 1.0, fan_basket, member_basket, member_basket])[level + 1]
+
+
+def value_orders(model, orders: Orders) -> Orders:
+    """Each order's value in yuan: base price x price index x basket."""
+    rs = model.config.relationships
+    basket = model.stream("pricing").lognormal(-0.5 * rs.basket_sigma ** 2, rs.basket_sigma, len(orders))
+    basket *= basket_multiplier(orders.level, rs.fan_basket, rs.member_basket)
+    if orders.prompt == Prompt.WECHAT_TOUCH:
+        basket *= model.config.wechat.basket
+    orders.value = model.base_price[orders.category] * orders.price * basket
+    return orders

@@ -31,7 +31,7 @@ bench: $(STAMP)
 	$(VENV)/bin/ptsim bench
 
 docs: $(STAMP)
-	$(PY) -m model.scenario_docs > docs/scenarios.md
+	$(PY) -m ptsim.scenario_docs > docs/scenarios.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache results/*

@@ -3,7 +3,7 @@ or `ptsim bench`). Prints wall time, consumer-days per second and peak memory.""
 
 import argparse
 
-from model.bench import bench_baseline
+from ptsim.bench import bench_baseline
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__)

@@ -1,6 +1,6 @@
 """ptsim: an agent-based model of Tmall's private-traffic ecosystem, on Mesa.
 
-    from model import load_scenario, PrivateTrafficModel
+    from ptsim import load_scenario, PrivateTrafficModel
     scenario = load_scenario("scenarios/baseline.yaml", overrides={"population.consumers": 20_000})
     m = PrivateTrafficModel(scenario, rng=1).run()
     m.timeseries()     # daily outcomes (pandas)

@@ -44,7 +44,7 @@ class Consumer(mesa.Agent):
     vip_until = _Column("consumers", "day 88VIP membership ends (-1 = never a member)")
     wechat_user = _Column("consumers", "uses WeChat")
     rel_merchant = _Column("consumers", "merchant index of each relationship slot (-1 empty)")
-    rel_level = _Column("consumers", "tie level per slot: 0 visitor, 1 fan, 2 member")
+    rel_level = _Column("consumers", "tie level per slot (orders.Level): -1 none, 0 visitor, 1 fan, 2 member, 3 group")
 
     def __init__(self, model, index: int):
         super().__init__(model)
@@ -63,7 +63,7 @@ class Merchant(mesa.Agent):
     """A store: category, tier, prices, quality, LINK+ effort and trailing GMV."""
 
     category = _Column("merchants", "category index (see scenario.CATEGORIES)")
-    tier = _Column("merchants", "0 top brand, 1 growth/original brand, 2 SME")
+    tier = _Column("merchants", "orders.Tier: 0 top brand, 1 growth/original brand, 2 SME")
     price_level = _Column("merchants", "price index relative to the category base price")
     quality = _Column("merchants", "quality, in standard deviations")
     lead = _Column("merchants", "LEAD effort 0..1")

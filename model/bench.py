@@ -9,7 +9,7 @@ import sys
 
 _CHILD = r"""
 import json, resource, sys, time
-from model import load_scenario, PrivateTrafficModel
+from ptsim import load_scenario, PrivateTrafficModel
 consumers, days = int(sys.argv[1]), int(sys.argv[2])
 s = load_scenario("scenarios/baseline.yaml", {"population.consumers": consumers, "run.days": days})
 t0 = time.perf_counter()

@@ -30,10 +30,6 @@ SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Root seed (overr
 OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Output folder (default: results/NAME-TIME).")]
 
 
-class UsageError(Exception):
-    """Bad command-line input that is not a scenario field (exit status 2)."""
-
-
 def fail(message: str) -> None:
     err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(2)
@@ -65,46 +61,6 @@ def progress_bar() -> Progress:
 def _force_progress() -> bool:
     import os
     return os.environ.get("PTSIM_PROGRESS", "") == "1"
-
-
-def summary_table(title: str, runs_df, names=None) -> Table:
-    from .outcomes import OUTCOMES
-    from .runs import summarise
-    table = Table(title=title, show_lines=False)
-    table.add_column("outcome")
-    table.add_column("unit")
-    table.add_column("mean", justify="right")
-    table.add_column("95% interval", justify="right")
-    for o in OUTCOMES:
-        if names and o.name not in names:
-            continue
-        m, lo, hi = summarise(runs_df[o.name].to_numpy())
-        table.add_row(o.name, o.unit, f"{m:.4g}", f"[{lo:.4g}, {hi:.4g}]" if len(runs_df) > 1 else "-")
-    return table
-
-
-@app.command()
-def run(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-        set_: SetOpt = None, days: DaysOpt = None, reps: RepsOpt = None, seed: SeedOpt = None,
-        out: OutOpt = None,
-        figures: Annotated[bool, typer.Option(help="Write PNG figures.")] = True):
-    """Run a scenario (with replications) and write manifest, tables and figures."""
-    from .results import default_out_dir, runs_table, write_run_folder
-    from .runs import run_replications
-    try:
-        s = resolve(scenario, set_, days, reps, seed)
-    except ScenarioError as exc:
-        fail(str(exc))
-    out = out or default_out_dir(s.name)
-    total = s.run.reps * s.run.days
-    with progress_bar() as bar:
-        task = bar.add_task(f"{s.name}: {s.run.reps} x {s.run.days} days", total=total)
-        results = run_replications(s, progress=lambda d: bar.update(task, completed=d))
-    paths = write_run_folder(out, s, results, figures=figures)
-    console.print(summary_table(f"{s.name}: {s.run.reps} replication(s), {s.run.days} days, "
-                                f"{s.population.consumers:,} consumers x {s.population.scale:g}",
-                                runs_table(s.name, results)))
-    console.print(f"results written to {out}/ ({', '.join(p.name for p in paths.values())})")
 
 
 WorkersOpt = Annotated[int, typer.Option("--workers", help="Parallel workers: 1 runs in this process; "
@@ -145,6 +101,47 @@ def _report_failures(exp, out) -> None:
                           f"{failed['run_id'].iloc[0]}: {failed['error'].iloc[0]}); tracebacks in "
                           f"{out}/runs/*.error.json", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1)
+
+
+def run_table(title: str, summary) -> Table:
+    """Mean and 95% interval of each outcome of one scenario (rows of `compare.summary_table`)."""
+    table = Table(title=title, show_lines=False)
+    table.add_column("outcome")
+    table.add_column("unit")
+    table.add_column("mean", justify="right")
+    table.add_column("95% interval", justify="right")
+    for r in summary.itertuples(index=False):
+        table.add_row(r.outcome, r.unit, f"{r.mean:.4g}", f"[{r.low:.4g}, {r.high:.4g}]" if r.n > 1 else "-")
+    return table
+
+
+@app.command()
+def run(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+        set_: SetOpt = None, days: DaysOpt = None, reps: RepsOpt = None, seed: SeedOpt = None,
+        out: OutOpt = None, workers: WorkersOpt = 1, backend: BackendOpt = "dask",
+        scheduler: SchedulerOpt = None, resume: ResumeOpt = False, figures: FiguresOpt = True):
+    """Run a scenario's replications (a one-point experiment) and write tables, figures and manifest."""
+    from . import plots, results
+    from .experiment import run_experiment
+    from .experiment.compare import summary_table
+    from .outcomes import OUTCOME_NAMES
+    check_min(workers=(workers, 1))
+    try:
+        s = resolve(scenario, set_, days, reps, seed)
+    except ScenarioError as exc:
+        fail(str(exc))
+    out = out or (None if resume else results.default_out_dir(s.name))
+    exp = _experiment(f"{s.name}: {s.run.reps} x {s.run.days} days", out, resume, lambda progress: run_experiment(
+        [s], out=out, resume=resume, workers=workers, backend=backend, scheduler=scheduler, progress=progress,
+        command="run"))
+    paths = [out / n for n in ("manifest.json", "points.parquet", "runs.parquet", "timeseries.parquet")]
+    if figures and len(exp.ok):
+        paths += results.write_figures(out, plots.run_figures(exp.labelled_timeseries())).values()
+    console.print(run_table(f"{s.name}: {s.run.reps} replication(s), {s.run.days} days, "
+                            f"{s.population.consumers:,} consumers x {s.population.scale:g}",
+                            summary_table(exp.runs, OUTCOME_NAMES)))
+    console.print(f"results written to {out}/ ({', '.join(p.name for p in paths)})")
+    _report_failures(exp, out)
 
 
 def comparison_table(c, names=None) -> Table:
@@ -280,7 +277,7 @@ def bench(consumers: Annotated[int, typer.Option(help="Consumer agents.")] = 100
 
 
 def main(argv=None) -> None:
-    """Entry point of `ptsim` and `python -m model`."""
+    """Entry point of `ptsim` and `python -m ptsim`."""
     try:
         app(args=argv, prog_name="ptsim", standalone_mode=True)
     except ScenarioError as exc:

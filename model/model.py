@@ -80,9 +80,6 @@ class PrivateTrafficModel(mesa.Model):
     def stream(self, mechanism: str) -> np.random.Generator:
         """The random stream of one mechanism, spawned from the run's seed by the mechanism's name, so a
         lever that adds draws in one mechanism leaves the draws of the others unchanged."""
-        import os
-        if os.environ.get("PTSIM_ONE_STREAM"):
-            return self.rng
         if mechanism not in self._streams:
             entropy, key = self._stream_root
             seq = np.random.SeedSequence(entropy, spawn_key=key + (zlib.crc32(mechanism.encode()),))

@@ -2,7 +2,8 @@
 
 GMV and counts are reported at real scale (agent values times `population.scale`); shares are
 fractions in [0, 1]. Each outcome declares how a run summarises it: `sum` for flows, `last` for
-stocks and end-of-run states, `mean` for daily rates, or a ratio of two flows.
+stocks and end-of-run states, `mean` for daily rates, or a ratio of two flows. `FLOWS` (accumulated
+by purchases during the day), plot labels and the `HEADLINE` outcomes all derive from `OUTCOMES`.
 """
 
 from __future__ import annotations
@@ -14,79 +15,112 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Outcome:
+    """One reported outcome, declared once: the collector, the tables, the figures and the
+    headline lists all read it from here."""
     name: str
     unit: str
-    doc: str
+    label: str                         # short human label for figures and tables
+    doc: str                           # what it measures
     summary: str = "sum"               # sum | last | mean | ratio
     ratio_of: tuple[str, ...] | None = None   # (a, b): a / b;  (a, b, c, d): (a / b) / (c / d)
+    flow: bool = False                 # accumulated during the day by purchases (model.flows)
+    headline: bool = False             # shown by default in comparisons and sweeps
 
 
 OUTCOMES: tuple[Outcome, ...] = (
-    Outcome("gmv_total", "yuan", "On-platform GMV (public + private + WeChat direct)."),
-    Outcome("gmv_public", "yuan", "GMV from public traffic (search, feed, paid placements)."),
-    Outcome("gmv_private", "yuan", "On-platform GMV through store ties (fans, members, groups) in the app."),
-    Outcome("gmv_wechat_direct", "yuan", "On-platform GMV bought inside WeChat under WeChat direct."),
-    Outcome("gmv_offplatform", "yuan", "Leakage: WeChat buying diverted off-platform (not in gmv_total)."),
-    Outcome("platform_commission", "yuan", "Commission on on-platform GMV, net of growth rebates."),
-    Outcome("merchant_effort_cost", "yuan", "Merchants' spending on LINK+ effort."),
-    Outcome("gmv_relationship", "yuan", "On-platform GMV bought by fans, members and group members of the store."),
-    Outcome("gmv_group", "yuan", "On-platform GMV bought by group members at their group's store."),
-    Outcome("gmv_member", "yuan", "On-platform GMV bought by members of the store."),
-    Outcome("orders_member", "orders", "On-platform orders by members of the store."),
-    Outcome("orders_public", "orders", "Orders from public traffic."),
-    Outcome("gmv_wechat", "yuan", "GMV of WeChat-community purchases, on or off platform."),
-    Outcome("orders_wechat", "orders", "Orders of WeChat-community purchases, on or off platform."),
-    Outcome("gmv_top_member_repeat", "yuan", "Top brands' GMV from members' repeat purchases."),
-    Outcome("gmv_insider", "yuan", "GMV sold at insider-sale prices."),
-    Outcome("gmv_top", "yuan", "GMV of top brands."),
-    Outcome("gmv_growth", "yuan", "GMV of growth/original brands."),
-    Outcome("gmv_sme", "yuan", "GMV of small and medium merchants."),
-    Outcome("gmv_discounted", "yuan", "GMV sold at a deal or festival discount."),
-    Outcome("orders", "orders", "Orders placed."),
-    Outcome("needs", "needs", "Purchase needs that arose (bought now or deferred)."),
-    Outcome("needs_deferred", "needs", "Needs deferred to wait for a sale."),
-    Outcome("aov", "yuan per order", "Average order value.", "ratio", ("gmv_total", "orders")),
-    Outcome("share_gmv_private", "share", "Private (in-app, through ties) share of on-platform GMV.", "ratio",
-            ("gmv_private", "gmv_total")),
-    Outcome("share_gmv_relationship", "share", "Share of on-platform GMV bought by relationship users "
-            "(fans, members, group members) of the store.", "ratio", ("gmv_relationship", "gmv_total")),
-    Outcome("share_gmv_wechat_direct", "share", "WeChat-direct share of on-platform GMV.", "ratio",
-            ("gmv_wechat_direct", "gmv_total")),
-    Outcome("leakage_ratio", "share", "Off-platform leakage relative to on-platform GMV.", "ratio",
-            ("gmv_offplatform", "gmv_total")),
-    Outcome("share_gmv_discounted", "share", "Share of GMV sold at a discount.", "ratio",
-            ("gmv_discounted", "gmv_total")),
-    Outcome("share_needs_deferred", "share", "Share of needs deferred to wait for a sale.", "ratio",
-            ("needs_deferred", "needs")),
-    Outcome("hhi_merchant_gmv", "0..1", "Herfindahl index of merchants' trailing GMV.", "last"),
-    Outcome("gini_merchant_gmv", "0..1", "Gini coefficient of merchants' trailing GMV.", "last"),
-    Outcome("top1pct_share_gmv", "share", "Share of trailing GMV held by the top 1% of merchants.", "last"),
-    Outcome("mean_deal_proneness", "0..1", "Mean deal-proneness of consumers.", "last"),
-    Outcome("mean_reference_price", "index", "Mean reference price index (1 = category base price).", "last"),
-    Outcome("active_share", "share", "Consumers with a purchase in the last 90 days.", "last"),
-    Outcome("dormant_share", "share", "Consumers who have dropped out (latent, not observable).", "last"),
-    Outcome("repurchase_rate_90d", "share", "Of consumers who bought in weeks 14-26 before, the share "
-            "who bought again in the last 13 weeks.", "last"),
-    Outcome("repeat_buyer_share", "share", "Of consumers who bought during the run, the share who "
-            "bought at least twice.", "last"),
-    Outcome("share_left_out", "share", "Of relationship users, the share who noticed being left out of an "
-            "insider sale recently.", "last"),
-    Outcome("n_fans", "consumers", "Follower ties (consumer-store pairs at fan level or above).", "last"),
-    Outcome("n_members", "consumers", "Membership ties (member level or above, incl. group members).", "last"),
-    Outcome("n_group_members", "consumers", "Store-group memberships.", "last"),
-    Outcome("n_wechat_community", "consumers", "Memberships of stores' WeChat communities.", "last"),
-    Outcome("n_vip", "consumers", "88VIP members.", "last"),
-    Outcome("fan_return_visit_ratio", "x", "Fans' 30-day store return-visit rate over all tied users' "
-            "(published: 2.5).", "last"),
-    Outcome("member_aov_ratio", "x", "Members' average order value over all orders' (published: 2.7).",
-            "ratio", ("gmv_member", "orders_member", "gmv_total", "orders")),
-    Outcome("wechat_aov_ratio", "x", "WeChat-community order value over public orders' (published: > 1.5).",
-            "ratio", ("gmv_wechat", "orders_wechat", "gmv_public", "orders_public")),
-    Outcome("member_repurchase_share_top", "share", "Share of top brands' GMV from members' repeat "
-            "purchases (published: > 0.5).", "ratio", ("gmv_top_member_repeat", "gmv_top")),
+    Outcome("gmv_total", "yuan", "GMV on platform", "On-platform GMV (public + private + WeChat direct).",
+            flow=True, headline=True),
+    Outcome("gmv_public", "yuan", "public GMV", "GMV from public traffic (search, feed, paid placements).",
+            flow=True),
+    Outcome("gmv_private", "yuan", "private GMV (in app)", "On-platform GMV through store ties (fans, members, "
+            "groups) in the app.", flow=True),
+    Outcome("gmv_wechat_direct", "yuan", "WeChat-direct GMV", "On-platform GMV bought inside WeChat under "
+            "WeChat direct.", flow=True),
+    Outcome("gmv_offplatform", "yuan", "off-platform leakage", "Leakage: WeChat buying diverted off-platform "
+            "(not in gmv_total).", flow=True),
+    Outcome("platform_commission", "yuan", "platform commission", "Commission on on-platform GMV, net of "
+            "growth rebates.", flow=True),
+    Outcome("merchant_effort_cost", "yuan", "merchants' effort cost", "Merchants' spending on LINK+ effort.",
+            flow=True),
+    Outcome("gmv_relationship", "yuan", "GMV of relationship users", "On-platform GMV bought by fans, members "
+            "and group members of the store.", flow=True),
+    Outcome("gmv_group", "yuan", "GMV of group members", "On-platform GMV bought by group members at their "
+            "group's store.", flow=True),
+    Outcome("gmv_member", "yuan", "GMV of members", "On-platform GMV bought by members of the store.", flow=True),
+    Outcome("orders_member", "orders", "members' orders", "On-platform orders by members of the store.",
+            flow=True),
+    Outcome("orders_public", "orders", "public orders", "Orders from public traffic.", flow=True),
+    Outcome("gmv_wechat", "yuan", "WeChat-community GMV", "GMV of WeChat-community purchases, on or off "
+            "platform.", flow=True),
+    Outcome("orders_wechat", "orders", "WeChat-community orders", "Orders of WeChat-community purchases, on or "
+            "off platform.", flow=True),
+    Outcome("gmv_top_member_repeat", "yuan", "top brands' member repeat GMV", "Top brands' GMV from members' "
+            "repeat purchases.", flow=True),
+    Outcome("gmv_insider", "yuan", "GMV at insider prices", "GMV sold at insider-sale prices.", flow=True),
+    Outcome("gmv_top", "yuan", "GMV of top brands", "GMV of top brands."),
+    Outcome("gmv_growth", "yuan", "GMV of growth brands", "GMV of growth/original brands."),
+    Outcome("gmv_sme", "yuan", "GMV of SMEs", "GMV of small and medium merchants."),
+    Outcome("gmv_discounted", "yuan", "discounted GMV", "GMV sold at a deal or festival discount.", flow=True),
+    Outcome("orders", "orders", "orders", "Orders placed.", flow=True),
+    Outcome("needs", "needs", "purchase needs", "Purchase needs that arose (bought now or deferred).", flow=True),
+    Outcome("needs_deferred", "needs", "deferred needs", "Needs deferred to wait for a sale.", flow=True),
+    Outcome("aov", "yuan per order", "average order value", "Average order value.", "ratio",
+            ("gmv_total", "orders")),
+    Outcome("share_gmv_private", "share", "private share of GMV", "Private (in-app, through ties) share of "
+            "on-platform GMV.", "ratio", ("gmv_private", "gmv_total"), headline=True),
+    Outcome("share_gmv_relationship", "share", "relationship users' share of GMV", "Share of on-platform GMV "
+            "bought by relationship users (fans, members, group members) of the store.", "ratio",
+            ("gmv_relationship", "gmv_total")),
+    Outcome("share_gmv_wechat_direct", "share", "WeChat-direct share of GMV", "WeChat-direct share of "
+            "on-platform GMV.", "ratio", ("gmv_wechat_direct", "gmv_total")),
+    Outcome("leakage_ratio", "share", "leakage / on-platform GMV", "Off-platform leakage relative to "
+            "on-platform GMV.", "ratio", ("gmv_offplatform", "gmv_total")),
+    Outcome("share_gmv_discounted", "share", "discounted share of GMV", "Share of GMV sold at a discount.",
+            "ratio", ("gmv_discounted", "gmv_total")),
+    Outcome("share_needs_deferred", "share", "needs deferred", "Share of needs deferred to wait for a sale.",
+            "ratio", ("needs_deferred", "needs")),
+    Outcome("hhi_merchant_gmv", "0..1", "HHI of merchant GMV", "Herfindahl index of merchants' trailing GMV.",
+            "last"),
+    Outcome("gini_merchant_gmv", "0..1", "Gini of merchant GMV", "Gini coefficient of merchants' trailing GMV.",
+            "last", headline=True),
+    Outcome("top1pct_share_gmv", "share", "top-1% stores' share of GMV", "Share of trailing GMV held by the "
+            "top 1% of merchants.", "last"),
+    Outcome("mean_deal_proneness", "0..1", "mean deal-proneness", "Mean deal-proneness of consumers.", "last",
+            headline=True),
+    Outcome("mean_reference_price", "index", "mean reference price", "Mean reference price index (1 = category "
+            "base price).", "last"),
+    Outcome("active_share", "share", "active consumers, 90 days", "Consumers with a purchase in the last 90 "
+            "days.", "last", headline=True),
+    Outcome("dormant_share", "share", "dormant consumers", "Consumers who have dropped out (latent, not "
+            "observable).", "last"),
+    Outcome("repurchase_rate_90d", "share", "90-day repurchase rate", "Of consumers who bought in weeks 14-26 "
+            "before, the share who bought again in the last 13 weeks.", "last", headline=True),
+    Outcome("repeat_buyer_share", "share", "repeat buyers", "Of consumers who bought during the run, the share "
+            "who bought at least twice.", "last"),
+    Outcome("share_left_out", "share", "relationship users left out", "Of relationship users, the share who "
+            "noticed being left out of an insider sale recently.", "last"),
+    Outcome("n_fans", "consumers", "fan ties", "Follower ties (consumer-store pairs at fan level or above).",
+            "last"),
+    Outcome("n_members", "consumers", "member ties", "Membership ties (member level or above, incl. group "
+            "members).", "last"),
+    Outcome("n_group_members", "consumers", "group memberships", "Store-group memberships.", "last"),
+    Outcome("n_wechat_community", "consumers", "WeChat community memberships", "Memberships of stores' WeChat "
+            "communities.", "last"),
+    Outcome("n_vip", "consumers", "88VIP members", "88VIP members.", "last"),
+    Outcome("fan_return_visit_ratio", "x", "fans' return-visit ratio", "Fans' 30-day store return-visit rate "
+            "over all tied users' (published: 2.5).", "last"),
+    Outcome("member_aov_ratio", "x", "members' order value ratio", "Members' average order value over all "
+            "orders' (published: 2.7).", "ratio", ("gmv_member", "orders_member", "gmv_total", "orders")),
+    Outcome("wechat_aov_ratio", "x", "WeChat order value ratio", "WeChat-community order value over public "
+            "orders' (published: > 1.5).", "ratio", ("gmv_wechat", "orders_wechat", "gmv_public",
+                                                     "orders_public")),
+    Outcome("member_repurchase_share_top", "share", "members' repeat share of top-brand GMV", "Share of top "
+            "brands' GMV from members' repeat purchases (published: > 0.5).", "ratio",
+            ("gmv_top_member_repeat", "gmv_top")),
 )
 OUTCOME_NAMES = tuple(o.name for o in OUTCOMES)
-FLOWS = tuple(o.name for o in OUTCOMES if o.summary == "sum")
+FLOWS = tuple(o.name for o in OUTCOMES if o.flow)
+HEADLINE = tuple(o.name for o in OUTCOMES if o.headline)
 _BY_NAME = {o.name: o for o in OUTCOMES}
 
 
@@ -132,6 +166,10 @@ class Collector:
             self.columns[n][self.days] = values[n]
         self.days += 1
 
+    def latest(self, name: str) -> float:
+        """The outcome on the last recorded day."""
+        return float(self.columns[name][self.days - 1])
+
     def frame(self):
         """Daily outcomes as a pandas DataFrame indexed by day."""
         import pandas as pd
@@ -154,3 +192,84 @@ class Collector:
             else:
                 out[n] = ratio(*(cols[k].sum() for k in o.ratio_of))
         return out
+
+
+def record_flows(flows: dict[str, float], merchants, orders) -> None:
+    """Add a batch of orders to today's flows (agent scale; off-platform orders count as leakage only)."""
+    from .orders import Channel, Level, Prompt, Tier
+    value, channel, level = orders.value, orders.channel, orders.level
+    v_on = np.where(orders.on_platform, value, 0.0)
+    gmv_by = np.bincount(channel, weights=value, minlength=4)
+    orders_by = np.bincount(channel, minlength=4)
+    flows["gmv_total"] += float(gmv_by[:3].sum())
+    flows["orders"] += int(orders_by[:3].sum())
+    flows["gmv_public"] += gmv_by[Channel.PUBLIC]
+    flows["gmv_private"] += gmv_by[Channel.PRIVATE]
+    flows["gmv_wechat_direct"] += gmv_by[Channel.DIRECT]
+    flows["gmv_offplatform"] += gmv_by[Channel.OFFPLATFORM]
+    flows["orders_public"] += int(orders_by[Channel.PUBLIC])
+    flows["gmv_discounted"] += float(v_on[orders.depth > 0].sum())
+    flows["gmv_insider"] += float(v_on[orders.insider].sum())
+    flows["gmv_relationship"] += float(v_on[level >= Level.FAN].sum())
+    flows["gmv_group"] += float(v_on[level == Level.GROUP].sum())
+    member = level >= Level.MEMBER
+    flows["gmv_member"] += float(v_on[member].sum())
+    flows["orders_member"] += int((member & orders.on_platform).sum())
+    member_repeat = member & (orders.orders_before >= 1)
+    flows["gmv_top_member_repeat"] += float(v_on[member_repeat & (merchants.tier[orders.stores] == Tier.TOP)].sum())
+    if orders.prompt == Prompt.WECHAT_TOUCH:
+        flows["gmv_wechat"] += float(value.sum())
+        flows["orders_wechat"] += value.size
+
+
+def daily_outcomes(model) -> dict[str, float]:
+    """Every outcome for the day just simulated: today's flows and the state at the end of the day."""
+    from .orders import Level
+    c, m, f, k, day = model.consumers, model.merchants, model.flows, model.scale, model.day
+    by_tier = np.bincount(m.tier, weights=m.sales_today, minlength=3) * k
+    hhi, gini, top = concentration(m.trailing_gmv + m.trailing_wechat)
+    levels = c.rel_level
+    prev, both = c.activity_windows()
+    count = np.count_nonzero
+    bought = count(c.run_orders)
+    tied = levels > Level.NONE
+    fans = levels >= Level.FAN
+    recent = c.rel_last >= day - 30
+    relationship_users = fans.any(axis=1)
+    left_out = relationship_users & (c.left_out_day >= day - model.config.insider.slight_days)
+    out = {name: f[name] * k for name in FLOWS}
+    out.update({
+        "gmv_top": by_tier[0], "gmv_growth": by_tier[1], "gmv_sme": by_tier[2],
+        "aov": ratio(f["gmv_total"], f["orders"]),
+        "share_gmv_private": ratio(f["gmv_private"], f["gmv_total"]),
+        "share_gmv_relationship": ratio(f["gmv_relationship"], f["gmv_total"]),
+        "share_gmv_wechat_direct": ratio(f["gmv_wechat_direct"], f["gmv_total"]),
+        "leakage_ratio": ratio(f["gmv_offplatform"], f["gmv_total"]),
+        "share_gmv_discounted": ratio(f["gmv_discounted"], f["gmv_total"]),
+        "share_needs_deferred": ratio(f["needs_deferred"], f["needs"]),
+        "hhi_merchant_gmv": hhi, "gini_merchant_gmv": gini, "top1pct_share_gmv": top,
+        "mean_deal_proneness": float(c.deal_proneness.mean()),
+        "mean_reference_price": float(c.reference_price.mean()),
+        "active_share": count(c.last_day > day - 90) / c.n,
+        "dormant_share": float(1.0 - c.alive.mean()),
+        "repurchase_rate_90d": ratio(count(both), count(prev)),
+        "repeat_buyer_share": float((c.run_orders >= 2).sum() / bought) if bought else 0.0,
+        "share_left_out": ratio(count(left_out), count(relationship_users)),
+        "n_fans": count(fans) * k, "n_members": count(levels >= Level.MEMBER) * k,
+        "n_group_members": count(levels == Level.GROUP) * k,
+        "n_wechat_community": count(c.rel_wechat) * k,
+        "n_vip": count(c.vip_until > day) * k,
+        "fan_return_visit_ratio": ratio(count(recent & fans), count(fans), count(recent & tied), count(tied)),
+        "member_aov_ratio": ratio(f["gmv_member"], f["orders_member"], f["gmv_total"], f["orders"]),
+        "wechat_aov_ratio": ratio(f["gmv_wechat"], f["orders_wechat"], f["gmv_public"], f["orders_public"]),
+        "member_repurchase_share_top": ratio(f["gmv_top_member_repeat"], by_tier[0] / k),
+    })
+    return out
+
+
+def mesa_datacollector():
+    """A Mesa `DataCollector` reporting each outcome of the day just recorded, so that Mesa's tools
+    (`mesa.batch_run`, SolaraViz) work on the model unchanged."""
+    import mesa
+    return mesa.DataCollector(model_reporters={n: (lambda model, n=n: model.collector.latest(n))
+                                               for n in OUTCOME_NAMES})

@@ -8,8 +8,6 @@ A single run's `model.timeseries()` (indexed by day, no scenario or replication 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -20,44 +18,6 @@ _PERCENT_UNITS = {"share"}
 
 # Day of the recorded year (day 0 = 1 January, the default run.start_day_of_year) of the festivals.
 FESTIVALS = {168: "618", 314: "11.11"}
-
-# Readable names for axis labels and titles; other outcomes get their name with spaces.
-NICE = {
-    "gmv_total": "GMV on platform",
-    "gmv_public": "public GMV",
-    "gmv_private": "private GMV (in app)",
-    "gmv_wechat_direct": "WeChat-direct GMV",
-    "gmv_offplatform": "off-platform leakage",
-    "platform_commission": "platform commission",
-    "merchant_effort_cost": "merchants' effort cost",
-    "gmv_top": "GMV of top brands",
-    "gmv_growth": "GMV of growth brands",
-    "gmv_sme": "GMV of SMEs",
-    "gmv_insider": "GMV at insider prices",
-    "gmv_group": "GMV of group members",
-    "share_gmv_private": "private share of GMV",
-    "share_gmv_relationship": "relationship users' share of GMV",
-    "share_gmv_wechat_direct": "WeChat-direct share of GMV",
-    "share_gmv_discounted": "discounted share of GMV",
-    "leakage_ratio": "leakage / on-platform GMV",
-    "share_needs_deferred": "needs deferred",
-    "hhi_merchant_gmv": "HHI of merchant GMV",
-    "gini_merchant_gmv": "Gini of merchant GMV",
-    "top1pct_share_gmv": "top-1% stores' share of GMV",
-    "mean_deal_proneness": "mean deal-proneness",
-    "mean_reference_price": "mean reference price",
-    "active_share": "active consumers, 90 days",
-    "dormant_share": "dormant consumers",
-    "repurchase_rate_90d": "90-day repurchase rate",
-    "repeat_buyer_share": "repeat buyers",
-    "share_left_out": "relationship users left out",
-    "n_vip": "88VIP members",
-    "n_fans": "fan ties",
-    "n_members": "member ties",
-    "n_group_members": "group memberships",
-    "n_wechat_community": "WeChat community memberships",
-    "aov": "average order value",
-}
 
 
 def scale_for(name: str) -> tuple[float, str]:
@@ -81,8 +41,8 @@ _scale_for = scale_for
 
 
 def nice(name: str) -> str:
-    """A readable name of an outcome or a dotted scenario field."""
-    return NICE.get(name, name.replace("_", " "))
+    """A readable name of an outcome (its label) or of a dotted scenario field."""
+    return outcome(name).label if name in OUTCOME_NAMES else name.replace("_", " ")
 
 
 def label(name: str, difference: bool = False) -> str:
@@ -92,6 +52,11 @@ def label(name: str, difference: bool = False) -> str:
         unit = "pp"
     text = f"{'difference in ' if difference else ''}{nice(name)}"
     return f"{text} ({unit})" if unit else text
+
+
+def _smoothed(name: str) -> bool:
+    """Whether daily values are noisy flows (or ratios of flows) worth a rolling mean in a figure."""
+    return name in OUTCOME_NAMES and outcome(name).summary in ("sum", "ratio")
 
 
 def _tidy(ts: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -166,7 +131,7 @@ def timeseries_figure(ts: pd.DataFrame, names, title: str, by: str = "scenario",
     rows = int(np.ceil(len(names) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows + 0.4), squeeze=False)
     for ax, name in zip(axes.ravel(), names):
-        flow = name in OUTCOME_NAMES and outcome(name).summary in ("sum", "ratio")
+        flow = _smoothed(name)
         plot_band(ax, ts, name, by, smooth if flow else 1, festivals=festivals)
         ax.set_title(nice(name) + (f" ({smooth}-day mean)" if flow and smooth > 1 else ""), fontsize=10)
     for ax in axes.ravel()[len(names):]:
@@ -209,18 +174,16 @@ def channel_figure(ts: pd.DataFrame, channels=None, smooth: int = 7, by: str = "
     return fig
 
 
-def run_figures(ts: pd.DataFrame, out: Path, scale: float | None = None) -> dict[str, Path]:
-    """The standard figures of a run folder: GMV by channel, retention, price sensitivity."""
-    out = Path(out)
-    specs = {
+def run_figures(ts: pd.DataFrame) -> dict:
+    """The standard figures of a results folder, as name -> function drawing it: GMV by channel,
+    retention, price sensitivity."""
+    return {
         "fig_gmv_by_channel": lambda: channel_figure(ts),
         "fig_retention": lambda: timeseries_figure(
             ts, ["active_share", "repurchase_rate_90d", "dormant_share"], "Retention"),
         "fig_price_sensitivity": lambda: timeseries_figure(
             ts, ["mean_deal_proneness", "share_needs_deferred", "mean_reference_price"], "Price sensitivity"),
     }
-    from .results import write_figures
-    return write_figures(out, specs)
 
 
 def difference_figure(diff: pd.DataFrame, title: str = "Paired difference against the reference"):
@@ -425,7 +388,7 @@ def spread_figure(ts: pd.DataFrame, names, title: str, by: str = "point", q=(0.0
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows + 0.4), squeeze=False)
     for ax, name in zip(axes.ravel(), names):
         factor, _ = _scale_for(name)
-        flow = name in OUTCOME_NAMES and outcome(name).summary in ("sum", "ratio")
+        flow = _smoothed(name)
         df = ts[[by, "replication", "day", name]].copy()
         if flow and smooth > 1:
             df[name] = df.groupby([by, "replication"])[name].transform(lambda s: s.rolling(smooth, 1).mean())

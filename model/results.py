@@ -1,4 +1,5 @@
-"""Writing a run folder: manifest, tidy Parquet tables and figures, each written atomically."""
+"""Writing results files atomically (Parquet, JSON, PNG) and the manifest; figures are drawn by
+`plots`, the folder layout is `experiment.storage`'s."""
 
 from __future__ import annotations
 
@@ -98,37 +99,3 @@ def manifest(scenarios: dict[str, Scenario], seeds: list[int], **extra) -> dict:
         "scenarios": {k: {"digest": s.digest(), "resolved": s.to_dict()} for k, s in scenarios.items()},
         **extra,
     }
-
-
-def runs_table(scenario_name: str, results) -> pd.DataFrame:
-    """One row per replication: scenario, replication, seed and headline outcomes."""
-    rows = [{"scenario": scenario_name, "replication": k, "seed": r.seed, **r.summary}
-            for k, r in enumerate(results)]
-    return pd.DataFrame(rows)
-
-
-def timeseries_table(scenario_name: str, results) -> pd.DataFrame:
-    """Long table: scenario, replication, day and the daily outcomes."""
-    frames = []
-    for k, r in enumerate(results):
-        df = r.timeseries.reset_index()
-        df.insert(0, "replication", k)
-        df.insert(0, "scenario", scenario_name)
-        frames.append(df)
-    return pd.concat(frames, ignore_index=True)
-
-
-def write_run_folder(out: Path, scenario: Scenario, results, figures: bool = True) -> dict[str, Path]:
-    """Write manifest.json, runs.parquet, timeseries.parquet and figures into `out`."""
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {"manifest": out / "manifest.json", "runs": out / "runs.parquet",
-             "timeseries": out / "timeseries.parquet"}
-    ts = timeseries_table(scenario.name, results)
-    atomic_write_parquet(runs_table(scenario.name, results), paths["runs"])
-    atomic_write_parquet(ts, paths["timeseries"])
-    atomic_write_json(manifest({scenario.name: scenario}, [r.seed for r in results],
-                               command="run", replications=len(results)), paths["manifest"])
-    if figures:
-        from . import plots
-        paths.update(plots.run_figures(ts, out, scale=scenario.population.scale))
-    return paths

@@ -3,7 +3,7 @@
 Replication seeds are spawned from the scenario's root seed with `numpy.random.SeedSequence`, so the
 same root gives the same seeds everywhere and the k-th replication of every scenario in an
 experiment shares its seed (common random numbers). Each seed is a plain integer: passing it to
-`PrivateTrafficModel(scenario, rng=seed)` or `ptsim run --seed` reproduces that run exactly.
+`PrivateTrafficModel(scenario, rng=seed)` reproduces that run exactly.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Scenario files: a typed schema, `extends:` inheritance and `--set` overrides.
 
 Every parameter has a default, a unit and an allowed range, declared once here; `docs/scenarios.md`
-is generated from this schema (`python -m model.scenario_docs`).
+is generated from this schema (`python -m ptsim.scenario_docs`).
 """
 
 from __future__ import annotations
@@ -400,9 +400,9 @@ class Scenario(Block):
 
 
 # fields that moved: old dotted path -> new one (a scenario using the old name gets an error naming the new)
-MOVED = {"policies.exclusivity.insider_threshold": "insider.eligibility_threshold",
-         "policies.exclusivity.group_entry": "groups.entry",
-         "policies.exclusivity.vip_taoqi_threshold": "policies.vip_programme.taoqi_threshold"}
+MOVED = {"insider.eligibility_threshold": "insider.eligibility_threshold",
+         "groups.entry": "groups.entry",
+         "policies.vip_programme.taoqi_threshold": "policies.vip_programme.taoqi_threshold"}
 
 
 def _moved_error(where: str, path: str) -> ScenarioError:

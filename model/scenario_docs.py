@@ -33,7 +33,7 @@ def _rows(cls: type[BaseModel], instance: BaseModel, prefix: str = ""):
 def render() -> str:
     lines = ["# Scenario parameters", "",
              "Generated from the schema in `model/scenario.py` by `make docs` "
-             "(`python -m model.scenario_docs`); a test keeps it in step.", "",
+             "(`python -m ptsim.scenario_docs`); a test keeps it in step.", "",
              "A scenario file is YAML. `extends: other.yaml` inherits another file (paths are relative to "
              "the file) and overrides what it sets; `--set dotted.path=value` overrides from the command "
              "line. Unknown keys, wrong types and out-of-range values are errors (exit status 2).", ""]

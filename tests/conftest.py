@@ -9,7 +9,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from model import load_scenario  # noqa: E402
+from ptsim import load_scenario  # noqa: E402
 
 
 def small(**overrides):
@@ -26,4 +26,4 @@ def small_scenario():
 
 
 def ptsim_cmd(*args):
-    return [sys.executable, "-m", "model", *map(str, args)]
+    return [sys.executable, "-m", "ptsim", *map(str, args)]

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from model.scenario import Choice
-from model.submodels import choice
+from ptsim.scenario import Choice
+from ptsim.submodels import choice
 
 
 def test_gumbel_max_matches_logit_shares():

@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from model import load_scenario
-from model.experiment import load_experiment, sweep
+from ptsim import load_scenario
+from ptsim.experiment import load_experiment, sweep
 
 from conftest import ROOT, ptsim_cmd
 

@@ -1,4 +1,4 @@
-"""`ptsim compare` and `ptsim sweep`: malformed input exits 2 with one line and no traceback; a
+"""`ptsim run`, `compare` and `sweep`: malformed input exits 2 with one line and no traceback; a
 small comparison prints its table and writes its folder."""
 
 import subprocess
@@ -27,6 +27,7 @@ MORE_BAD = {
     "no design": (["sweep", BASE], "give a design"),
     "unknown outcome": (["compare", BASE, "--outcomes", "gmv_totl"], "unknown outcome"),
     "resume without --out": (["sweep", BASE, "--grid", "ranking.exponent=1", "--resume"], "--resume needs --out"),
+    "run: resume without --out": (["run", BASE, "--resume"], "--resume needs --out"),
     "unknown backend": (["compare", BASE, "--workers", "2", "--backend", "threads"], "--backend threads"),
 }
 
@@ -50,7 +51,7 @@ def test_malformed_compare_and_sweep_input_exits_2_with_one_line():
 @pytest.mark.parametrize("name", MORE_BAD)
 def test_more_malformed_input_exits_2_with_one_line(name, tmp_path, monkeypatch):
     from typer.testing import CliRunner
-    from model.cli import app
+    from ptsim.cli import app
     monkeypatch.chdir(tmp_path)                    # a default results/ folder would land here
     result = CliRunner().invoke(app, [str(a) for a in MORE_BAD[name][0] + TINY])
     check_one_line(name, result.exit_code, result.stdout, result.stderr)

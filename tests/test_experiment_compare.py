@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from model.experiment import Comparison, compare
+from ptsim.experiment import Comparison, compare
 
 from conftest import ROOT
 
@@ -60,7 +60,7 @@ def test_comparison_folder_holds_tables_and_figures(tmp_path):
 def test_differences_from_any_reference_reverse_the_sign():
     """Paired differences against another scenario: b - a from a's side is -(a - b) from b's side."""
     import pandas as pd
-    from model.experiment.compare import paired_differences
+    from ptsim.experiment.compare import paired_differences
     runs = pd.DataFrame({"scenario": ["a", "a", "a", "b", "b", "b"], "replication": [0, 1, 2] * 2,
                          "status": "ok", "gmv_total": [1.0, 2.0, 3.0, 2.0, 2.5, 4.0]})
     ab = paired_differences(runs, "a", ["gmv_total"])

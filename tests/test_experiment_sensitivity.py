@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from model.experiment import sweep
+from ptsim.experiment import sweep
 
 A, B = 7.0, 0.1
 # closed forms: V = a^2/8 + b pi^4/5 + b^2 pi^8/18 + 1/2; V1 = (1 + b pi^4/5)^2 / 2; V2 = a^2/8;

@@ -8,9 +8,9 @@ import time
 import pandas as pd
 import pytest
 
-from model import load_scenario
-from model.experiment import ScenarioModel, grid_design, load_experiment, run_design, sweep
-from model.scenario import ScenarioError
+from ptsim import load_scenario
+from ptsim.experiment import ScenarioModel, grid_design, load_experiment, run_design, sweep
+from ptsim.scenario import ScenarioError
 
 from conftest import ROOT, ptsim_cmd
 

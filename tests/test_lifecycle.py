@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from model import PrivateTrafficModel
-from model.submodels import lifecycle as lc
+from ptsim import PrivateTrafficModel
+from ptsim.submodels import lifecycle as lc
 
 from conftest import small
 
@@ -37,6 +37,6 @@ def test_vip_members_clear_threshold_at_day_zero_and_count_is_plausible():
 def test_raising_the_threshold_shrinks_88vip():
     n = {}
     for thr in (800, 1400):
-        s = small(**{"policies.exclusivity.vip_taoqi_threshold": thr})
+        s = small(**{"policies.vip_programme.taoqi_threshold": thr})
         n[thr] = PrivateTrafficModel(s, rng=4, create_agents=False).run().summary()["n_vip"]
     assert n[1400] < 0.5 * n[800]

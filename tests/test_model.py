@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from model import Consumer, Merchant, Platform, PrivateTrafficModel
-from model.outcomes import OUTCOME_NAMES
-from model.runs import replication_seeds, run_one
+from ptsim import Consumer, Merchant, Platform, PrivateTrafficModel
+from ptsim.experiment import load_experiment
+from ptsim.outcomes import OUTCOME_NAMES
+from ptsim.runs import replication_seeds, run_one
 
 from conftest import ROOT, ptsim_cmd, small
 
@@ -66,8 +67,8 @@ def test_invariants_under_random_parameters(exponent, prior, deal_rate, deal_dep
                  "price_sensitivity.deal_learning": learning, "relationships.touch_rate": [0.0, touch, touch],
                  "price_sensitivity.defer_propensity": defer, "purchase.modulations": modulations,
                  "relationships.slots": slots, "policies.wechat_direct.mode": mode,
-                 "policies.weight_bonus.share": bonus, "policies.exclusivity.insider_threshold": insider,
-                 "policies.exclusivity.group_entry": entry, "policies.anti_diversion.detection_rate": detection})
+                 "policies.weight_bonus.share": bonus, "insider.eligibility_threshold": insider,
+                 "groups.entry": entry, "policies.anti_diversion.detection_rate": detection})
     m = PrivateTrafficModel(s, rng=seed)
     m.run()
     ts = m.timeseries()
@@ -103,9 +104,10 @@ def test_ptsim_run_writes_outputs_reproducibly(tmp_path):
         assert (outs[0] / name).is_file()
     a, b = (pd.read_parquet(o / "timeseries.parquet") for o in outs)
     pd.testing.assert_frame_equal(a, b)
-    runs = pd.read_parquet(outs[0] / "runs.parquet")
-    assert len(runs) == 2 and runs["seed"].nunique() == 2
+    exp = load_experiment(outs[0])                 # the same folder format as compare and sweep
+    runs = exp.runs
+    assert len(runs) == 2 and runs["seed"].nunique() == 2 and (runs["status"] == "ok").all()
     assert set(OUTCOME_NAMES) <= set(runs.columns)
-    import json
-    man = json.loads((outs[0] / "manifest.json").read_text())
-    assert man["seeds"] == list(runs["seed"]) and "baseline" in man["scenarios"]
+    assert set(a["run_id"]) == set(runs["run_id"])
+    assert exp.manifest["command"] == "run"
+    assert exp.manifest["seeds"] == list(runs["seed"]) and "baseline" in exp.manifest["scenarios"]

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from model import PrivateTrafficModel, load_scenario
-from model.runs import replication_seeds
+from ptsim import PrivateTrafficModel, load_scenario
+from ptsim.runs import replication_seeds
 
 from conftest import ROOT
 
@@ -76,8 +76,8 @@ def test_higher_weight_bonus_moves_public_traffic_to_stores_with_big_wechat_comm
 
 
 def test_looser_insider_threshold_trains_deal_waiting():
-    strict = runs("baseline.yaml", {"policies.exclusivity.insider_threshold": 0.85})
-    loose = runs("baseline.yaml", {"policies.exclusivity.insider_threshold": 0.1})
+    strict = runs("baseline.yaml", {"insider.eligibility_threshold": 0.85})
+    loose = runs("baseline.yaml", {"insider.eligibility_threshold": 0.1})
     for key in ("mean_deal_proneness", "share_needs_deferred"):
         lo, hi = paired_interval(strict, loose, key)
         assert lo > 0, (key, lo, hi)
@@ -107,17 +107,17 @@ def test_library_scenarios_run_and_open_what_they_mean_to(name):
     assert r["n_group_members"] > 0 and r["n_wechat_community"] > 0 and r["n_vip"] > 0
     if s.policies.wechat_direct.mode != "off":
         assert r["gmv_wechat_direct"] > 0
-    if s.policies.exclusivity.insider_threshold < 1:
+    if s.insider.eligibility_threshold < 1:
         assert r["gmv_insider"] > 0
 
 
 EXTREMES = [
-    {"policies.exclusivity.insider_threshold": 0.0}, {"policies.exclusivity.insider_threshold": 1.0},
-    {"policies.exclusivity.vip_taoqi_threshold": 0.0}, {"policies.exclusivity.vip_taoqi_threshold": 10000.0},
+    {"insider.eligibility_threshold": 0.0}, {"insider.eligibility_threshold": 1.0},
+    {"policies.vip_programme.taoqi_threshold": 0.0}, {"policies.vip_programme.taoqi_threshold": 10000.0},
     {"policies.weight_bonus.share": 0.0}, {"policies.weight_bonus.share": 10.0},
     {"policies.wechat_direct.mode": "beta", "policies.wechat_direct.beta_share": 0.0},
     {"policies.wechat_direct.mode": "beta", "policies.wechat_direct.beta_share": 1.0},
-    {"policies.exclusivity.group_entry": "interest", "groups.interest_threshold": 1.0},
+    {"groups.entry": "interest", "groups.interest_threshold": 1.0},
     {"policies.anti_diversion.enabled": False}, {"policies.commission.rate": 0.0},
     {"policies.commission.rebate_share": 1.0, "policies.commission.rebate_rounds": 12},
     {"policies.new_product_window.days": 365, "policies.new_product_window.boost": 10.0},
@@ -141,7 +141,7 @@ def test_every_library_scenario_runs_with_ptsim_run(tmp_path):
     """`ptsim run` (in process) on every scenario file, tiny, writes its run folder."""
     from typer.testing import CliRunner
 
-    from model.cli import app
+    from ptsim.cli import app
     runner = CliRunner()
     for path in sorted((ROOT / "scenarios").glob("*.yaml")):
         out = tmp_path / path.stem

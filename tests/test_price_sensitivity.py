@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from model.submodels import price_sensitivity as ps
+from ptsim.submodels import price_sensitivity as ps
 
 
 def test_reference_price_moves_toward_price_paid():

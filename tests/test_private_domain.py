@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from model.submodels import adaptation, groups, insider_sales, wechat
-from model.submodels.relationships import FAN, GROUP, MEMBER, NONE, VISITOR
+from ptsim.submodels import adaptation, groups, insider_sales, wechat
+from ptsim.submodels.relationships import FAN, GROUP, MEMBER, NONE, VISITOR
 
 
 def test_group_entry_conditions_filter_who_may_join():

@@ -3,8 +3,8 @@ and leaves the model's state and random stream untouched."""
 
 import numpy as np
 
-from model import PrivateTrafficModel
-from model.probe import price_elasticity
+from ptsim import PrivateTrafficModel
+from ptsim.probe import price_elasticity
 
 from conftest import small
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from model import PrivateTrafficModel
-from model.submodels import purchase_timing as pt
+from ptsim import PrivateTrafficModel
+from ptsim.submodels import purchase_timing as pt
 
 from conftest import small
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from model import PrivateTrafficModel
-from model.submodels import ranking
+from ptsim import PrivateTrafficModel
+from ptsim.submodels import ranking
 
 from conftest import small
 

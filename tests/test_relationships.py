@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from model.submodels import relationships as rel
-from model.submodels.relationships import FAN, MEMBER, NONE, VISITOR
+from ptsim.submodels import relationships as rel
+from ptsim.submodels.relationships import FAN, MEMBER, NONE, VISITOR
 
 
 def slots(n, R):

@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from model import ScenarioError, load_scenario
-from model.scenario import parse_set_options
+from ptsim import ScenarioError, load_scenario
+from ptsim.scenario import parse_set_options
 
 from conftest import ROOT, ptsim_cmd
 
@@ -111,7 +111,7 @@ def test_cli_missing_scenario_file(tmp_path):
 
 
 def test_scenario_docs_up_to_date():
-    from model.scenario_docs import render
+    from ptsim.scenario_docs import render
     assert (ROOT / "docs" / "scenarios.md").read_text() == render(), "run `make docs`"
 
 
@@ -128,6 +128,6 @@ def test_numeric_options_out_of_range_exit_2_with_one_line(args):
 
 def test_result_files_get_ordinary_permissions(tmp_path):
     """Atomic writes go through mkstemp (0600); the final file has the mode the umask gives new files."""
-    from model.results import _UMASK, atomic_write_bytes
+    from ptsim.results import _UMASK, atomic_write_bytes
     atomic_write_bytes(tmp_path / "x.json", b"{}")
     assert (tmp_path / "x.json").stat().st_mode & 0o777 == 0o666 & ~_UMASK

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from model.submodels import social_sharing as ss
+from ptsim.submodels import social_sharing as ss
 
 N, P, Q, STEPS = 10_000, 0.03, 0.38, 25
 

@@ -1,7 +1,7 @@
 """Experiments: replications, policy comparisons and parameter sweeps, serially, on local processes
 or on a Dask cluster, with common random numbers and resumable, tidy Parquet storage.
 
-    from model.experiment import compare, sweep, load_experiment
+    from ptsim.experiment import compare, sweep, load_experiment
 
     c = compare(["scenarios/baseline.yaml", "scenarios/wechat_open.yaml"], reps=8, workers=2)
     c.summary, c.differences            # mean and 95% interval; paired differences vs the first

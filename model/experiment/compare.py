@@ -11,15 +11,12 @@ import pandas as pd
 from scipy import stats
 
 from .. import results
-from ..outcomes import OUTCOME_NAMES, outcome
+from ..outcomes import HEADLINE, OUTCOME_NAMES, outcome
 from ..runs import summarise
-from .runner import ScenarioModel, resolve_scenarios, run_design
-from .design import compare_design
+from .runner import resolve_scenarios, run_experiment
 from .storage import Experiment, ExperimentView, load_experiment
 
 KEYS = ("run_id", "point", "scenario", "replication", "seed", "status", "error")
-HEADLINE = ("gmv_total", "share_gmv_private", "active_share", "repurchase_rate_90d", "gini_merchant_gmv",
-            "mean_deal_proneness")
 
 
 def outcome_columns(runs: pd.DataFrame) -> list[str]:
@@ -162,7 +159,7 @@ def compare(scenarios, reps: int | None = None, *, seed: int | None = None, over
     `run.reps` and `run.seed`. With `out`, the folder gets the per-run files, tidy tables,
     summary/differences as CSV and Parquet and (with `figures=True`) PNG figures.
 
-    >>> from model.experiment import compare
+    >>> from ptsim.experiment import compare
     >>> c = compare(["scenarios/baseline.yaml", "scenarios/wechat_open.yaml"], reps=8, workers=2,
     ...             overrides={"population.consumers": 20_000, "run.days": 120})        # doctest: +SKIP
     >>> c.summary.head()                                                                 # doctest: +SKIP
@@ -170,10 +167,8 @@ def compare(scenarios, reps: int | None = None, *, seed: int | None = None, over
     named = resolve_scenarios(scenarios, overrides)
     if outcomes:
         outcomes = check_outcomes(outcomes, OUTCOME_NAMES)
-    first = next(iter(named.values()))
-    design = compare_design(named, reps or first.run.reps, first.run.seed if seed is None else seed)
-    exp = run_design(design, ScenarioModel(named), scenarios=named, out=out, resume=resume, workers=workers,
-                     backend=backend, scheduler=scheduler, progress=progress, command="compare")
+    exp = run_experiment(named, reps, seed=seed, out=out, resume=resume, workers=workers, backend=backend,
+                         scheduler=scheduler, progress=progress, command="compare")
     comparison = Comparison(exp)
     if out is not None:
         comparison.save(out, figures=figures, outcomes=outcomes)

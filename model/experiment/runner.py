@@ -181,13 +181,15 @@ def _given(executor: cf.Executor):
 
 def run_experiment(scenarios, reps: int | None = None, *, seed: int | None = None,
                    out: str | Path | None = None, resume: bool = False, workers: int = 1,
-                   backend: str = "dask", scheduler: str | None = None, progress=None) -> Experiment:
+                   backend: str = "dask", scheduler: str | None = None, progress=None,
+                   command: str = "experiment") -> Experiment:
     """Run replications of one or more scenarios with common random numbers; return the tables.
 
     `scenarios` is a list of `Scenario`s or YAML paths (or a dict name -> Scenario). Replications
-    and root seed default to the first scenario's `run.reps` and `run.seed`.
+    and root seed default to the first scenario's `run.reps` and `run.seed`. `ptsim run` is this
+    with one scenario; `command` names the caller in the manifest.
 
-    >>> from model.experiment import run_experiment
+    >>> from ptsim.experiment import run_experiment
     >>> exp = run_experiment(["scenarios/baseline.yaml"], reps=4, workers=2)   # doctest: +SKIP
     >>> exp.runs[["scenario", "replication", "gmv_total"]]                       # doctest: +SKIP
     """
@@ -195,7 +197,8 @@ def run_experiment(scenarios, reps: int | None = None, *, seed: int | None = Non
     first = next(iter(named.values()))
     design = compare_design(named, reps or first.run.reps, first.run.seed if seed is None else seed)
     return run_design(design, ScenarioModel(named), scenarios=named, out=out, resume=resume,
-                      workers=workers, backend=backend, scheduler=scheduler, progress=progress)
+                      workers=workers, backend=backend, scheduler=scheduler, progress=progress,
+                      command=command)
 
 
 def resolve_scenarios(scenarios, overrides: dict | None = None) -> dict[str, Scenario]:

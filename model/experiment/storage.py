@@ -86,7 +86,7 @@ class ExperimentView:
 
 
 def load_experiment(folder: str | Path) -> Experiment:
-    """Read a finished experiment folder (as written by `ptsim compare`/`sweep` or `run_experiment`).
+    """Read a finished experiment folder (as written by `ptsim run`/`compare`/`sweep` or `run_experiment`).
 
     >>> exp = load_experiment("results/compare-baseline")        # doctest: +SKIP
     >>> exp.runs.groupby("scenario")["gmv_total"].mean()           # doctest: +SKIP

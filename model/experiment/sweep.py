@@ -9,15 +9,13 @@ from typing import Callable
 import pandas as pd
 
 from .. import results
-from ..outcomes import OUTCOME_NAMES
+from ..outcomes import HEADLINE, OUTCOME_NAMES
 from ..scenario import Run, Scenario, ScenarioError
 from . import sensitivity
 from .compare import check_outcomes, outcome_columns
 from .design import SAMPLED, Design, grid_design, sampled_design
 from .runner import ScenarioModel, resolve_scenarios, run_design
 from .storage import Experiment, ExperimentView, load_experiment
-
-HEADLINE = ("gmv_total", "share_gmv_private", "gini_merchant_gmv", "active_share")
 
 
 def responses(experiment: Experiment) -> pd.DataFrame:
@@ -116,7 +114,7 @@ def sweep(scenario: Scenario | str | Path | Callable, grid: dict[str, list] | No
     (field -> (lo, hi)) with `method` "lhs", "sobol" (default) or "morris" and `samples` (LHS size,
     Sobol base N, Morris trajectories). Replication k of every point shares a seed.
 
-    >>> from model.experiment import sweep
+    >>> from ptsim.experiment import sweep
     >>> s = sweep("scenarios/baseline.yaml", grid={"ranking.exponent": [0.5, 0.75, 1.0]}, reps=4,
     ...           overrides={"population.consumers": 20_000, "run.days": 120})       # doctest: +SKIP
     >>> s.table[["ranking.exponent", "gmv_total", "gini_merchant_gmv"]]               # doctest: +SKIP

@@ -44,7 +44,8 @@ class Consumer(mesa.Agent):
     vip_until = _Column("consumers", "day 88VIP membership ends (-1 = never a member)")
     wechat_user = _Column("consumers", "uses WeChat")
     rel_merchant = _Column("consumers", "merchant index of each relationship slot (-1 empty)")
-    rel_level = _Column("consumers", "tie level per slot (orders.Level): -1 none, 0 visitor, 1 fan, 2 member, 3 group")
+    rel_level = _Column("consumers", "tie level per slot (orders.Level): -1 none, 0 visitor, 1 fan, 2 member, "
+                                     "3 group member")
 
     def __init__(self, model, index: int):
         super().__init__(model)

@@ -97,7 +97,6 @@ class PrivateTrafficModel(mesa.Model):
             self._simulate_day()
             self.day += 1
         self.consumers.run_orders[:] = 0
-        self.merchants.sales_total[:] = 0
         self.merchants.impressions[:] = 0
 
     def _each_policy(self, hook: str, *args) -> None:

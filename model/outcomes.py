@@ -216,7 +216,8 @@ def record_flows(flows: dict[str, float], merchants, orders) -> None:
     flows["gmv_member"] += float(v_on[member].sum())
     flows["orders_member"] += int((member & orders.on_platform).sum())
     member_repeat = member & (orders.orders_before >= 1)
-    flows["gmv_top_member_repeat"] += float(v_on[member_repeat & (merchants.tier[orders.stores] == Tier.TOP)].sum())
+    top = merchants.tier[orders.stores] == Tier.TOP
+    flows["gmv_top_member_repeat"] += float(v_on[member_repeat & top].sum())
     if orders.prompt == Prompt.WECHAT_TOUCH:
         flows["gmv_wechat"] += float(value.sum())
         flows["orders_wechat"] += value.size

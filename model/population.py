@@ -79,7 +79,6 @@ class MerchantState:
         self.trailing_gmv = np.zeros(n)
         self.weight = np.ones(n)
         self.sales_today = np.zeros(n)
-        self.sales_total = np.zeros(n)
         self.impressions = np.zeros(n, dtype=np.int64)      # public-traffic exposures in the run
         self.site_sales_today = np.zeros(n)
         self.wechat_sales_today = np.zeros(n)
@@ -145,7 +144,6 @@ class ConsumerState:
         self.orders = (past_year + (~new)).astype(np.int32)
         self.run_orders = np.zeros(n, dtype=np.int32)
         self.spend_365 = (past_year * typical_order).astype(np.float32)
-        self.spend_total = self.spend_365.astype(np.float64)
         gap = np.ceil(rng.standard_exponential(n) / np.maximum(self.lam, 1e-9))
         self.last_day = np.where(new, -100_000, -np.minimum(gap, 730) - 1).astype(np.int32)
         self.last_day[(past_year == 0) & ~new] = -366

@@ -16,8 +16,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 CATEGORIES = ("fmcg", "apparel", "beauty", "mother_baby", "digital", "sports_outdoor")
-TIERS = ("top", "growth", "sme")
-GROUP_ENTRY = ("none", "visited", "favourited", "purchased", "interest")
 
 
 class ScenarioError(Exception):
@@ -286,7 +284,6 @@ class VipProgramme(Block):
     enabled: bool = P(True, "flag", "88VIP exists.")
     taoqi_threshold: float = P(1000.0, "points", "Taoqi score needed to buy 88VIP.", ge=0, le=10000,
                                source="seed 003: 88VIP open at taoqi >= 1000")
-    fee: float = P(88.0, "yuan per year", "Annual fee.", ge=0, le=10000)
     discount: float = P(0.05, "share of price", "88VIP price cut on Tmall items.", ge=0, le=0.9)
     rate_uplift: float = P(0.15, "x", "Rise in purchase rate of 88VIP members.", ge=0, le=10)
     join_prob: float = P(0.004, "probability", "Chance an eligible buyer joins at a purchase.",
@@ -303,7 +300,6 @@ class SavingsCard(Block):
     """The savings monthly card: a low-threshold paid coupon pack (seed 003)."""
     enabled: bool = P(False, "flag", "The card is offered.")
     uptake: float = P(0.05, "share", "Share of non-88VIP consumers holding the card.", ge=0, le=1)
-    fee: float = P(10.0, "yuan per month", "Card fee.", ge=0, le=1000)
     coupon: float = P(0.03, "share of price", "Average red-packet saving per order.", ge=0, le=0.5)
     rate_uplift: float = P(0.1, "x", "Rise in need rate of holders (red packets drive purchases).", ge=0, le=10)
 

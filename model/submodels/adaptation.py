@@ -13,7 +13,6 @@ import numpy as np
 from ..orders import Level, Orders, Prompt
 from . import insider_sales
 
-LEVERS = ("lead", "interlock", "engage", "keep")
 LEAD, INTERLOCK, ENGAGE, KEEP = range(4)
 
 

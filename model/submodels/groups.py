@@ -16,8 +16,6 @@ import numpy as np
 from ..orders import Level, Orders
 from . import relationships
 
-NONE, FAN, MEMBER, GROUP = Level.NONE, Level.FAN, Level.MEMBER, Level.GROUP
-
 
 def qualifies(condition: str, level: np.ndarray, orders_at_store: np.ndarray, interest: np.ndarray,
               interest_threshold: float) -> np.ndarray:
@@ -25,9 +23,9 @@ def qualifies(condition: str, level: np.ndarray, orders_at_store: np.ndarray, in
     if condition == "none":
         return np.ones(level.shape, dtype=bool)
     if condition == "visited":
-        return level > NONE
+        return level > Level.NONE
     if condition == "favourited":
-        return level >= FAN
+        return level >= Level.FAN
     if condition == "purchased":
         return orders_at_store >= 1
     if condition == "interest":
@@ -50,7 +48,7 @@ def leave_probability(message_rate: np.ndarray, tolerable: float, per_excess: fl
 
 def leave(level: np.ndarray) -> np.ndarray:
     """Level after leaving a group: back to member."""
-    return np.where(level == GROUP, MEMBER, level).astype(level.dtype)
+    return np.where(level == Level.GROUP, Level.MEMBER, level).astype(level.dtype)
 
 
 def exposure_joins(model, orders: Orders, shown_store: np.ndarray) -> None:
@@ -64,7 +62,7 @@ def exposure_joins(model, orders: Orders, shown_store: np.ndarray) -> None:
     join = ok & (model.stream("groups").random(buyers.size) < p)
     if join.any():
         slot = relationships.tie_to(model, buyers[join], shown_store[join])
-        model.consumers.rel_level[buyers[join], slot] = GROUP
+        model.consumers.rel_level[buyers[join], slot] = Level.GROUP
 
 
 def on_purchase(model, orders: Orders) -> None:
@@ -78,8 +76,8 @@ def on_purchase(model, orders: Orders) -> None:
     p_join = join_probability(g.join_prob, m.group_perks[stores], g.perks_effect, m.complex_flow[stores],
                               g.complex_flow_penalty)
     lv = c.rel_level[buyers, slot]
-    joins = ok & (lv < GROUP) & (model.stream("groups").random(buyers.size) < p_join)
-    c.rel_level[buyers[joins], slot[joins]] = GROUP
+    joins = ok & (lv < Level.GROUP) & (model.stream("groups").random(buyers.size) < p_join)
+    c.rel_level[buyers[joins], slot[joins]] = Level.GROUP
 
 
 def leave_on_messages(model, who: np.ndarray, slot: np.ndarray) -> np.ndarray:
@@ -87,7 +85,7 @@ def leave_on_messages(model, who: np.ndarray, slot: np.ndarray) -> np.ndarray:
     c, g = model.consumers, model.config.groups
     level = c.rel_level[who, slot]
     rate = model.merchants.message_rate[c.rel_merchant[who, slot]]
-    leaving = (level == GROUP) & (model.stream("groups").random(who.size) <
+    leaving = (level == Level.GROUP) & (model.stream("groups").random(who.size) <
                                   leave_probability(rate, g.tolerable_rate, g.leave_per_excess))
     c.rel_level[who[leaving], slot[leaving]] = leave(level[leaving])
     return ~leaving

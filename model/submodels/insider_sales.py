@@ -17,8 +17,6 @@ import numpy as np
 from ..orders import Level, Orders, Prompt
 from . import relationships
 
-NONE, FAN, GROUP = Level.NONE, Level.FAN, Level.GROUP
-
 
 def sale_interval(frequency: float, keep: np.ndarray) -> np.ndarray:
     """Days between a store's insider sales (infinite for a store that runs none)."""
@@ -28,12 +26,12 @@ def sale_interval(frequency: float, keep: np.ndarray) -> np.ndarray:
 
 def value_score(spend_percentile: np.ndarray, level: np.ndarray) -> np.ndarray:
     """A consumer's value to a store in [0, 1]: platform spending percentile and tie level, half each."""
-    return 0.5 * spend_percentile + 0.5 * np.clip(level, 0, GROUP) / GROUP
+    return 0.5 * spend_percentile + 0.5 * np.clip(level, 0, Level.GROUP) / Level.GROUP
 
 
 def eligible(score: np.ndarray, level: np.ndarray, threshold: float) -> np.ndarray:
     """Tied consumers whose score clears the threshold (0 invites all tied consumers, 1 nobody)."""
-    return (level > NONE) & (score >= threshold) & (threshold < 1.0)
+    return (level > Level.NONE) & (score >= threshold) & (threshold < 1.0)
 
 
 def exclusivity_value(exclusivity_utility: float, scarcity_utility: float, invited_share: np.ndarray):
@@ -68,7 +66,7 @@ def start_sales(model) -> None:
     n_invited = np.bincount(stores[invited], minlength=m.n)
     m.insider_stock[starting] = ins.quantity_cap * n_invited[starting]
     m.invited_share[starting] = n_invited[starting] / np.maximum(n_tied[starting], 1)
-    left = (~invited) & (level >= FAN) & (rng.random(who.size) < ins.notice_prob)
+    left = (~invited) & (level >= Level.FAN) & (rng.random(who.size) < ins.notice_prob)
     c.rel_slighted_until[who[left], k[left]] = day + ins.slight_days
     c.left_out_day[who[left]] = day
     relationships.act_on_touches(model, who[invited], k[invited], Prompt.INVITATION)

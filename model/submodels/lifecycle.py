@@ -42,7 +42,6 @@ def on_purchase(model, orders: Orders) -> None:
     c.orders[buyers] += 1
     c.run_orders[buyers] += 1
     c.spend_365[buyers] += spend.astype(np.float32)
-    c.spend_total[buyers] += spend
     c.last_day[buyers] = model.day
     c.active_weeks[buyers] |= np.uint32(1)
 

@@ -91,7 +91,8 @@ def on_purchase(model, orders: Orders) -> None:
     m = model.merchants
     by_channel = np.bincount(orders.stores * 4 + orders.channel, weights=orders.value,
                              minlength=4 * m.n).reshape(m.n, 4)
-    public, private, direct = by_channel[:, Channel.PUBLIC], by_channel[:, Channel.PRIVATE], by_channel[:, Channel.DIRECT]
+    public, private = by_channel[:, Channel.PUBLIC], by_channel[:, Channel.PRIVATE]
+    direct = by_channel[:, Channel.DIRECT]
     m.site_sales_today += public + private
     m.wechat_sales_today += direct
     m.sales_today += public + private + direct
@@ -100,6 +101,5 @@ def on_purchase(model, orders: Orders) -> None:
 def end_day(model) -> None:
     """Today's sales enter trailing GMV; older sales fade."""
     m, memory = model.merchants, model.config.ranking.memory_days
-    m.sales_total += m.sales_today
     decay_trailing(m.trailing_gmv, m.site_sales_today, memory)
     decay_trailing(m.trailing_wechat, m.wechat_sales_today, memory)

@@ -17,8 +17,6 @@ import numpy as np
 from ..orders import Channel, Level, Orders, Prompt
 from . import groups, pricing, purchase_timing, wechat
 
-NONE, VISITOR, FAN, MEMBER, GROUP = (int(v) for v in Level)
-
 
 def find_or_assign_slot(rel_merchant: np.ndarray, rel_level: np.ndarray, rel_last: np.ndarray,
                         buyers: np.ndarray, stores: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
@@ -35,7 +33,7 @@ def find_or_assign_slot(rel_merchant: np.ndarray, rel_level: np.ndarray, rel_las
     slot = np.where(has, match.argmax(axis=1), evict_score.argmin(axis=1))
     new = ~has
     rel_merchant[buyers[new], slot[new]] = stores[new]
-    rel_level[buyers[new], slot[new]] = VISITOR
+    rel_level[buyers[new], slot[new]] = Level.VISITOR
     rel_last[buyers, slot] = day
     return slot, new
 
@@ -45,8 +43,8 @@ def convert(rng: np.random.Generator, level: np.ndarray, interlock: np.ndarray,
     """Levels after a purchase: visitors may follow (become fans), fans may join (become members)."""
     u = rng.random(level.shape[0])
     out = level.copy()
-    out[(level == VISITOR) & (u < follow_prob * interlock)] = FAN
-    out[(level == FAN) & (u < join_prob * interlock)] = MEMBER
+    out[(level == Level.VISITOR) & (u < follow_prob * interlock)] = Level.FAN
+    out[(level == Level.FAN) & (u < join_prob * interlock)] = Level.MEMBER
     return out
 
 
@@ -70,12 +68,12 @@ def lapse(rel_merchant: np.ndarray, rel_level: np.ndarray, rel_last: np.ndarray,
 
     The clock of a lapsed tie restarts, so a neglected member takes 3 x lapse_days to be forgotten.
     """
-    stale = (rel_level > NONE) & (rel_last < day - lapse_days)
+    stale = (rel_level > Level.NONE) & (rel_last < day - lapse_days)
     if not stale.any():
         return
     rel_level[stale] -= 1
     rel_last[stale] = day
-    gone = stale & (rel_level == NONE)
+    gone = stale & (rel_level == Level.NONE)
     rel_merchant[gone] = -1
 
 
@@ -108,11 +106,11 @@ def private_touches(model) -> None:
         return
     c, m, rs = model.consumers, model.merchants, model.config.relationships
     level, merchant = c.rel_level.ravel(), c.rel_merchant.ravel()
-    by_level = np.asarray(rs.touch_rate + [0.0, 0.0])       # visitor, fan, member, (group), NONE -> 0
+    by_level = np.asarray(rs.touch_rate + [0.0, 0.0])       # visitor, fan, member, (group), Level.NONE -> 0
 
     def rate_of(k):
         lv, mk = level[k], np.maximum(merchant[k], 0)
-        return np.where(lv == GROUP, m.message_rate[mk], by_level[lv] * m.engage[mk])
+        return np.where(lv == Level.GROUP, m.message_rate[mk], by_level[lv] * m.engage[mk])
 
     max_rate = max(max(rs.touch_rate) * float(m.engage.max(initial=0)), float(m.message_rate.max(initial=0)))
     slots = draw_touches(model.stream("relationships"), level.size, max_rate, rate_of)
@@ -148,7 +146,7 @@ def act_on_touches(model, who: np.ndarray, k: np.ndarray, prompt: Prompt) -> Non
     paid, depth, insider = pricing.price(model, who, stores, level, c.rel_invited_until[who, k] >= model.day)
     orders = Orders(buyers=who, stores=stores, category=cats, level=level, price=paid, depth=depth,
                     insider=insider, slot=k, prompt=prompt,
-                    channel=np.where(level >= FAN, Channel.PRIVATE, Channel.PUBLIC))
+                    channel=np.where(level >= Level.FAN, Channel.PRIVATE, Channel.PUBLIC))
     if prompt == Prompt.WECHAT_TOUCH:
         orders = wechat.route(model, orders)
     if len(orders) == 0:
@@ -179,7 +177,7 @@ def on_purchase(model, orders: Orders) -> None:
     if model.modulated:
         lv = convert(model.stream("relationships"), c.rel_level[buyers, slot], m.interlock[orders.stores],
                      rs.follow_prob, rs.join_prob)
-        c.rel_level[buyers, slot] = np.where(orders.channel == Channel.DIRECT, np.maximum(lv, MEMBER), lv)
+        c.rel_level[buyers, slot] = np.where(orders.channel == Channel.DIRECT, np.maximum(lv, Level.MEMBER), lv)
     c.rel_orders[buyers, slot] = np.minimum(orders.orders_before.astype(np.int32) + 1, 30_000)
 
 

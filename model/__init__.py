@@ -10,6 +10,6 @@ from .scenario import Scenario, ScenarioError, load_scenario
 from .model import PrivateTrafficModel
 from .agents import Consumer, Merchant, Platform
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["Scenario", "ScenarioError", "load_scenario", "PrivateTrafficModel", "Consumer", "Merchant",
            "Platform", "__version__"]

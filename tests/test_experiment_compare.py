@@ -25,7 +25,7 @@ def test_paired_difference_is_narrower_than_the_unpaired_interval(tmp_path):
     pivot = runs.pivot(index="replication", columns="scenario", values="seed")
     assert (pivot["baseline"] == pivot["steep"]).all()                  # common random numbers
     d = c.differences.set_index("outcome")
-    for name in ("gmv_total", "active_share", "gini_merchant_gmv"):
+    for name in ("gmv_total", "orders", "active_share", "gini_merchant_gmv"):
         a = runs.loc[runs["scenario"] == "baseline", name].to_numpy()
         b = runs.loc[runs["scenario"] == "steep", name].to_numpy()
         unpaired = stats.ttest_ind(b, a, equal_var=False).confidence_interval(0.95)

@@ -55,6 +55,22 @@ class Tier(IntEnum):
 TIER_BY_NAME = {t.name.lower(): t for t in Tier}
 
 
+class Stage(IntEnum):
+    """A consumer's stage on the platform's lifecycle ladder (UCMV)."""
+    U = 0               # new user: fewer than `lifecycle.mature_orders` orders
+    C = 1               # mature consumer
+    M = 2               # member of at least one store
+    V = 3               # 88VIP member
+
+
+class Lever(IntEnum):
+    """The LINK+ levers a store spends effort on (columns of `MerchantState.effort()`)."""
+    LEAD = 0            # public traffic
+    INTERLOCK = 1       # converting visitors to fans and members
+    ENGAGE = 2          # private touches
+    KEEP = 3            # member prices, insider sales, retention
+
+
 @dataclass
 class Orders:
     """A batch of purchases: one entry per order, buyers unique within a batch."""

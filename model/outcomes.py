@@ -199,10 +199,10 @@ def record_flows(flows: dict[str, float], merchants, orders) -> None:
     from .orders import Channel, Level, Prompt, Tier
     value, channel, level = orders.value, orders.channel, orders.level
     v_on = np.where(orders.on_platform, value, 0.0)
-    gmv_by = np.bincount(channel, weights=value, minlength=4)
-    orders_by = np.bincount(channel, minlength=4)
-    flows["gmv_total"] += float(gmv_by[:3].sum())
-    flows["orders"] += int(orders_by[:3].sum())
+    gmv_by = np.bincount(channel, weights=value, minlength=len(Channel))
+    orders_by = np.bincount(channel, minlength=len(Channel))
+    flows["gmv_total"] += float(gmv_by[:Channel.OFFPLATFORM].sum())      # channels before it are on-platform
+    flows["orders"] += int(orders_by[:Channel.OFFPLATFORM].sum())
     flows["gmv_public"] += gmv_by[Channel.PUBLIC]
     flows["gmv_private"] += gmv_by[Channel.PRIVATE]
     flows["gmv_wechat_direct"] += gmv_by[Channel.DIRECT]

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..orders import Level, Orders, Prompt
+from ..orders import Lever, Level, Orders, Prompt
 from . import insider_sales
-
-LEAD, INTERLOCK, ENGAGE, KEEP = range(4)
 
 
 def shift_effort(effort: np.ndarray, attributed_gmv: np.ndarray, cost: np.ndarray, rate: float) -> np.ndarray:
@@ -33,10 +31,11 @@ def on_purchase(model, orders: Orders) -> None:
     m = model.merchants
     kept = orders.insider | ((orders.level >= Level.MEMBER) & (orders.orders_before >= 1))
     if orders.prompt != Prompt.NEED:
-        lever = np.where(kept, KEEP, ENGAGE)
+        lever = np.where(kept, Lever.KEEP, Lever.ENGAGE)
     else:
-        lever = np.where(kept, KEEP, np.where(orders.level >= Level.FAN, INTERLOCK, LEAD))
-    m.lever_gmv += np.bincount(orders.stores * 4 + lever, weights=orders.value, minlength=4 * m.n).reshape(m.n, 4)
+        lever = np.where(kept, Lever.KEEP, np.where(orders.level >= Level.FAN, Lever.INTERLOCK, Lever.LEAD))
+    k = len(Lever)
+    m.lever_gmv += np.bincount(orders.stores * k + lever, weights=orders.value, minlength=k * m.n).reshape(m.n, k)
 
 
 def adapt(model) -> None:

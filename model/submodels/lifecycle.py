@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..orders import Orders
+from ..orders import Orders, Stage
 
-U, C, M, V = 0, 1, 2, 3
-TIER_NAMES = ("U", "C", "M", "V")
+TIER_NAMES = tuple(stage.name for stage in Stage)
 
 
 def taoqi_score(spend_365: np.ndarray, base: float, per_yuan: float, cap: float) -> np.ndarray:
@@ -21,9 +20,9 @@ def taoqi_score(spend_365: np.ndarray, base: float, per_yuan: float, cap: float)
 
 
 def lifecycle_tier(orders: np.ndarray, is_member: np.ndarray, is_vip: np.ndarray, mature_orders: int):
-    tier = np.where(orders >= mature_orders, C, U).astype(np.int8)
-    tier[is_member & (tier == C)] = M
-    tier[is_vip] = V
+    tier = np.where(orders >= mature_orders, Stage.C, Stage.U).astype(np.int8)
+    tier[is_member & (tier == Stage.C)] = Stage.M
+    tier[is_vip] = Stage.V
     return tier
 
 

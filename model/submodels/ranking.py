@@ -89,8 +89,9 @@ def rank_stores(model) -> None:
 def on_purchase(model, orders: Orders) -> None:
     """Today's sales by store: on-site sales feed ranking, WeChat-direct sales the weight bonus."""
     m = model.merchants
-    by_channel = np.bincount(orders.stores * 4 + orders.channel, weights=orders.value,
-                             minlength=4 * m.n).reshape(m.n, 4)
+    k = len(Channel)
+    by_channel = np.bincount(orders.stores * k + orders.channel, weights=orders.value,
+                             minlength=k * m.n).reshape(m.n, k)
     public, private = by_channel[:, Channel.PUBLIC], by_channel[:, Channel.PRIVATE]
     direct = by_channel[:, Channel.DIRECT]
     m.site_sales_today += public + private

@@ -396,9 +396,9 @@ class Scenario(Block):
 
 
 # fields that moved: old dotted path -> new one (a scenario using the old name gets an error naming the new)
-MOVED = {"insider.eligibility_threshold": "insider.eligibility_threshold",
-         "groups.entry": "groups.entry",
-         "policies.vip_programme.taoqi_threshold": "policies.vip_programme.taoqi_threshold"}
+MOVED = {"policies.exclusivity.insider_threshold": "insider.eligibility_threshold",
+         "policies.exclusivity.group_entry": "groups.entry",
+         "policies.exclusivity.vip_taoqi_threshold": "policies.vip_programme.taoqi_threshold"}
 
 
 def _moved_error(where: str, path: str) -> ScenarioError:

@@ -49,3 +49,21 @@ def test_deal_proneness_raises_value_of_deals():
     low = choice.offer_utility(*args, np.array([0.0]), c)[0]
     high = choice.offer_utility(*args, np.array([1.0]), c)[0]
     assert (high[0] - high[1]) > (low[0] - low[1])
+
+
+def test_offers_read_the_state_without_changing_it():
+    from ptsim import PrivateTrafficModel
+
+    from conftest import small
+    m = PrivateTrafficModel(small(), rng=1, create_agents=False)
+    before = (m.consumers.rel_level.copy(), m.consumers.rel_last.copy(), m.merchants.impressions.copy())
+    buyers = np.arange(200)
+    cats = np.arange(200) % m.n_categories
+    o = choice.offers(m, buyers, cats, np.random.default_rng(0))
+    assert (m.consumers.rel_level == before[0]).all() and (m.consumers.rel_last == before[1]).all()
+    assert (m.merchants.impressions == before[2]).all()
+    slots = m.consumers.rel_merchant.shape[1] + m.config.ranking.public_slots
+    assert o["util"].shape == o["available"].shape == (200, slots)
+    # every available offer is a store of the need's category
+    rows, cols = np.nonzero(o["available"])
+    assert (m.merchants.category[o["stores"][rows, cols]] == cats[rows]).all()

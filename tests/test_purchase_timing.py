@@ -60,3 +60,24 @@ def test_dropout_only_after_repeat_purchases():
     repeat = np.zeros(1000, bool)
     assert not pt.dropout(rng, p, repeat).any()
     assert pt.dropout(rng, p, ~repeat).all()
+
+
+def test_keep_effort_cuts_members_dropout():
+    from ptsim.orders import Channel, Level, Orders
+
+    s = small(**{"run.burn_in_days": 0, "relationships.keep_dropout_cut": 1.0})
+    m = PrivateTrafficModel(s, rng=1, create_agents=False)
+    c, n = m.consumers, 2000
+    c.p_drop[:n] = 1.0
+    c.alive[:n] = True
+    m.merchants.keep[:] = 1.0                             # full KEEP: members never drop out
+    level = np.where(np.arange(n) % 2, Level.MEMBER, Level.FAN).astype(np.int8)
+    orders = Orders(buyers=np.arange(n), stores=np.full(n, 3), category=np.zeros(n, np.int64), level=level,
+                    price=np.ones(n), depth=np.zeros(n), insider=np.zeros(n, bool),
+                    channel=np.full(n, Channel.PRIVATE), slot=np.zeros(n, np.int64))
+    orders.repeat = np.arange(n) < n // 2                 # only repeat purchases can end a customer
+    pt.on_purchase(m, orders)
+    gone = ~c.alive[:n]
+    fan = level == Level.FAN
+    assert gone[fan & orders.repeat].all() and not gone[~fan].any() and not gone[~orders.repeat].any()
+    assert np.isinf(c.next_need[:n][gone]).all()

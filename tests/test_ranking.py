@@ -58,3 +58,19 @@ def test_stronger_reinforcement_concentrates_merchant_gmv():
             s = small(**{"ranking.exponent": exponent, "run.days": 120})
             hhi[exponent] = PrivateTrafficModel(s, rng=seed, create_agents=False).run().summary()["hhi_merchant_gmv"]
         assert hhi[1.5] > hhi[0.5], (seed, hhi)
+
+
+def test_todays_sales_feed_ranking_by_channel_and_leakage_feeds_nothing():
+    from ptsim.orders import Channel, Level, Orders
+
+    m = PrivateTrafficModel(small(**{"run.burn_in_days": 0}), rng=1, create_agents=False)
+    mm = m.merchants
+    mm.start_day()
+    channel = np.array([Channel.PUBLIC, Channel.PRIVATE, Channel.DIRECT, Channel.OFFPLATFORM])
+    orders = Orders(buyers=np.arange(4), stores=np.full(4, 2), category=np.zeros(4, np.int64),
+                    level=np.full(4, Level.FAN, np.int8), price=np.ones(4), depth=np.zeros(4),
+                    insider=np.zeros(4, bool), channel=channel, slot=np.zeros(4, np.int64))
+    orders.value = np.array([1.0, 10.0, 100.0, 1000.0])
+    ranking.on_purchase(m, orders)
+    assert mm.site_sales_today[2] == 11.0 and mm.wechat_sales_today[2] == 100.0 and mm.sales_today[2] == 111.0
+    assert mm.sales_today.sum() == 111.0

@@ -2,8 +2,13 @@
 
 import numpy as np
 
+from ptsim import PrivateTrafficModel
+from ptsim.orders import Channel, Level, Orders
 from ptsim.submodels import relationships as rel
-from ptsim.submodels.relationships import FAN, MEMBER, NONE, VISITOR
+
+from conftest import small
+
+NONE, VISITOR, FAN, MEMBER = Level.NONE, Level.VISITOR, Level.FAN, Level.MEMBER
 
 
 def slots(n, R):
@@ -61,3 +66,18 @@ def test_neglected_ties_lapse_one_level_at_a_time():
     last = np.array([[0, 0]], np.int32)
     rel.lapse(m, lv, last, day=200, lapse_days=180)
     assert lv[0, 0] == FAN and lv[0, 1] == NONE and m[0, 1] == -1 and m[0, 0] == 4
+
+
+def test_tie_makes_untied_buyers_visitors_and_records_earlier_orders():
+    m = PrivateTrafficModel(small(**{"run.burn_in_days": 0}), rng=1, create_agents=False)
+    c = m.consumers
+    c.rel_merchant[:2] = -1
+    c.rel_level[:2] = NONE
+    c.rel_merchant[1, 2], c.rel_level[1, 2], c.rel_orders[1, 2] = 7, MEMBER, 4     # buyer 1 is tied to store 7
+    orders = Orders(buyers=np.array([0, 1]), stores=np.array([5, 7]), category=np.zeros(2, np.int64),
+                    level=np.array([NONE, MEMBER], np.int8), price=np.ones(2), depth=np.zeros(2),
+                    insider=np.zeros(2, bool), channel=np.full(2, Channel.PUBLIC), slot=np.array([-1, 2]))
+    orders = rel.tie(m, orders)
+    assert c.rel_merchant[0, orders.slot[0]] == 5 and c.rel_level[0, orders.slot[0]] == VISITOR
+    assert orders.slot[1] == 2 and list(orders.orders_before) == [0, 4]
+    assert (c.rel_last[[0, 1], orders.slot] == m.day).all()

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from ptsim import ScenarioError, load_scenario
@@ -131,3 +132,115 @@ def test_result_files_get_ordinary_permissions(tmp_path):
     from ptsim.results import _UMASK, atomic_write_bytes
     atomic_write_bytes(tmp_path / "x.json", b"{}")
     assert (tmp_path / "x.json").stat().st_mode & 0o777 == 0o666 & ~_UMASK
+
+
+# ---- retired fields: policies.exclusivity moved to the submodels that use its thresholds ----
+
+MOVED = [("insider_threshold", 0.3, "insider.eligibility_threshold"),
+         ("group_entry", "none", "groups.entry"),
+         ("vip_taoqi_threshold", 900, "policies.vip_programme.taoqi_threshold")]
+
+
+@pytest.mark.parametrize("old,value,new", MOVED)
+def test_retired_exclusivity_field_in_a_file_names_its_new_place(tmp_path, old, value, new):
+    p = write(tmp_path, "old.yaml", f"extends: {ROOT / 'scenarios' / 'baseline.yaml'}\n"
+                                    f"policies:\n  exclusivity:\n    {old}: {value}\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(p)
+    msg = str(info.value)
+    assert "\n" not in msg and str(p) in msg
+    assert f"policies.exclusivity.{old}: this field moved; use {new}" in msg
+
+
+@pytest.mark.parametrize("old,value,new", MOVED)
+def test_retired_exclusivity_field_in_set_names_its_new_place(old, value, new):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(ROOT / "scenarios" / "baseline.yaml", {f"policies.exclusivity.{old}": value})
+    msg = str(info.value)
+    assert "\n" not in msg and msg == f"--set: policies.exclusivity.{old}: this field moved; use {new}"
+
+
+def test_retired_exclusivity_block_lists_where_its_fields_went():
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(ROOT / "scenarios" / "baseline.yaml", {"policies.exclusivity.other": 1})
+    msg = str(info.value)
+    assert "\n" not in msg and "insider_threshold -> insider.eligibility_threshold" in msg
+
+
+def test_the_moved_fields_load_where_they_now_live():
+    s = load_scenario(ROOT / "scenarios" / "baseline.yaml",
+                      {"insider.eligibility_threshold": 0.3, "groups.entry": "none",
+                       "policies.vip_programme.taoqi_threshold": 900})
+    assert (s.insider.eligibility_threshold, s.groups.entry, s.policies.vip_programme.taoqi_threshold) == \
+        (0.3, "none", 900)
+
+
+# ---- the scenario library: every file runs and opens what it means to ----
+
+LIBRARY = ["baseline", "closed_2023", "wechat_beta_2025", "wechat_open", "weight_bonus_none", "weight_bonus_full",
+           "insider_loose", "insider_strict", "group_entry_open", "group_entry_purchased", "strategy_2025"]
+
+
+def test_the_library_list_is_complete():
+    assert set(LIBRARY) <= {p.stem for p in (ROOT / "scenarios").glob("*.yaml")}
+
+
+@pytest.mark.parametrize("name", LIBRARY)
+def test_library_scenarios_run_and_open_what_they_mean_to(name):
+    from ptsim import PrivateTrafficModel
+
+    from conftest import LEVER
+    s = load_scenario(ROOT / "scenarios" / f"{name}.yaml", LEVER)
+    assert s.description.strip(), "each scenario says which question it serves"
+    r = PrivateTrafficModel(s, rng=3, create_agents=False).run().summary()
+    assert all(np.isfinite(v) for v in r.values())
+    assert r["gmv_total"] > 0 and r["gmv_public"] > 0 and r["gmv_private"] > 0
+    assert r["n_group_members"] > 0 and r["n_wechat_community"] > 0 and r["n_vip"] > 0
+    if s.policies.wechat_direct.mode != "off":
+        assert r["gmv_wechat_direct"] > 0
+    if s.insider.eligibility_threshold < 1:
+        assert r["gmv_insider"] > 0
+
+
+EXTREMES = [
+    {"insider.eligibility_threshold": 0.0}, {"insider.eligibility_threshold": 1.0},
+    {"policies.vip_programme.taoqi_threshold": 0.0}, {"policies.vip_programme.taoqi_threshold": 10000.0},
+    {"policies.weight_bonus.share": 0.0}, {"policies.weight_bonus.share": 10.0},
+    {"policies.wechat_direct.mode": "beta", "policies.wechat_direct.beta_share": 0.0},
+    {"policies.wechat_direct.mode": "beta", "policies.wechat_direct.beta_share": 1.0},
+    {"groups.entry": "interest", "groups.interest_threshold": 1.0},
+    {"policies.anti_diversion.enabled": False}, {"policies.commission.rate": 0.0},
+    {"policies.commission.rebate_share": 1.0, "policies.commission.rebate_rounds": 12},
+    {"policies.new_product_window.days": 365, "policies.new_product_window.boost": 10.0},
+    {"policies.savings_card.enabled": True, "policies.savings_card.uptake": 1.0},
+    {"merchants.adaptation_rate": 1.0}, {"insider.frequency": 120.0, "insider.depth": 0.95},
+]
+
+
+@pytest.mark.parametrize("overrides", EXTREMES, ids=[",".join(f"{k.split('.')[-1]}={v}" for k, v in o.items())
+                                                      for o in EXTREMES])
+def test_extreme_lever_values_run_without_nan(overrides):
+    from ptsim import PrivateTrafficModel
+
+    from conftest import LEVER
+    s = load_scenario(ROOT / "scenarios" / "baseline.yaml",
+                      {**LEVER, "population.consumers": 1500, "population.merchants": 40, "run.days": 40,
+                       "run.burn_in_days": 20, **overrides})
+    ts = PrivateTrafficModel(s, rng=1, create_agents=False).run().timeseries()
+    assert np.isfinite(ts.to_numpy()).all()
+    assert np.allclose(ts["gmv_public"] + ts["gmv_private"] + ts["gmv_wechat_direct"], ts["gmv_total"])
+
+
+def test_every_library_scenario_runs_with_ptsim_run(tmp_path):
+    """`ptsim run` (in process) on every scenario file, tiny, writes its run folder."""
+    from typer.testing import CliRunner
+
+    from ptsim.cli import app
+    runner = CliRunner()
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        out = tmp_path / path.stem
+        result = runner.invoke(app, ["run", str(path), "--days", "15", "--set", "population.consumers=800",
+                                     "--set", "population.merchants=30", "--set", "run.burn_in_days=10",
+                                     "--no-figures", "--out", str(out)])
+        assert result.exit_code == 0, (path.name, result.output)
+        assert (out / "runs.parquet").is_file() and (out / "timeseries.parquet").is_file()

@@ -75,3 +75,13 @@ def test_sweep_on_a_real_dask_cluster_through_the_cli(tmp_path):
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+
+
+def test_runs_in_this_process_report_progress_day_by_day():
+    from ptsim.experiment.runner import run_experiment
+    s = load_scenario(ROOT / "scenarios" / "baseline.yaml", {**SMALL, "run.days": 8, "run.reps": 2})
+    seen = []
+    run_experiment([s], progress=lambda done, total: seen.append((done, total)))
+    assert seen[0] == (0, 2) and seen[-1] == (2, 2)
+    fractions = [d for d, _ in seen if d != int(d)]
+    assert len(fractions) >= 2 * 7 and fractions == sorted(fractions)     # daily, and never backwards

@@ -37,12 +37,15 @@ class ScenarioModel:
     """The simulation as a model function: `params` are dotted-field overrides of a base scenario,
     plus `scenario` naming which base scenario (for comparisons of several)."""
     scenarios: dict[str, Scenario]
+    on_day: Callable[[float], None] | None = None     # in-process runs: called with the share of days done
     outcomes = OUTCOME_NAMES
 
     def __call__(self, params: dict, seed: int) -> RunResult:
         params = dict(params)
         base = self.scenarios[params.pop("scenario", next(iter(self.scenarios)))]
-        return run_one(base.with_overrides(params, source="design") if params else base, seed)
+        scenario = base.with_overrides(params, source="design") if params else base
+        days, on_day = scenario.run.days, self.on_day
+        return run_one(scenario, seed, progress=None if on_day is None else lambda d: on_day(d / days))
 
 
 class SerialExecutor(cf.Executor):
@@ -127,7 +130,8 @@ def run_design(design: Design, model: Callable, *, scenarios: dict[str, Scenario
                extra: dict | None = None) -> Experiment:
     """Run every (point, replication) of `design` not yet stored under `out` and return the tables.
 
-    `progress(done, total)` is called as runs finish. Pass `executor` to use your own pool.
+    `progress(done, total)` is called as runs finish (and, for runs in this process, daily with a
+    fractional `done`). Pass `executor` to use your own pool.
     """
     scenarios = scenarios or {}
     identity = {**design.identity(), "model": model_id(model),
@@ -143,13 +147,16 @@ def run_design(design: Design, model: Callable, *, scenarios: dict[str, Scenario
         rid, point, rep = run
         return {"run_id": rid, "point": int(point), "replication": rep, "seed": design.seeds[rep], **outcome}
 
-    with (_given(executor) if executor is not None else executor_for(workers, backend, scheduler)) as (ex, slots):
+    with (_given(executor) if executor is not None else executor_for(workers, backend, scheduler)) as (ex, slots), \
+            _day_progress_off_at_exit(model):
         # the folder is prepared once the executor is up, so a bad --scheduler leaves nothing behind
         done = store.prepare(design, manifest, resume)
         todo = [r for r in design.run_ids() if r[0] not in done]
         total, finished = len(design.run_ids()), len(design.run_ids()) - len(todo)
         if progress:
             progress(finished, total)
+        if progress and isinstance(ex, SerialExecutor) and isinstance(model, ScenarioModel):
+            model.on_day = lambda share: progress(finished + share, total)     # a long run shows its days
         pending: dict[cf.Future, tuple] = {}
         queue = iter(todo)
         while True:
@@ -172,6 +179,15 @@ def run_design(design: Design, model: Callable, *, scenarios: dict[str, Scenario
                 if progress:
                     progress(finished, total)
     return store.finish(design, getattr(model, "outcomes", ()))
+
+
+@contextmanager
+def _day_progress_off_at_exit(model):
+    try:
+        yield
+    finally:
+        if isinstance(model, ScenarioModel):
+            model.on_day = None
 
 
 @contextmanager

@@ -105,20 +105,16 @@ class PrivateTrafficModel(mesa.Model):
             getattr(policy, hook)(self, *args)
 
     # ------------------------------------------------------------------ the day
-    def _check_horizon(self) -> None:
-        if self.collector.days >= self.config.run.days:
-            raise RuntimeError(f"the run is over: the scenario's horizon is run.days = {self.config.run.days}; "
-                               "build the model with a longer run.days to simulate further")
-
     def _step_within_horizon(self) -> None:
         """Mesa's step, refused past the horizon before Mesa's clock moves: raised inside `step`, the error
         would stop Mesa rescheduling steps, and every later call would silently do nothing."""
-        self._check_horizon()
+        if self.collector.days >= self.config.run.days:
+            raise RuntimeError(f"the run is over: the scenario's horizon is run.days = {self.config.run.days}; "
+                               "build the model with a longer run.days to simulate further")
         self._mesa_step()
 
     def step(self) -> None:
         """Advance one recorded day (day 0 is the first day after the burn-in)."""
-        self._check_horizon()
         self._simulate_day()
         self.collector.record(outcomes.daily_outcomes(self))
         self.datacollector.collect(self)

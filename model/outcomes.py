@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .orders import Channel, Level, Prompt, Tier
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -196,7 +198,6 @@ class Collector:
 
 def record_flows(flows: dict[str, float], merchants, orders) -> None:
     """Add a batch of orders to today's flows (agent scale; off-platform orders count as leakage only)."""
-    from .orders import Channel, Level, Prompt, Tier
     value, channel, level = orders.value, orders.channel, orders.level
     v_on = np.where(orders.on_platform, value, 0.0)
     gmv_by = np.bincount(channel, weights=value, minlength=len(Channel))
@@ -225,7 +226,6 @@ def record_flows(flows: dict[str, float], merchants, orders) -> None:
 
 def daily_outcomes(model) -> dict[str, float]:
     """Every outcome for the day just simulated: today's flows and the state at the end of the day."""
-    from .orders import Level
     c, m, f, k, day = model.consumers, model.merchants, model.flows, model.scale, model.day
     by_tier = np.bincount(m.tier, weights=m.sales_today, minlength=3) * k
     hhi, gini, top = concentration(m.trailing_gmv + m.trailing_wechat)

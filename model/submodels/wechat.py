@@ -42,11 +42,18 @@ def update_regime(model) -> None:
     m = model.merchants
     m.wechat_direct = np.zeros(m.n, dtype=bool)
     for policy in model.policies:
-        direct, stopped = policy.direct_stores(model), policy.stops_diversion(model)
+        direct = policy.direct_stores(model)
         if direct is not None:
             m.wechat_direct |= direct
+    _stop_diversion(model)
+
+
+def _stop_diversion(model) -> None:
+    """Stores the policies stop from diverting (caught, or under penalty) stop."""
+    for policy in model.policies:
+        stopped = policy.stops_diversion(model)
         if stopped is not None:
-            m.diverting &= ~stopped
+            model.merchants.diverting &= ~stopped
 
 
 def community_messages(model) -> None:
@@ -114,9 +121,6 @@ def decide_diversion(model) -> None:
     m.diverting = diversion_decision(model.stream("wechat"), m.diverting, m.diversion_propensity,
                                      model.config.wechat.diversion_gain, m.month_wechat_gmv, m.month_public_gmv,
                                      penalty, m.wechat_direct)
-    for policy in model.policies:
-        stopped = policy.stops_diversion(model)
-        if stopped is not None:
-            m.diverting &= ~stopped
+    _stop_diversion(model)
     m.month_wechat_gmv[:] = 0
     m.month_public_gmv[:] = 0

@@ -10,7 +10,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 	done; root=$$(pyenv root 2>/dev/null || echo $$HOME/.pyenv); \
 	for c in $$(ls -d $$root/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V -r); do echo $$c; exit 0; done)
 
-.PHONY: setup run test bench docs notebooks clean
+.PHONY: setup run test bench validate docs notebooks clean
 
 setup: $(STAMP)
 
@@ -29,6 +29,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/ptsim bench
+
+validate: $(STAMP)
+	$(VENV)/bin/ptsim validate --workers 2     # writes docs/validation.md and docs/validation/*.png
 
 docs: $(STAMP)
 	$(PY) -m ptsim.scenario_docs > docs/scenarios.md

@@ -1,4 +1,4 @@
-"""The `ptsim` command line: run, compare, sweep, bench.
+"""The `ptsim` command line: run, compare, sweep, validate, bench.
 
 Malformed input exits with status 2 and one line naming the file, the field and what is allowed.
 """
@@ -264,6 +264,54 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Base scenario YAML file
                   f"{'sensitivity.csv, ' if r.indices is not None else ''}runs.parquet, points.parquet, "
                   f"timeseries.parquet{', figures' if figures else ''})")
     _report_failures(r.experiment, out)
+
+
+@app.command()
+def validate(quick: Annotated[bool, typer.Option("--quick", help="Tiny sizes (seconds): tests the machinery "
+                                                 "only; its verdicts mean nothing.")] = False,
+             only: Annotated[Optional[list[str]], typer.Option("--only", help="Run only these checks (repeatable "
+                                                               "or comma-separated): bgnbd, bass, polya (or "
+                                                               "docking), facts, elasticity, steady_state, scale, "
+                                                               "crn.")] = None,
+             out: Annotated[Optional[Path], typer.Option("--out", help="The report (.md; figures go in the folder "
+                                                         "of the same name beside it). Default docs/validation.md "
+                                                         "for the full size with every check, else "
+                                                         "results/validation-TIME/validation.md.")] = None,
+             workers: WorkersOpt = 1, backend: BackendOpt = "dask"):
+    """Check the model against closed forms, published facts and its own invariances; write the report."""
+    from rich.text import Text
+
+    from .results import default_out_dir
+    from .validation import check_names, report
+    from .validation import validate as run_validation
+    check_min(workers=(workers, 1))
+    try:
+        names = check_names(only)
+    except ValueError as exc:
+        fail(str(exc))
+    if out is not None and out.suffix != ".md":
+        fail(f"--out {out}: the report is a markdown file; give a path ending in .md")
+    if out is None:
+        out = Path("docs/validation.md") if not (quick or only) else default_out_dir("validation") / "validation.md"
+    with progress_bar() as bar:
+        task = bar.add_task("validate", total=len(names))
+        try:
+            checks = run_validation("quick" if quick else "full", out_md=out, workers=workers, backend=backend,
+                                    only=only, progress=lambda done, total, label: bar.update(
+                                        task, completed=done, total=total, description=label))
+        except ScenarioError as exc:
+            bar.stop()
+            fail(str(exc))
+    table = Table(title=f"validation ({'quick size: machinery only' if quick else 'full size'})")
+    for col in ("section", "check", "result"):
+        table.add_column(col)
+    style = {True: "green", False: "red", None: "dim"}
+    for c in checks:
+        table.add_row(Text(c.section), Text(c.name), Text(c.verdict, style=style[c.passed]))
+    console.print(table)
+    passed, failed, none = report.counts(checks)
+    console.print(Text(f"{passed} passed, {failed} not met, {none} without a target; report written to {out} "
+                       f"(figures in {out.with_suffix('')}/)"))
 
 
 @app.command()

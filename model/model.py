@@ -10,6 +10,7 @@ in `model.agents_by_type` are views onto those arrays.
 from __future__ import annotations
 
 import zlib
+from pathlib import Path
 
 import mesa
 import numpy as np
@@ -17,6 +18,7 @@ import numpy as np
 from . import outcomes
 from .agents import Consumer, Merchant, Platform
 from .calendar import Calendar
+from . import warm_state
 from .orders import Orders
 from .policies import build_policies
 from .population import ConsumerState, MerchantState
@@ -33,10 +35,15 @@ class PrivateTrafficModel(mesa.Model):
         rng: seed or numpy Generator (Mesa convention); None draws fresh entropy, recorded in `seed`.
         overrides: dotted-field overrides of the scenario (as `--set`), e.g. {"population.consumers": 2000}.
         create_agents: create the Mesa agent views (skip for speed in docking checks).
+        cache: reuse the warm state after the burn-in from the cache folder (`warm_state.cache_dir()`), or
+            from the folder given; False simulates the burn-in every time. Results are identical either way.
+
+    The burn-in simulates the status quo: the scenario with its levers (`scenario.LEVER_FIELDS`) at their
+    defaults. The scenario's own levers take over on record day 0.
     """
 
     def __init__(self, scenario: Scenario | str | None = None, rng=None, overrides: dict | None = None,
-                 create_agents: bool = True):
+                 create_agents: bool = True, cache: bool | str | Path = True):
         if scenario is None or not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario, overrides)
         elif overrides:
@@ -47,7 +54,9 @@ class PrivateTrafficModel(mesa.Model):
         self.seed = rng if isinstance(rng, (int, np.integer)) else seed_seq.entropy
         self._stream_root = (seed_seq.entropy, tuple(seed_seq.spawn_key))
         self._streams: dict[str, np.random.Generator] = {}
-        self.config = s = scenario
+        self._scenario = scenario
+        self.status_quo = s = scenario.status_quo()
+        self.config = s                        # the status quo until record day 0, then the scenario
         self.day = 0
         self.burn_in = s.run.burn_in_days
         self.modulated = s.purchase.modulations
@@ -64,6 +73,9 @@ class PrivateTrafficModel(mesa.Model):
         self.policies = build_policies(s)
         self._each_policy("setup")
         ranking.initial_trailing_gmv(self)
+        self.consumers.entry_reference_price[:] = price_sensitivity.typical_price_index(
+            self.merchants, self.n_categories, s.merchants.deal_rate, s.merchants.deal_depth)
+        self.consumers.reference_price[:] = self.consumers.entry_reference_price
         self.traffic = ranking.TrafficTable(self.merchants.category, self.n_categories)
         ranking.rank_stores(self)
         self.consumers.seed_relationships(self.stream("population"), self.merchants, self.traffic)
@@ -76,7 +88,9 @@ class PrivateTrafficModel(mesa.Model):
         self.collector = outcomes.Collector(s.run.days)
         self.datacollector = outcomes.mesa_datacollector()
         self.flows: dict[str, float] = {}
-        self._burn_in()
+        folder = None if cache is False or rng is None else (warm_state.cache_dir() if cache is True else Path(cache))
+        self.warm_from_cache = warm_state.warm_up(self, self._burn_in, folder)
+        self._start_levers()
 
     def stream(self, mechanism: str) -> np.random.Generator:
         """The random stream of one mechanism, spawned from the run's seed by the mechanism's name, so a
@@ -99,6 +113,24 @@ class PrivateTrafficModel(mesa.Model):
             self.day += 1
         self.consumers.run_orders[:] = 0
         self.merchants.impressions[:] = 0
+
+    def _start_levers(self) -> None:
+        """Record day 0: the scenario's levers replace the status quo's. A policy in both keeps its state
+        with the new settings; a new one is set up now; one the scenario turns off stops."""
+        self.config = self._scenario
+        running = {p.name: p for p in self.policies}
+        policies = []
+        for policy in build_policies(self.config):
+            if policy.name in running:
+                kept = running.pop(policy.name)
+                kept.params, kept.config = policy.params, policy.config
+                policies.append(kept)
+            else:
+                policy.setup(self)
+                policies.append(policy)
+        for policy in running.values():
+            policy.stop(self)
+        self.policies = self.platform.policies = tuple(policies)
 
     def _each_policy(self, hook: str, *args) -> None:
         for policy in self.policies:
@@ -141,6 +173,7 @@ class PrivateTrafficModel(mesa.Model):
         ranking.end_day(self)
         price_sensitivity.end_day(self)
         lifecycle.end_day(self)
+        purchase_timing.renew_seats(self)
         if self.calendar.week_ends(self.day):
             relationships.end_week(self)
         self._each_policy("end_day")

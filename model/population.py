@@ -36,6 +36,19 @@ def quota(n: int, shares, rng: np.random.Generator) -> np.ndarray:
     return rng.permutation(labels)
 
 
+# Store ties at day 0, read off the stationary state of the default scenario (four simulated years at
+# 20,000 consumers, seasonality off): mean ties saturation x (1 - exp(-need rate x days_per_tie)),
+# levels (visitor, fan, member, group member) by the store's tier (top, growth, sme), mean days since
+# the last visit and mean orders at the store by level, and WeChat-community membership per unit of
+# the store's WeChat effort. Other settings start off their stationary state; the burn-in settles them.
+INITIAL_TIES = {
+    "saturation": 4.45, "days_per_tie": 21.0,
+    "level_mix": np.array([[0.87, 0.07, 0.05, 0.01], [0.89, 0.045, 0.005, 0.06], [0.94, 0.02, 0.0, 0.04]]),
+    "days_since_visit": (32.0, 23.0, 14.0, 12.0), "orders": (2.0, 6.0, 20.0, 19.0),
+    "community_fans": 0.55, "community_visitors": 0.3,
+}
+
+
 class MerchantState:
     """Merchants' arrays: category, tier, price level, quality, LINK+ effort, trailing GMV."""
 
@@ -74,8 +87,13 @@ class MerchantState:
         # what each LINK+ lever brought (GMV) and cost this month: lead, interlock, engage, keep
         self.lever_gmv = np.zeros((n, 4))
         self.lever_cost = np.zeros((n, 4))
+        self.status_quo_effort = self.effort()                 # the efforts chosen for the status quo
+        self.lever_return = np.full((n, 4), np.nan)            # smoothed GMV per yuan of effort
+        self.status_quo_return = np.full((n, 4), np.nan)       # the same at the end of the burn-in
         self.month_wechat_gmv = np.zeros(n)
         self.month_public_gmv = np.zeros(n)
+        self.wechat_gmv_trend = np.zeros(n)                     # smoothed monthly GMV (diversion decisions)
+        self.public_gmv_trend = np.zeros(n)
         self.trailing_gmv = np.zeros(n)
         self.weight = np.ones(n)
         self.sales_today = np.zeros(n)
@@ -105,7 +123,14 @@ class ConsumerState:
         self.n = n
         self.n_categories = len(CATEGORIES)
         self.lam, self.p_drop = purchase_timing.draw_rates(rng, n, pur.r, pur.alpha, pur.a, pur.b)
-        self.alive = rng.random(n) < pur.initial_alive_share
+        self.renewing = s.purchase.modulations and pur.renewal_days > 0
+        self.alive = rng.random(n) < (purchase_timing.stationary_alive(self.lam, self.p_drop, pur.renewal_days)
+                                      if self.renewing else pur.initial_alive_share)
+        # day a dormant consumer's seat is taken by a new user (-1: alive, or never renewed)
+        self.renew_day = np.full(n, -1, dtype=np.int32)
+        if self.renewing:
+            dormant = np.flatnonzero(~self.alive)
+            self.renew_day[dormant] = purchase_timing.renewal_delay(rng, dormant.size, pur.renewal_days)
         self.next_need = np.full(n, np.inf)
         self.next_need[self.alive] = purchase_timing.next_need_clock(
             rng, np.zeros(int(self.alive.sum())), self.lam[self.alive])
@@ -133,6 +158,7 @@ class ConsumerState:
                                                 n).astype(np.float32)
         self.deal_proneness = self.deal_proneness_baseline.copy()
         self.reference_price = np.ones((n, len(CATEGORIES)), dtype=np.float32)
+        self.entry_reference_price = np.ones(len(CATEGORIES), dtype=np.float32)   # of a newcomer, by category
         self.wechat_user = rng.random(n) < pop.wechat_user_share
 
         # purchase history before day 0 (synthetic, from each consumer's own rate)
@@ -172,11 +198,15 @@ class ConsumerState:
         self.rel_slighted_until = np.full((n, R), -10**6, dtype=np.int32)
         self._lc = s.lifecycle
 
-    def seed_relationships(self, rng, merchants: MerchantState, traffic, n_ties_mean: float = 2.0):
-        """Ties held at day 0: stores drawn by weight in the consumer's categories, levels by effort."""
+    def seed_relationships(self, rng, merchants: MerchantState, traffic):
+        """Ties held at day 0, near the stationary state of the defaults (INITIAL_TIES): more stores for
+        heavier buyers, stores drawn by weight in the consumer's categories, levels by the store's tier."""
         n, R = self.rel_merchant.shape
         veterans = np.flatnonzero(~self.new_at_start)
-        n_ties = np.minimum(rng.poisson(n_ties_mean, veterans.size), R)
+        t = INITIAL_TIES
+        mean_ties = t["saturation"] * -np.expm1(-self.lam[veterans] * t["days_per_tie"])
+        n_ties = np.minimum(rng.poisson(mean_ties), R)
+        level_cdf = np.cumsum(t["level_mix"], axis=1)
         for k in range(R):
             who = veterans[n_ties > k]
             if who.size == 0:
@@ -187,15 +217,38 @@ class ConsumerState:
             who, stores = who[ok], stores[ok]
             dup = (self.rel_merchant[who] == stores[:, None]).any(axis=1)
             who, stores = who[~dup], stores[~dup]
-            u = rng.random(who.size)
-            il = merchants.interlock[stores]
-            level = np.where(u < 0.15 * il, Level.MEMBER, np.where(u < 0.45 * il, Level.FAN, Level.VISITOR))
+            cdf = level_cdf[merchants.tier[stores]]
+            level = (rng.random(who.size)[:, None] >= cdf).sum(axis=1).clip(max=Level.GROUP).astype(np.int8)
             self.rel_merchant[who, k] = stores
             self.rel_level[who, k] = level
-            self.rel_last[who, k] = -rng.integers(1, 180, who.size)
-            self.rel_orders[who, k] = np.minimum(rng.poisson(1.0 + 2.0 * (level >= Level.FAN)), 1000)
-            self.rel_wechat[who, k] = (level >= Level.FAN) & self.wechat_user[who] & \
-                (rng.random(who.size) < 0.3 * merchants.wechat_effort[stores])
+            self.rel_last[who, k] = -np.ceil(rng.standard_exponential(who.size) *
+                                             np.asarray(t["days_since_visit"])[level]).astype(np.int32)
+            self.rel_orders[who, k] = np.minimum(rng.poisson(np.asarray(t["orders"])[level]), 30_000)
+            p_community = np.where(level >= Level.FAN, t["community_fans"], t["community_visitors"])
+            self.rel_wechat[who, k] = self.wechat_user[who] & \
+                (rng.random(who.size) < p_community * merchants.wechat_effort[stores])
+
+    def renew(self, who: np.ndarray) -> None:
+        """New users take the seats `who`: same latent type and tastes, no history, no ties."""
+        self.alive[who] = True
+        self.renew_day[who] = -1
+        self.deferred_day[who] = -1
+        self.deal_proneness[who] = self.deal_proneness_baseline[who]
+        self.reference_price[who] = self.entry_reference_price
+        self.orders[who] = 0
+        self.run_orders[who] = 0
+        self.spend_365[who] = 0.0
+        self.last_day[who] = -100_000
+        self.active_weeks[who] = 0
+        self.vip_until[who] = -1
+        self.left_out_day[who] = -10**6
+        self.rel_merchant[who] = -1
+        self.rel_level[who] = Level.NONE
+        self.rel_last[who] = -100_000
+        self.rel_orders[who] = 0
+        self.rel_wechat[who] = False
+        self.rel_invited_until[who] = -10**6
+        self.rel_slighted_until[who] = -10**6
 
     def update_spend_percentile(self, rng, sample: int = 20_000) -> None:
         """Each consumer's percentile of trailing spend, to 1%, from the quantiles of a random sample."""

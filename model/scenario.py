@@ -36,8 +36,9 @@ class Run(Block):
     days: int = P(365, "days", "Simulated horizon.", ge=1, le=3650)
     seed: int = P(20250101, "-", "Root seed; replication seeds are spawned from it.", ge=0)
     reps: int = P(1, "runs", "Replications (independent seeds) per scenario.", ge=1, le=10000)
-    burn_in_days: int = P(365, "days", "Days simulated before day 0 and not recorded, so the synthetic "
-                          "initial state settles.", ge=0, le=3650)
+    burn_in_days: int = P(730, "days", "Days simulated before day 0 and not recorded, so the synthetic "
+                          "initial state settles into the status quo's steady state (checked by "
+                          "`ptsim validate`; cached, see docs/experiments.md).", ge=0, le=3650)
     start_day_of_year: int = P(0, "day", "Calendar day of year of simulation day 0 (0 = 1 January).",
                                ge=0, le=364)
 
@@ -86,7 +87,12 @@ class Purchase(Block):
                           "timing and dropout; off = the plain BG/NBD process (docking).")
     reactivation_per_touch: float = P(0.05, "probability", "Chance a private touch or a festival "
                                       "reactivates a dormant consumer.", ge=0, le=1)
-    initial_alive_share: float = P(0.85, "share", "Consumers alive (not dormant) at day 0.", ge=0, le=1)
+    initial_alive_share: float = P(0.85, "share", "Consumers alive (not dormant) at day 0, when seats are "
+                                   "not renewed (renewal_days = 0); with renewal the stationary share is used.",
+                                   ge=0, le=1)
+    renewal_days: float = P(365.0, "days", "Mean days a dropped-out consumer's seat stays dormant before a new "
+                            "user of the same type takes it (a stable buyer base); 0 = never (a closed cohort).",
+                            ge=0, le=1e6, source="seed 003: ~1 billion active buyers, stable")
 
 
 class Seasonality(Block):
@@ -121,8 +127,9 @@ class MerchantSetup(Block):
                           "credit, coupon packs, insider sales).")
     effort_cost: list[float] = P([0.02, 0.01, 0.01, 0.015], "share of GMV", "Daily cost of full LEAD, "
                                  "INTERLOCK, ENGAGE, KEEP effort, as a share of the store's trailing daily GMV.")
-    adaptation_rate: float = P(0.2, "per month", "How far merchants shift effort toward the levers that "
-                               "paid off, each month (0 = fixed strategies).", ge=0, le=1)
+    adaptation_rate: float = P(0.2, "per month", "Share of the way merchants move each month from their effort "
+                               "toward the effort a lever's changed return calls for (0 = fixed strategies).",
+                               ge=0, le=1)
     launch_rate: float = P(4.0, "per year", "New-product launches per store per year.", ge=0, le=365)
 
 
@@ -194,6 +201,8 @@ class Relationships(Block):
     member_basket: float = P(2.4, "x", "Basket size of members relative to others.", ge=0.1, le=20)
     fan_basket: float = P(1.3, "x", "Basket size of fans relative to others.", ge=0.1, le=20)
     basket_sigma: float = P(0.5, "log-sd", "Spread of basket size per order.", ge=0, le=3)
+    tie_life_days: float = P(180.0, "days", "Mean life of a store tie before the consumer forgets the store "
+                             "(tastes and needs change); 0 = ties are never forgotten this way.", ge=0, le=1e6)
     lapse_days: int = P(120, "days", "A tie not visited for this long drops one level (member -> fan -> "
                         "visitor -> forgotten).", ge=1, le=3650)
     member_discount: float = P(0.05, "share of price", "Member price cut at full KEEP effort.", ge=0, le=0.9)
@@ -386,6 +395,17 @@ class Scenario(Block):
         text = json.dumps(self.to_dict(), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
+    def status_quo(self) -> "Scenario":
+        """This scenario with every lever (LEVER_FIELDS) at its default: what the burn-in simulates."""
+        data, defaults = self.to_dict(), Scenario().to_dict()
+        for path in LEVER_FIELDS:
+            *parents, leaf = path.split(".")
+            node, base = data, defaults
+            for part in parents:
+                node, base = node[part], base[part]
+            node[leaf] = base[leaf]
+        return Scenario.model_validate(data)
+
     def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> "Scenario":
         """A copy with dotted-path overrides applied and re-validated."""
         data = self.to_dict()
@@ -394,6 +414,9 @@ class Scenario(Block):
             _set_path(data, path, value, source, origins)
         return _validate(data, origins, default_origin=source)
 
+
+# the levers: they act from record day 0; the burn-in before it runs the status quo (their defaults)
+LEVER_FIELDS = ("policies", "insider.eligibility_threshold", "groups.entry")
 
 # fields that moved: old dotted path -> new one (a scenario using the old name gets an error naming the new)
 MOVED = {"policies.exclusivity.insider_threshold": "insider.eligibility_threshold",

@@ -2,12 +2,15 @@
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("MPLBACKEND", "Agg")
+# warm states of the burn-in go to a folder of this session, not the user's cache
+os.environ.setdefault("PTSIM_CACHE", tempfile.mkdtemp(prefix="ptsim-test-cache-"))
 
 from ptsim import load_scenario  # noqa: E402
 

@@ -33,6 +33,9 @@ class Policy:
     def start_day(self, model) -> None:
         pass
 
+    def stop(self, model) -> None:
+        """The scenario turns the policy off at record day 0 (it ran in the status quo before)."""
+
     def on_purchase(self, model, orders) -> None:
         pass
 

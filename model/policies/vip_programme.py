@@ -24,6 +24,10 @@ class VipProgramme(Policy):
         joined = eligible[self.rng.random(eligible.size) < self.params.initial_uptake]
         c.vip_until[joined] = self.rng.integers(1, 366, joined.size)
 
+    def stop(self, model) -> None:
+        """Without the programme, memberships end."""
+        model.consumers.vip_until[:] = -1
+
     def end_day(self, model) -> None:
         """Memberships ending today renew if the consumer is still eligible and chooses to."""
         c = model.consumers

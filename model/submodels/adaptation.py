@@ -1,9 +1,13 @@
-"""Merchant adaptation: each month, shift LINK+ effort toward the levers that paid off.
+"""Merchant adaptation: each month, stores move LINK+ effort toward what each lever now returns.
 
 A store attributes last month's GMV to levers (LEAD: public sales; INTERLOCK: sales through fan and
 member ties; ENGAGE: sales prompted by touches and messages; KEEP: insider sales and members' repeat
-purchases), divides by each lever's cost, and moves each effort by `rate` times its return relative to
-the store's average return, within [0, 1].
+purchases) and divides by each lever's cost. The status quo is taken as the merchants' equilibrium:
+their scenario efforts are what they chose for it, and the return each lever earned at the end of the
+burn-in is the status-quo return. After that a store's target effort is its status-quo effort scaled
+by the lever's return relative to its status-quo return, and effort moves a share `rate` of the way
+there each month. Under the status quo efforts stay near the scenario's; a policy that changes what
+a lever returns moves them.
 """
 
 from __future__ import annotations
@@ -13,16 +17,25 @@ import numpy as np
 from ..orders import Lever, Level, Orders, Prompt
 from . import insider_sales
 
+RETURN_SMOOTHING = 1 / 3      # weight of the latest month in each lever's smoothed return
 
-def shift_effort(effort: np.ndarray, attributed_gmv: np.ndarray, cost: np.ndarray, rate: float) -> np.ndarray:
-    """New effort (stores x 4 levers) from attributed GMV and cost over the last period."""
+
+def lever_returns(attributed_gmv: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """GMV per yuan of effort of each store and lever (NaN where the lever cost nothing)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        ret = np.where(cost > 0, attributed_gmv / cost, 0.0)
-    mean = ret.mean(axis=1, keepdims=True)
+        return np.where(cost > 0, attributed_gmv / cost, np.nan)
+
+
+def target_effort(status_quo: np.ndarray, returns: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Effort a store aims at: its status-quo effort times the lever's return over its status-quo return."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        relative = np.where(mean > 0, ret / mean - 1.0, 0.0)
-    step = rate * np.clip(relative, -1.0, 1.0)
-    return np.clip(effort * (1.0 + step) + 0.01 * (step > 0), 0.0, 1.0)
+        relative = np.where((reference > 0) & np.isfinite(returns), returns / reference, 1.0)
+    return np.clip(status_quo * relative, 0.0, 1.0)
+
+
+def shift_effort(effort: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
+    """Effort after one month of partial adjustment toward the target."""
+    return effort + rate * (target - effort)
 
 
 def on_purchase(model, orders: Orders) -> None:
@@ -39,10 +52,18 @@ def on_purchase(model, orders: Orders) -> None:
 
 
 def adapt(model) -> None:
-    """Monthly: shift LINK+ effort toward what paid off; stores whose KEEP changed reschedule sales."""
+    """Monthly: smooth each lever's return; from day 0 on, move effort toward the target it implies."""
     m, rate = model.merchants, model.config.merchants.adaptation_rate
-    if rate > 0:
-        new = shift_effort(m.effort(), m.lever_gmv, m.lever_cost, rate)
+    month = lever_returns(m.lever_gmv, m.lever_cost)
+    seen = np.isfinite(month)
+    m.lever_return = np.where(seen & np.isfinite(m.lever_return),
+                              (1 - RETURN_SMOOTHING) * m.lever_return + RETURN_SMOOTHING * month,
+                              np.where(seen, month, m.lever_return))
+    if model.record_day < 0:
+        m.status_quo_return = m.lever_return.copy()
+    elif rate > 0:
+        target = target_effort(m.status_quo_effort, m.lever_return, m.status_quo_return)
+        new = shift_effort(m.effort(), target, rate)
         m.lead, m.interlock, m.engage, m.keep = (new[:, k].copy() for k in range(4))
         insider_sales.reschedule(model)
     m.lever_gmv[:] = 0

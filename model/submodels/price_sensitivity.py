@@ -20,6 +20,17 @@ def update_reference(reference: np.ndarray, paid: np.ndarray, smoothing: float) 
     return (1.0 - smoothing) * reference + smoothing * paid
 
 
+def typical_price_index(merchants, n_categories: int, deal_rate: float, deal_depth: float) -> np.ndarray:
+    """Each category's price index as buyers meet it: stores' price levels weighted by trailing GMV, less
+    the average ordinary deal. Reference prices start here, near where paying settles them."""
+    w = merchants.trailing_gmv + 1e-12
+    level = np.bincount(merchants.category, weights=w * merchants.price_level, minlength=n_categories)
+    total = np.bincount(merchants.category, weights=w, minlength=n_categories)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        index = np.where(total > 0, level / total, 1.0)
+    return index * (1.0 - deal_rate * deal_depth)
+
+
 def learn_from_deal(deal_proneness: np.ndarray, depth: np.ndarray, learning: float) -> np.ndarray:
     """Deal-proneness after buying at a discount of `depth` (0 = full price leaves it unchanged)."""
     return deal_proneness + np.minimum(learning * depth, 1.0) * (1.0 - deal_proneness)

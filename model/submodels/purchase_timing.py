@@ -35,6 +35,17 @@ def dropout(rng: np.random.Generator, p_drop: np.ndarray, repeat: np.ndarray) ->
     return repeat & (rng.random(p_drop.shape[0]) < p_drop)
 
 
+def stationary_alive(lam: np.ndarray, p_drop: np.ndarray, renewal_days: float) -> np.ndarray:
+    """Chance a seat is alive in the steady state of drop-out (rate lam x p per day while alive) and
+    renewal (after `renewal_days` on average): mean alive spell over mean cycle."""
+    return 1.0 / (1.0 + lam * p_drop * renewal_days)
+
+
+def renewal_delay(rng: np.random.Generator, n: int, renewal_days: float) -> np.ndarray:
+    """Days until a dormant seat is renewed (geometric, mean `renewal_days`, at least 1)."""
+    return np.ceil(rng.standard_exponential(n) * renewal_days).astype(np.int32).clip(min=1)
+
+
 def seasonal_clock(multipliers: np.ndarray) -> np.ndarray:
     """Cumulative clock at the start of each day (length days + 1)."""
     return np.concatenate([[0.0], np.cumsum(multipliers, dtype=np.float64)])
@@ -66,6 +77,7 @@ def schedule_next_need(model, who: np.ndarray, after: np.ndarray | None = None) 
 def wake(model, who: np.ndarray) -> None:
     """Dormant consumers become customers again and get a next need."""
     model.consumers.alive[who] = True
+    model.consumers.renew_day[who] = -1
     schedule_next_need(model, who)
 
 
@@ -103,6 +115,20 @@ def on_purchase(model, orders: Orders) -> None:
     gone = orders.buyers[dropout(model.stream("purchase_timing"), p_drop, orders.repeat)]
     c.alive[gone] = False
     c.next_need[gone] = np.inf
+    if c.renewing:
+        c.renew_day[gone] = model.day + renewal_delay(model.stream("renewal"), gone.size,
+                                                      model.config.purchase.renewal_days)
+
+
+def renew_seats(model) -> None:
+    """Seats dormant long enough are taken by new users of the same type (a stable buyer base)."""
+    c = model.consumers
+    if not c.renewing:
+        return
+    who = np.flatnonzero(c.renew_day == model.day)
+    if who.size:
+        c.renew(who)
+        schedule_next_need(model, who)
 
 
 # ---- closed forms used for docking (weeks or days, any unit consistent with alpha) ----

@@ -136,10 +136,11 @@ def act_on_touches(model, who: np.ndarray, k: np.ndarray, prompt: Prompt) -> Non
     interest = c.category_pref[who, cats] * model.n_categories
     slighted = c.rel_slighted_until[who, k] >= model.day
     clicked = ~slighted & (rng.random(who.size) < np.minimum(rs.touch_conversion * interest, 1.0))
-    c.rel_last[who[clicked], k[clicked]] = model.day
     dormant = ~c.alive[who]
     woken = dormant & clicked & (rng.random(who.size) < s.purchase.reactivation_per_touch)
     purchase_timing.wake(model, who[woken])
+    visited = clicked & (~dormant | woken)              # a dropped-out consumer's click is no visit
+    c.rel_last[who[visited], k[visited]] = model.day
     pulled = (clicked & ~dormant & (c.next_need[who] < model.clock[model.day + 1] + rs.touch_pull_days)
               & (c.deferred_day[who] < 0))
     who, k, stores, level, cats = who[pulled], k[pulled], stores[pulled], level[pulled], cats[pulled]
@@ -181,12 +182,24 @@ def on_purchase(model, orders: Orders) -> None:
     c.rel_orders[buyers, slot] = np.minimum(orders.orders_before.astype(np.int32) + 1, 30_000)
 
 
+def forget(rng: np.random.Generator, rel_merchant: np.ndarray, days: int, tie_life_days: float) -> None:
+    """Each tie is forgotten with the chance a tie of mean life `tie_life_days` ends within `days` (in place)."""
+    if tie_life_days <= 0:
+        return
+    p = -np.expm1(-days / tie_life_days)
+    n = rel_merchant.size
+    cand = rng.integers(0, n, size=rng.binomial(n, p))         # thinning: cost grows with what is forgotten
+    rel_merchant.ravel()[cand] = -1
+
+
 def end_week(model) -> None:
-    """Weekly: ties without visits lapse a level; forgotten ties lose their WeChat flag and orders."""
+    """Weekly: some ties are forgotten, ties without visits lapse a level; forgotten ties are cleared."""
     if not model.modulated:
         return
-    c = model.consumers
-    lapse(c.rel_merchant, c.rel_level, c.rel_last, model.day, model.config.relationships.lapse_days)
+    c, rs = model.consumers, model.config.relationships
+    forget(model.stream("relationships"), c.rel_merchant, 7, rs.tie_life_days)
+    c.rel_level[c.rel_merchant < 0] = Level.NONE
+    lapse(c.rel_merchant, c.rel_level, c.rel_last, model.day, rs.lapse_days)
     gone = c.rel_merchant < 0
     c.rel_wechat[gone] = False
     c.rel_orders[gone] = 0

@@ -15,6 +15,8 @@ import numpy as np
 from ..orders import Channel, Level, Orders, Prompt, Route
 from . import relationships
 
+TREND_SMOOTHING = 1 / 3       # weight of the latest month in the GMV trend a store's diversion decision reads
+
 
 def purchase_route(diverting: np.ndarray, direct: np.ndarray) -> np.ndarray:
     """Route of a WeChat-prompted purchase at each store: diverted, inside WeChat or app switch."""
@@ -115,11 +117,15 @@ def on_purchase(model, orders: Orders) -> None:
 
 
 def decide_diversion(model) -> None:
-    """Monthly: stores weigh diversion's gain against the expected enforcement penalty."""
+    """Monthly: stores weigh diversion's gain against the expected enforcement penalty, on their smoothed
+    monthly GMV (a store judges its trend, not one month's luck)."""
     m = model.merchants
+    w = TREND_SMOOTHING
+    m.wechat_gmv_trend = (1 - w) * m.wechat_gmv_trend + w * m.month_wechat_gmv
+    m.public_gmv_trend = (1 - w) * m.public_gmv_trend + w * m.month_public_gmv
     penalty = sum(policy.expected_diversion_penalty(model) for policy in model.policies)
     m.diverting = diversion_decision(model.stream("wechat"), m.diverting, m.diversion_propensity,
-                                     model.config.wechat.diversion_gain, m.month_wechat_gmv, m.month_public_gmv,
+                                     model.config.wechat.diversion_gain, m.wechat_gmv_trend, m.public_gmv_trend,
                                      penalty, m.wechat_direct)
     _stop_diversion(model)
     m.month_wechat_gmv[:] = 0

@@ -1,0 +1,111 @@
+"""Steady state: with seasonality off, the baseline's relationship stocks and leakage share should not
+drift over the recorded year (issue 9: less than 3% between the first and the last 90 days).
+
+`relative_changes` and `drift_checks` work on any timeseries table (run_id, day, outcomes), so the
+same verdict can be applied to runs made elsewhere.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .core import Check, Context, fmt, interval
+
+SECTION = "steady_state"
+STOCKS = ("n_fans", "n_members", "n_group_members", "n_wechat_community")
+TOLERANCE = 0.03
+
+
+def _leakage_share(t: pd.DataFrame) -> float:
+    total = t["gmv_total"].sum()
+    return float(t["gmv_offplatform"].sum() / total) if total > 0 else float("nan")
+
+
+def _change(last: float, first: float) -> float:
+    return last / first - 1.0 if first and np.isfinite(first) else float("nan")
+
+
+def relative_changes(timeseries: pd.DataFrame, window: int = 90) -> pd.DataFrame:
+    """Per run (index run_id): mean over the last `window` days over the mean over the first, minus 1,
+    for each stock and n_vip; for `leakage_share` the ratio of the windows' sum of gmv_offplatform
+    over sum of gmv_total."""
+    rows = {}
+    for rid, t in timeseries.groupby("run_id", sort=True):
+        t = t.sort_values("day")
+        if len(t) < 2 * window:
+            raise ValueError(f"run {rid}: {len(t)} recorded days, need at least {2 * window} (two windows)")
+        first, last = t.iloc[:window], t.iloc[-window:]
+        row = {s: _change(float(last[s].mean()), float(first[s].mean())) for s in STOCKS + ("n_vip",)}
+        row["leakage_share"] = _change(_leakage_share(last), _leakage_share(first))
+        rows[rid] = row
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def drift_checks(changes: pd.DataFrame, command: str, setting: str, window: int = 90,
+                 tolerance: float = TOLERANCE) -> list[Check]:
+    """Verdicts from `relative_changes`: each stock and the leakage share pass when the mean relative
+    change over replications is within ±`tolerance`; n_vip is shown without a verdict."""
+    rows = []
+    for name in STOCKS + ("leakage_share", "n_vip"):
+        mean, low, high = interval(changes[name])
+        what = ("sum of gmv_offplatform / sum of gmv_total over the window" if name == "leakage_share"
+                else f"mean of daily `{name}` over the window")
+        definition = (f"relative change, last {window} recorded days vs first {window}, of the {what}; mean "
+                      f"and 95% interval over replications; {setting}")
+        if name == "n_vip":
+            rows.append(Check(SECTION, name, "none here: 88VIP growth is a target of its own (facts)",
+                              fmt(mean, low, high, "pct"), definition, None, command,
+                              {"mean": mean, "low": low, "high": high}))
+            continue
+        inside = bool(np.isfinite(mean) and abs(mean) < tolerance)
+        rows.append(Check(SECTION, name, f"|change| < {tolerance:.0%} (issue 9)", fmt(mean, low, high, "pct"),
+                          definition, inside, command, {"mean": mean, "low": low, "high": high}))
+    return rows
+
+
+def normalised_paths(timeseries: pd.DataFrame, window: int = 90) -> pd.DataFrame:
+    """Each stock's daily value over its run's first-window mean, averaged over runs (index: day)."""
+    frames = []
+    for _, t in timeseries.groupby("run_id"):
+        t = t.sort_values("day").set_index("day")
+        frames.append(t[list(STOCKS)] / t[list(STOCKS)].iloc[:window].mean())
+    return pd.concat(frames).groupby(level=0).mean()
+
+
+def steady_state_figure(timeseries: pd.DataFrame, window: int):
+    import matplotlib.pyplot as plt
+    paths = normalised_paths(timeseries, window)
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 3.8))
+    for name in STOCKS:
+        ax.plot(paths.index, paths[name], label=name)
+    days = paths.index
+    ax.axhspan(1 - TOLERANCE, 1 + TOLERANCE, color="grey", alpha=0.15, label="±3%")
+    for x in (days[0] + window, days[-1] - window):
+        ax.axvline(x, color="grey", linestyle=":", linewidth=0.9)
+    ax.set_xlabel("recorded day")
+    ax.set_ylabel(f"stock / its first-{window}-day mean")
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False, fontsize=8)
+    daily = timeseries.groupby("day")[["gmv_offplatform", "gmv_total"]].sum()
+    weekly = daily.rolling(7, 1).sum()
+    bx.plot(weekly.index, 100 * weekly["gmv_offplatform"] / weekly["gmv_total"], color="C4")
+    bx.set_xlabel("recorded day")
+    bx.set_ylabel("leakage share, 7-day (%)")
+    bx.grid(alpha=0.3)
+    fig.suptitle("Baseline with seasonality off: mean over replications")
+    fig.tight_layout()
+    return fig
+
+
+def steady_state(ctx: Context) -> list[Check]:
+    s = ctx.size
+    scenario = ctx.baseline({"seasonality.enabled": False})
+    exp = ctx.replications({"baseline_flat": scenario}, s.reps, scenario.run.seed)
+    ts = exp.timeseries[exp.timeseries["run_id"].isin(exp.ok["run_id"])]
+    setting = (f"baseline with `seasonality.enabled: false`, {s.consumers:,} consumer agents, {s.merchants:,} "
+               f"stores, {scenario.run.burn_in_days}-day burn-in, {s.days} recorded days, {s.reps} replications")
+    ctx.figure(SECTION, "fig_steady_state", f"Steady state: relationship stocks over their first-{s.window}-day "
+               "mean (dotted lines: the compared windows) and the leakage share, seasonality off",
+               lambda: steady_state_figure(ts, s.window))
+    return drift_checks(relative_changes(ts, s.window), ctx.command("steady_state"), setting, s.window)

@@ -31,7 +31,7 @@ class _Column:
 
 
 class Consumer(mesa.Agent):
-    """A buyer (or `population.scale` real buyers): needs arise, stores are chosen, ties are formed."""
+    """A buyer (or `population.agent_scale` real buyers): needs arise, stores are chosen, ties are formed."""
 
     lam = _Column("consumers", "latent need rate per day (BG/NBD lambda)")
     p_drop = _Column("consumers", "dropout probability after a repeat purchase (BG/NBD p)")

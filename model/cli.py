@@ -138,7 +138,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     if figures and len(exp.ok):
         paths += results.write_figures(out, plots.run_figures(exp.labelled_timeseries())).values()
     console.print(run_table(f"{s.name}: {s.run.reps} replication(s), {s.run.days} days, "
-                            f"{s.population.consumers:,} consumers x {s.population.scale:g}",
+                            f"{s.population.consumers:,} consumers x {s.population.agent_scale:g}",
                             summary_table(exp.runs, OUTCOME_NAMES)))
     console.print(f"results written to {out}/ ({', '.join(p.name for p in paths)})")
     _report_failures(exp, out)

@@ -54,13 +54,13 @@ class PrivateTrafficModel(mesa.Model):
         self.seed = rng if isinstance(rng, (int, np.integer)) else seed_seq.entropy
         self._stream_root = (seed_seq.entropy, tuple(seed_seq.spawn_key))
         self._streams: dict[str, np.random.Generator] = {}
-        self._scenario = scenario
+        self._lever_config = scenario
         self.status_quo = s = scenario.status_quo()
         self.config = s                        # the status quo until record day 0, then the scenario
         self.day = 0
         self.burn_in = s.run.burn_in_days
         self.modulated = s.purchase.modulations
-        self.scale = s.population.scale
+        self.scale = s.population.agent_scale
         self.n_categories = len(CATEGORIES)
         seasonality = s.seasonality if self.modulated else s.seasonality.model_copy(update={"enabled": False})
         self.calendar = Calendar(self.burn_in + s.run.days, (s.run.start_day_of_year - self.burn_in) % 365,
@@ -117,7 +117,7 @@ class PrivateTrafficModel(mesa.Model):
     def _start_levers(self) -> None:
         """Record day 0: the scenario's levers replace the status quo's. A policy in both keeps its state
         with the new settings; a new one is set up now; one the scenario turns off stops."""
-        self.config = self._scenario
+        self.config = self._lever_config
         running = {p.name: p for p in self.policies}
         policies = []
         for policy in build_policies(self.config):

@@ -1,6 +1,6 @@
 """Outcomes: what the model reports each day, and how days add up to one number per run.
 
-GMV and counts are reported at real scale (agent values times `population.scale`); shares are
+GMV and counts are reported at real scale (agent values times the real consumers each agent stands for, `population.agent_scale`); shares are
 fractions in [0, 1]. Each outcome declares how a run summarises it: `sum` for flows, `last` for
 stocks and end-of-run states, `mean` for daily rates, or a ratio of two flows. `FLOWS` (accumulated
 by purchases during the day), plot labels and the `HEADLINE` outcomes all derive from `OUTCOMES`.

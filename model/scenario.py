@@ -46,15 +46,23 @@ class Run(Block):
 class Population(Block):
     consumers: int = P(100_000, "agents", "Consumer agents.", ge=10, le=20_000_000)
     merchants: int = P(1_000, "agents", "Merchant (store) agents.", ge=6, le=200_000)
-    scale: float = P(10_000.0, "real consumers per agent",
-                     "Real consumers each agent stands for; GMV and counts are reported at real scale.",
-                     gt=0, source="~1 billion Taobao/Tmall buyers (seed 003) / 100k agents")
+    real_consumers: float = P(1e9, "consumers", "Real buyers the consumer agents stand for; each agent stands for "
+                              "real_consumers / consumers of them unless `scale` is given.", gt=0, le=1e11,
+                              source="seed 003: about 1 billion Taobao/Tmall active buyers, early 2025")
+    scale: float | None = P(None, "real consumers per agent", "Real consumers each agent stands for (GMV and counts "
+                            "are reported at real scale); empty = real_consumers / consumers.", gt=0)
     wechat_user_share: float = P(0.9, "share", "Consumers who use WeChat.", ge=0, le=1,
                                  source="1.2 billion WeChat MAU (seed 002)")
     new_user_share: float = P(0.08, "share", "Consumers who have never bought at day 0 (tier U).",
                               ge=0, le=1)
     category_concentration: float = P(0.6, "-", "Dirichlet concentration of each consumer's "
                                       "category preferences (small = specialised).", gt=0, le=100)
+
+
+    @property
+    def agent_scale(self) -> float:
+        """Real consumers per consumer agent: `scale` if given, else real_consumers / consumers."""
+        return self.scale if self.scale is not None else self.real_consumers / self.consumers
 
 
 class Category(Block):
@@ -323,8 +331,8 @@ class WeChatDirect(Block):
     start_day: int = P(0, "day", "Day the policy starts.", ge=0, le=3650)
     authorisation_rate: float = P(0.7, "share", "Eligible stores that authorise WeChat data (others "
                                   "decline over privacy).", ge=0, le=1, source="seed 002: some hesitate")
-    min_community: int = P(2, "agents", "A store joins only with at least this many WeChat community members.",
-                           ge=0, le=10**9)
+    min_community: float = P(20_000, "real consumers", "A store joins only with a WeChat community of at least "
+                             "this many real consumers.", ge=0, le=1e10)
     friction_removed: bool = P(True, "flag", "WeChat members buy without switching apps.")
     share_to_unlock: bool = P(True, "flag", "Share-to-unlock coupons spread over WeChat ties.")
 

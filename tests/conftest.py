@@ -17,7 +17,7 @@ from ptsim import load_scenario  # noqa: E402
 
 def small(**overrides):
     """A small, quick scenario: 3,000 consumers, 60 stores, 60 days after a 30-day burn-in."""
-    base = {"population.consumers": 3000, "population.merchants": 60, "population.scale": 1.0,
+    base = {"population.consumers": 3000, "population.merchants": 60, 
             "run.days": 60, "run.burn_in_days": 30}
     base.update(overrides)
     return load_scenario(ROOT / "scenarios" / "baseline.yaml", base)
@@ -34,7 +34,7 @@ def ptsim_cmd(*args):
 
 # ---- lever comparisons (tests/policies/ and the threshold tests of the submodels) ----
 
-LEVER = {"population.consumers": 6000, "population.merchants": 150, "population.scale": 1.0,
+LEVER = {"population.consumers": 6000, "population.merchants": 150, 
          "run.days": 120, "run.burn_in_days": 90}
 LEVER_REPS = 4
 

@@ -9,18 +9,35 @@ from ptsim.submodels import adaptation
 from conftest import small
 
 
-def test_adaptation_shifts_effort_toward_levers_that_paid():
-    effort = np.full((1, 4), 0.5)
-    gmv = np.array([[100.0, 10.0, 10.0, 10.0]])
-    cost = np.ones((1, 4))
-    new = adaptation.shift_effort(effort, gmv, cost, 0.2)
-    assert new[0, 0] > 0.5 and (new[0, 1:] < 0.5).all() and ((new >= 0) & (new <= 1)).all()
+def test_effort_moves_toward_levers_whose_return_rose():
+    status_quo = np.full((1, 4), 0.5)
+    reference = np.ones((1, 4))
+    returns = np.array([[2.0, 1.0, 0.5, np.nan]])          # up, unchanged, down, lever cost nothing
+    target = adaptation.target_effort(status_quo, returns, reference)
+    assert np.allclose(target, [[1.0, 0.5, 0.25, 0.5]])
+    new = adaptation.shift_effort(status_quo, target, 0.2)
+    assert new[0, 0] > 0.5 and new[0, 1] == 0.5 and new[0, 2] < 0.5 and new[0, 3] == 0.5
 
 
-def test_no_rate_or_no_return_leaves_effort_alone():
+def test_no_rate_leaves_effort_alone_and_targets_stay_in_range():
     effort = np.array([[0.2, 0.4, 0.6, 0.8]])
-    assert np.allclose(adaptation.shift_effort(effort, np.ones((1, 4)), np.ones((1, 4)), 0.0), effort)
-    assert np.allclose(adaptation.shift_effort(effort, np.zeros((1, 4)), np.ones((1, 4)), 0.5), effort)
+    assert np.allclose(adaptation.shift_effort(effort, np.ones((1, 4)), 0.0), effort)
+    target = adaptation.target_effort(effort, np.full((1, 4), 10.0), np.ones((1, 4)))
+    assert ((target >= 0) & (target <= 1)).all()
+
+
+def test_returns_are_pooled_over_peers_of_a_tier_and_regime():
+    m = PrivateTrafficModel(small(**{"run.burn_in_days": 0}), rng=1, create_agents=False)
+    group = adaptation.peer_groups(m.merchants)
+    values = np.ones((m.merchants.n, 4))
+    sums = adaptation.pooled(values, group)
+    assert np.allclose(sums[:, 0], np.bincount(group)[group])
+
+
+def test_under_the_status_quo_efforts_stay_near_the_scenarios():
+    m = PrivateTrafficModel(small(**{"run.days": 120, "run.burn_in_days": 90}), rng=3, create_agents=False).run()
+    drift = np.abs(m.merchants.effort() - m.merchants.status_quo_effort)
+    assert drift.mean() < 0.05
 
 
 def attributed(level, orders_before, insider, prompt):

@@ -21,7 +21,7 @@ def write(tmp_path, name, text):
 def test_defaults_and_baseline():
     s = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     assert s.population.consumers == 100_000 and s.population.merchants == 1_000 and s.run.days == 365
-    assert s.population.scale > 0
+    assert s.population.scale is None and s.population.agent_scale == s.population.real_consumers / s.population.consumers
 
 
 def test_extends_inherits_and_overrides(tmp_path):

@@ -20,8 +20,12 @@ class Commission(Policy):
         self.round_gmv = np.zeros(n)
         self.previous_round_gmv = np.full(n, np.nan)
         self.round_commission = np.zeros(n)
-        self.round_days = max(1, 365 // self.params.rebate_rounds)
         self.today = 0.0
+
+    @property
+    def round_days(self) -> int:
+        """Days in a rebate round."""
+        return max(1, 365 // self.params.rebate_rounds)
 
     def start_day(self, model) -> None:
         self.today = 0.0

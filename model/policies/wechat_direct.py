@@ -3,7 +3,7 @@
 From `start_day`, eligible stores (under beta: the largest `beta_share` by trailing GMV plus any tier
 in `beta_tiers`; under open: every store) may join. An eligible store authorises uploading its WeChat
 community data with probability `authorisation_rate` (the rest decline over privacy and reconsider
-each month), and joins once its community has at least `min_community` members. In a joined store
+each month), and joins once its community has at least `min_community` real members. In a joined store
 the WeChat community buys inside WeChat without switching apps (if `friction_removed`), joins the
 store's membership, and may pass share-to-unlock coupons to WeChat contacts (`share_to_unlock`).
 """
@@ -43,7 +43,7 @@ class WeChatDirect(Policy):
             hesitant = self.eligible & ~self.authorised
             self.authorised |= hesitant & (self.rng.random(m.n) < self.params.authorisation_rate / 6)
         community = model.consumers.wechat_community_size(m.n)
-        self.joined = self.authorised & (community >= self.params.min_community)
+        self.joined = self.authorised & (community * model.scale >= self.params.min_community)
 
     def _eligible(self, m) -> np.ndarray:
         if self.params.mode == "open":

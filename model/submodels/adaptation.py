@@ -2,7 +2,9 @@
 
 A store attributes last month's GMV to levers (LEAD: public sales; INTERLOCK: sales through fan and
 member ties; ENGAGE: sales prompted by touches and messages; KEEP: insider sales and members' repeat
-purchases) and divides by each lever's cost. The status quo is taken as the merchants' equilibrium:
+purchases) and divides by each lever's cost, pooled over its peers (stores of its tier in the same
+WeChat regime), as merchants read industry benchmarks rather than one month of their own noisy sales;
+pooling also keeps the response the same at any number of agents. The status quo is taken as the merchants' equilibrium:
 their scenario efforts are what they chose for it, and the return each lever earned at the end of the
 burn-in is the status-quo return. After that a store's target effort is its status-quo effort scaled
 by the lever's return relative to its status-quo return, and effort moves a share `rate` of the way
@@ -24,6 +26,19 @@ def lever_returns(attributed_gmv: np.ndarray, cost: np.ndarray) -> np.ndarray:
     """GMV per yuan of effort of each store and lever (NaN where the lever cost nothing)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(cost > 0, attributed_gmv / cost, np.nan)
+
+
+def peer_groups(merchants) -> np.ndarray:
+    """Each store's peer group: its tier, split by whether it sells through WeChat direct."""
+    return merchants.tier.astype(np.int64) * 2 + merchants.wechat_direct
+
+
+def pooled(values: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Per store and lever, the sum of `values` over the store's peer group."""
+    n_groups = int(group.max(initial=0)) + 1
+    sums = np.stack([np.bincount(group, weights=values[:, k], minlength=n_groups) for k in range(values.shape[1])],
+                    axis=1)
+    return sums[group]
 
 
 def target_effort(status_quo: np.ndarray, returns: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -54,7 +69,8 @@ def on_purchase(model, orders: Orders) -> None:
 def adapt(model) -> None:
     """Monthly: smooth each lever's return; from day 0 on, move effort toward the target it implies."""
     m, rate = model.merchants, model.config.merchants.adaptation_rate
-    month = lever_returns(m.lever_gmv, m.lever_cost)
+    group = peer_groups(m)
+    month = lever_returns(pooled(m.lever_gmv, group), pooled(m.lever_cost, group))
     seen = np.isfinite(month)
     m.lever_return = np.where(seen & np.isfinite(m.lever_return),
                               (1 - RETURN_SMOOTHING) * m.lever_return + RETURN_SMOOTHING * month,

@@ -74,6 +74,8 @@ ResumeOpt = Annotated[bool, typer.Option("--resume", help="Finish the experiment
 OutcomesOpt = Annotated[Optional[str], typer.Option("--outcomes", help="Comma-separated outcomes for the "
                                                     "figures (and sweep indices), e.g. gmv_total,active_share.")]
 FiguresOpt = Annotated[bool, typer.Option(help="Write PNG figures.")]
+CacheOpt = Annotated[bool, typer.Option("--cache/--no-cache", help="Reuse the warm state after each replication's "
+                                        "burn-in from the cache folder (same results; see `ptsim cache`).")]
 
 
 def _experiment(kind: str, out, resume: bool, call):
@@ -119,7 +121,8 @@ def run_table(title: str, summary) -> Table:
 def run(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
         set_: SetOpt = None, days: DaysOpt = None, reps: RepsOpt = None, seed: SeedOpt = None,
         out: OutOpt = None, workers: WorkersOpt = 1, backend: BackendOpt = "dask",
-        scheduler: SchedulerOpt = None, resume: ResumeOpt = False, figures: FiguresOpt = True):
+        scheduler: SchedulerOpt = None, resume: ResumeOpt = False, figures: FiguresOpt = True,
+        cache: CacheOpt = True):
     """Run a scenario's replications (a one-point experiment) and write tables, figures and manifest."""
     from . import plots, results
     from .experiment import run_experiment
@@ -133,7 +136,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     out = out or (None if resume else results.default_out_dir(s.name))
     exp = _experiment(f"{s.name}: {s.run.reps} x {s.run.days} days", out, resume, lambda progress: run_experiment(
         [s], out=out, resume=resume, workers=workers, backend=backend, scheduler=scheduler, progress=progress,
-        command="run"))
+        command="run", cache=cache))
     paths = [out / n for n in ("manifest.json", "points.parquet", "runs.parquet", "timeseries.parquet")]
     if figures and len(exp.ok):
         paths += results.write_figures(out, plots.run_figures(exp.labelled_timeseries())).values()
@@ -180,7 +183,7 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML 
             set_: SetOpt = None, days: DaysOpt = None, reps: RepsOpt = None, seed: SeedOpt = None,
             out: OutOpt = None, workers: WorkersOpt = 1, backend: BackendOpt = "dask",
             scheduler: SchedulerOpt = None, resume: ResumeOpt = False, outcomes: OutcomesOpt = None,
-            figures: FiguresOpt = True):
+            figures: FiguresOpt = True, cache: CacheOpt = True):
     """Compare scenarios over the same replication seeds: means, 95% intervals, paired differences."""
     from . import experiment
     check_min(workers=(workers, 1), reps=(reps, 1), seed=(seed, 0))
@@ -198,7 +201,7 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML 
     out = out or (None if resume else default_out_dir(f"compare-{first.name}"))
     c = _experiment(f"compare {len(named)} scenarios", out, resume, lambda progress: experiment.compare(
         named, reps, seed=seed, outcomes=_outcome_list(outcomes), out=out, resume=resume, workers=workers,
-        backend=backend, scheduler=scheduler, figures=figures, progress=progress))
+        backend=backend, scheduler=scheduler, figures=figures, progress=progress, cache=cache))
     console.print(comparison_table(c, _outcome_list(outcomes)))
     console.print(f"results written to {out}/ (summary.csv, differences.csv, runs.parquet, timeseries.parquet"
                   f"{', figures' if figures else ''})")
@@ -219,7 +222,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Base scenario YAML file
           set_: SetOpt = None, days: DaysOpt = None, reps: RepsOpt = None, seed: SeedOpt = None,
           out: OutOpt = None, workers: WorkersOpt = 1, backend: BackendOpt = "dask",
           scheduler: SchedulerOpt = None, resume: ResumeOpt = False, outcomes: OutcomesOpt = None,
-          figures: FiguresOpt = True):
+          figures: FiguresOpt = True, cache: CacheOpt = True):
     """Sweep scenario fields: a grid, or a Latin hypercube, Sobol or Morris sample with sensitivity."""
     from . import experiment
     check_min(workers=(workers, 1), samples=(samples, 2), reps=(reps, 1), seed=(seed, 0))
@@ -245,7 +248,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Base scenario YAML file
     r = _experiment(f"sweep {base.name}", out, resume, lambda progress: experiment.sweep(
         base, grid=g, params=p, method=methods[0] if methods else None, samples=samples, reps=reps, seed=seed,
         outcomes=_outcome_list(outcomes), out=out, resume=resume, workers=workers, backend=backend,
-        scheduler=scheduler, figures=figures, progress=progress))
+        scheduler=scheduler, figures=figures, progress=progress, cache=cache))
     if r.indices is not None:
         table = Table(title=f"{r.method} sensitivity ({len(r.points)} points x {r.design.reps} replication(s))")
         for col in r.indices.columns:
@@ -322,6 +325,20 @@ def bench(consumers: Annotated[int, typer.Option(help="Consumer agents.")] = 100
     from .bench import bench_baseline
     for line in bench_baseline(consumers, days, repeat):
         console.print(line)
+
+
+@app.command()
+def cache(clear: Annotated[bool, typer.Option("--clear", help="Delete every stored warm state.")] = False):
+    """Show (or clear) the cache of warm states after the burn-in (`$PTSIM_CACHE`, else ~/.cache/ptsim/warm)."""
+    from . import warm_state
+    folder = warm_state.cache_dir()
+    if clear:
+        n, size = warm_state.clear(folder)
+        console.print(f"removed {n} files ({size / 1e6:.1f} MB) from {folder}")
+        return
+    states = sorted(folder.glob("*.npz")) if folder.is_dir() else []
+    size = sum(p.stat().st_size for p in states)
+    console.print(f"{folder}: {len(states)} warm states, {size / 1e6:.1f} MB (ptsim cache --clear deletes them)")
 
 
 def main(argv=None) -> None:

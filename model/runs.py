@@ -31,9 +31,9 @@ class RunResult:
     timeseries: pd.DataFrame
 
 
-def run_one(scenario: Scenario, seed: int, progress=None) -> RunResult:
-    """Build and run one replication of `scenario` with `seed`."""
-    m = PrivateTrafficModel(scenario, rng=seed)
+def run_one(scenario: Scenario, seed: int, progress=None, cache: bool = True) -> RunResult:
+    """Build and run one replication of `scenario` with `seed` (`cache`: reuse the burn-in's warm state)."""
+    m = PrivateTrafficModel(scenario, rng=seed, cache=cache)
     m.run(progress=progress)
     return RunResult(seed, m.summary(), m.timeseries())
 

@@ -111,3 +111,23 @@ def test_ptsim_run_writes_outputs_reproducibly(tmp_path):
     assert set(a["run_id"]) == set(runs["run_id"])
     assert exp.manifest["command"] == "run"
     assert exp.manifest["seeds"] == list(runs["seed"]) and "baseline" in exp.manifest["scenarios"]
+
+
+def test_arms_share_the_burn_in_and_the_cache_changes_no_number(tmp_path):
+    """Policy arms with one seed reach record day 0 in the same state; a warm state from the cache gives
+    the same numbers as simulating the burn-in."""
+    from ptsim.experiment import run_experiment
+    from ptsim import load_scenario
+    files = [ROOT / "scenarios" / f for f in ("baseline.yaml", "weight_bonus_full.yaml", "wechat_open.yaml")]
+    over = {"population.consumers": 2000, "population.merchants": 40, "run.days": 30, "run.burn_in_days": 40}
+    folder = tmp_path / "cache"
+    models = [PrivateTrafficModel(load_scenario(f, over), rng=5, cache=folder) for f in files]
+    assert [m.warm_from_cache for m in models] == [False, True, True]      # burn-in simulated once
+    assert len(list(folder.glob("*.npz"))) == 1
+    assert np.array_equal(models[0].consumers.rel_level, models[2].consumers.rel_level)
+    scenarios = [load_scenario(f, over) for f in files]
+    cold = run_experiment(scenarios, reps=2, cache=False).runs
+    warm = run_experiment(scenarios, reps=2).runs
+    cols = [c for c in cold.columns if c != "elapsed_s"]
+    pd.testing.assert_frame_equal(cold[cols], warm[cols])
+    assert small().status_quo().policies == type(small().policies)()

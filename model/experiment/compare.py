@@ -151,13 +151,14 @@ class Comparison(ExperimentView):
 
 def compare(scenarios, reps: int | None = None, *, seed: int | None = None, overrides: dict | None = None,
             outcomes=None, out=None, resume: bool = False, workers: int = 1, backend: str = "dask",
-            scheduler: str | None = None, figures: bool = False, progress=None) -> Comparison:
+            scheduler: str | None = None, figures: bool = False, progress=None, cache: bool = True) -> Comparison:
     """Run scenarios over the same replication seeds and compare them with the first.
 
     `scenarios`: YAML paths or `Scenario`s (or a dict name -> Scenario); `overrides` (dotted field ->
     value) apply to all of them. Replications and root seed default to the first scenario's
     `run.reps` and `run.seed`. With `out`, the folder gets the per-run files, tidy tables,
-    summary/differences as CSV and Parquet and (with `figures=True`) PNG figures.
+    summary/differences as CSV and Parquet and (with `figures=True`) PNG figures. Arms share each
+    replication's burn-in (the status quo) through the warm-state cache; `cache=False` recomputes it.
 
     >>> from ptsim.experiment import compare
     >>> c = compare(["scenarios/baseline.yaml", "scenarios/wechat_open.yaml"], reps=8, workers=2,
@@ -168,7 +169,7 @@ def compare(scenarios, reps: int | None = None, *, seed: int | None = None, over
     if outcomes:
         outcomes = check_outcomes(outcomes, OUTCOME_NAMES)
     exp = run_experiment(named, reps, seed=seed, out=out, resume=resume, workers=workers, backend=backend,
-                         scheduler=scheduler, progress=progress, command="compare")
+                         scheduler=scheduler, progress=progress, command="compare", cache=cache)
     comparison = Comparison(exp)
     if out is not None:
         comparison.save(out, figures=figures, outcomes=outcomes)

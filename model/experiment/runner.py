@@ -38,6 +38,7 @@ class ScenarioModel:
     plus `scenario` naming which base scenario (for comparisons of several)."""
     scenarios: dict[str, Scenario]
     on_day: Callable[[float], None] | None = None     # in-process runs: called with the share of days done
+    cache: bool = True                                # reuse warm states after the burn-in (warm_state.py)
     outcomes = OUTCOME_NAMES
 
     def __call__(self, params: dict, seed: int) -> RunResult:
@@ -45,7 +46,8 @@ class ScenarioModel:
         base = self.scenarios[params.pop("scenario", next(iter(self.scenarios)))]
         scenario = base.with_overrides(params, source="design") if params else base
         days, on_day = scenario.run.days, self.on_day
-        return run_one(scenario, seed, progress=None if on_day is None else lambda d: on_day(d / days))
+        return run_one(scenario, seed, progress=None if on_day is None else lambda d: on_day(d / days),
+                       cache=self.cache)
 
 
 class SerialExecutor(cf.Executor):
@@ -198,12 +200,13 @@ def _given(executor: cf.Executor):
 def run_experiment(scenarios, reps: int | None = None, *, seed: int | None = None,
                    out: str | Path | None = None, resume: bool = False, workers: int = 1,
                    backend: str = "dask", scheduler: str | None = None, progress=None,
-                   command: str = "experiment") -> Experiment:
+                   command: str = "experiment", cache: bool = True) -> Experiment:
     """Run replications of one or more scenarios with common random numbers; return the tables.
 
     `scenarios` is a list of `Scenario`s or YAML paths (or a dict name -> Scenario). Replications
     and root seed default to the first scenario's `run.reps` and `run.seed`. `ptsim run` is this
-    with one scenario; `command` names the caller in the manifest.
+    with one scenario; `command` names the caller in the manifest. Arms share each replication's
+    burn-in through the warm-state cache; `cache=False` simulates it in every run (same results).
 
     >>> from ptsim.experiment import run_experiment
     >>> exp = run_experiment(["scenarios/baseline.yaml"], reps=4, workers=2)   # doctest: +SKIP
@@ -212,7 +215,7 @@ def run_experiment(scenarios, reps: int | None = None, *, seed: int | None = Non
     named = resolve_scenarios(scenarios)
     first = next(iter(named.values()))
     design = compare_design(named, reps or first.run.reps, first.run.seed if seed is None else seed)
-    return run_design(design, ScenarioModel(named), scenarios=named, out=out, resume=resume,
+    return run_design(design, ScenarioModel(named, cache=cache), scenarios=named, out=out, resume=resume,
                       workers=workers, backend=backend, scheduler=scheduler, progress=progress,
                       command=command)
 

@@ -106,7 +106,7 @@ def sweep(scenario: Scenario | str | Path | Callable, grid: dict[str, list] | No
           samples: int = 64, reps: int | None = None, *, seed: int | None = None,
           overrides: dict | None = None, outcomes=None, out=None, resume: bool = False, workers: int = 1,
           backend: str = "dask", scheduler: str | None = None, figures: bool = False,
-          progress=None) -> SweepResult:
+          progress=None, cache: bool = True) -> SweepResult:
     """Sweep a scenario's fields, or the inputs of a model function, and analyse the responses.
 
     `scenario` is a `Scenario`, a YAML path, or any function `model(params: dict, seed) -> dict` of
@@ -138,7 +138,7 @@ def sweep(scenario: Scenario | str | Path | Callable, grid: dict[str, list] | No
     else:
         named = resolve_scenarios(scenario, overrides)
         base = next(iter(named.values()))
-        model, scenarios, known = ScenarioModel(named), named, OUTCOME_NAMES
+        model, scenarios, known = ScenarioModel(named, cache=cache), named, OUTCOME_NAMES
         root, reps = base.run.seed if seed is None else seed, reps or base.run.reps
     if outcomes and known:
         outcomes = check_outcomes(outcomes, known)

@@ -305,6 +305,10 @@ def validate(quick: Annotated[bool, typer.Option("--quick", help="Tiny sizes (se
         except ScenarioError as exc:
             bar.stop()
             fail(str(exc))
+        except RuntimeError as exc:             # a model run failed: not bad input
+            bar.stop()
+            err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(1)
     table = Table(title=f"validation ({'quick size: machinery only' if quick else 'full size'})")
     for col in ("section", "check", "result"):
         table.add_column(col)

@@ -73,9 +73,6 @@ class PrivateTrafficModel(mesa.Model):
         self.policies = build_policies(s)
         self._each_policy("setup")
         ranking.initial_trailing_gmv(self)
-        self.consumers.entry_reference_price[:] = price_sensitivity.typical_price_index(
-            self.merchants, self.n_categories, s.merchants.deal_rate, s.merchants.deal_depth)
-        self.consumers.reference_price[:] = self.consumers.entry_reference_price
         self.traffic = ranking.TrafficTable(self.merchants.category, self.n_categories)
         ranking.rank_stores(self)
         self.consumers.seed_relationships(self.stream("population"), self.merchants, self.traffic)
@@ -107,7 +104,11 @@ class PrivateTrafficModel(mesa.Model):
         return self.day - self.burn_in
 
     def _burn_in(self) -> None:
-        """Simulate `run.burn_in_days` unrecorded days, then start the run's counters afresh."""
+        """Settle reference prices, simulate `run.burn_in_days` unrecorded days, then start the run's
+        counters afresh (all of it skipped when the warm state comes from the cache)."""
+        if self.modulated:
+            price_sensitivity.settle_reference_prices(self, self.stream("population"))
+            self.consumers.entry_reference_price[:] = self.consumers.reference_price.mean(axis=0)
         for _ in range(self.burn_in):
             self._simulate_day()
             self.day += 1

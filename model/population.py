@@ -45,7 +45,7 @@ INITIAL_TIES = {
     "saturation": 4.45, "days_per_tie": 21.0,
     "level_mix": np.array([[0.87, 0.07, 0.05, 0.01], [0.89, 0.045, 0.005, 0.06], [0.94, 0.02, 0.0, 0.04]]),
     "days_since_visit": (32.0, 23.0, 14.0, 12.0), "orders": (2.0, 6.0, 20.0, 19.0),
-    "community_fans": 0.55, "community_visitors": 0.3,
+    "community_fans": 0.56, "community_visitors": 0.0,
 }
 
 

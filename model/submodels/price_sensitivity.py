@@ -20,15 +20,24 @@ def update_reference(reference: np.ndarray, paid: np.ndarray, smoothing: float) 
     return (1.0 - smoothing) * reference + smoothing * paid
 
 
-def typical_price_index(merchants, n_categories: int, deal_rate: float, deal_depth: float) -> np.ndarray:
-    """Each category's price index as buyers meet it: stores' price levels weighted by trailing GMV, less
-    the average ordinary deal. Reference prices start here, near where paying settles them."""
-    w = merchants.trailing_gmv + 1e-12
-    level = np.bincount(merchants.category, weights=w * merchants.price_level, minlength=n_categories)
-    total = np.bincount(merchants.category, weights=w, minlength=n_categories)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        index = np.where(total > 0, level / total, 1.0)
-    return index * (1.0 - deal_rate * deal_depth)
+def settle_reference_prices(model, rng: np.random.Generator, rounds: int = 2, batch: int = 50_000) -> None:
+    """Start every consumer's reference price in each category where paying settles it: the expected
+    price index she pays there (logit choice over her offers), less the average ordinary deal, iterated
+    because her choices depend on the reference itself (a few rounds toward the fixed point)."""
+    c, ms = model.consumers, model.config.merchants
+    k = c.n_categories
+    deal = 1.0 - ms.deal_rate * ms.deal_depth
+    for _ in range(rounds):
+        new = c.reference_price.copy()
+        for start in range(0, c.n, batch):
+            who = np.arange(start, min(start + batch, c.n))
+            buyers, cats = np.repeat(who, k), np.tile(np.arange(k), who.size)
+            o = choice.offers(model, buyers, cats, rng)
+            rows = o["available"].any(axis=1)
+            shares = choice.logit_shares(np.where(o["available"][rows], o["util"][rows], -np.inf))
+            paid = (shares * np.where(o["available"][rows], o["price"][rows], 0.0)).sum(axis=1)
+            new[buyers[rows], cats[rows]] = paid * deal
+        c.reference_price[:] = new
 
 
 def learn_from_deal(deal_proneness: np.ndarray, depth: np.ndarray, learning: float) -> np.ndarray:

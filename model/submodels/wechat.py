@@ -40,13 +40,15 @@ def diversion_decision(rng: np.random.Generator, diverting: np.ndarray, propensi
 
 
 def update_regime(model) -> None:
-    """Today's regime from the policies: stores in WeChat direct, stores made to stop diverting."""
+    """Today's regime from the policies: stores in WeChat direct (which stop diverting at once), stores
+    made to stop diverting."""
     m = model.merchants
     m.wechat_direct = np.zeros(m.n, dtype=bool)
     for policy in model.policies:
         direct = policy.direct_stores(model)
         if direct is not None:
             m.wechat_direct |= direct
+    m.diverting &= ~m.wechat_direct             # a store in WeChat direct sells to its community inside WeChat
     _stop_diversion(model)
 
 

@@ -85,7 +85,18 @@ def population_overrides(consumers: int) -> dict:
 
 def set_text(overrides: dict) -> str:
     """The overrides as `--set` options (for the commands printed in the report)."""
-    return " ".join(f"--set {k}={v:g}" if isinstance(v, float) else f"--set {k}={v}" for k, v in overrides.items())
+    def text(v):
+        return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+    return " ".join(f"--set {k}={text(v)}" for k, v in overrides.items())
+
+
+def baseline_overrides(size: Size, consumers: int | None = None) -> dict:
+    """The baseline's overrides at this size (population, stores, burn-in, horizon)."""
+    over = {**population_overrides(consumers or size.consumers), "population.merchants": size.merchants,
+            "run.days": size.days}
+    if size.burn_in_days is not None:
+        over["run.burn_in_days"] = size.burn_in_days
+    return over
 
 
 @dataclass
@@ -116,12 +127,7 @@ class Context:
         return load_scenario(BASELINE, {**self.baseline_overrides(), **(overrides or {})})
 
     def baseline_overrides(self, consumers: int | None = None) -> dict:
-        s = self.size
-        over = {**population_overrides(consumers or s.consumers), "population.merchants": s.merchants,
-                "run.days": s.days}
-        if s.burn_in_days is not None:
-            over["run.burn_in_days"] = s.burn_in_days
-        return over
+        return baseline_overrides(self.size, consumers)
 
     def replications(self, scenarios: dict[str, Scenario], reps: int, seed: int, share=(0.0, 1.0)):
         """Run `reps` replications of each scenario (common seeds from `seed`); the `Experiment`."""

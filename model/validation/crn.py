@@ -28,10 +28,11 @@ def width_ratios(runs: pd.DataFrame, reference: str, outcomes=OUTCOMES) -> pd.Da
     return d
 
 
-def _ratio_text(ratio: float) -> str:
-    if np.isnan(ratio):
-        return "undefined (both widths 0)"
-    return "unbounded" if np.isinf(ratio) else f"{ratio:.1f}x"
+def _ratio_text(r) -> str:
+    if np.isnan(r.ratio):
+        return "undefined: both intervals have width 0 (the arms never differ)"
+    ratio = "unbounded" if np.isinf(r.ratio) else f"{r.ratio:.1f}x"
+    return f"{ratio} (paired width {r.high - r.low:.4g}, unpaired {r.unpaired_high - r.unpaired_low:.4g})"
 
 
 def crn(ctx: Context) -> list[Check]:
@@ -50,9 +51,8 @@ def crn(ctx: Context) -> list[Check]:
     for r in d.itertuples(index=False):
         earlier = f"; measured before: {EARLIER[r.outcome]}" if r.outcome in EARLIER else ""
         rows.append(Check(SECTION, r.outcome, f"> 1: pairing narrows the interval{earlier}",
-                          f"{_ratio_text(r.ratio)} (paired width {r.high - r.low:.4g}, unpaired "
-                          f"{r.unpaired_high - r.unpaired_low:.4g})",
+                          _ratio_text(r),
                           f"(unpaired_high - unpaired_low) / (high - low) of the 95% intervals of "
-                          f"`paired_differences`; {setting}", bool(r.ratio > 1),
+                          f"`paired_differences`; {setting}", None if np.isnan(r.ratio) else bool(r.ratio > 1),
                           ctx.command("crn"), {"ratio": float(r.ratio)}))
     return rows

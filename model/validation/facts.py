@@ -13,7 +13,7 @@ from typing import Callable
 
 import pandas as pd
 
-from .core import Check, Context, fmt, interval, set_text
+from .core import Check, Context, fmt, interval
 
 SECTION = "facts"
 INF = float("inf")
@@ -129,9 +129,4 @@ def facts(ctx: Context) -> list[Check]:
     setting = (f"baseline, {s.consumers:,} consumer agents standing for 1 bn buyers, {s.merchants:,} stores, "
                f"{s.reps} replications")
     return fact_checks(exp.ok, exp.timeseries, ctx.command("facts"), setting)
-
-
-def reproduce(ctx: Context) -> str:
-    """The `ptsim run` command that gives the same replications (same seeds) as this check."""
-    return f"ptsim run scenarios/baseline.yaml --reps {ctx.size.reps} {set_text(ctx.baseline_overrides())}"
 

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from .. import results
-from .core import Check, Figure, Size
+from .core import Check, Figure, Size, baseline_overrides, set_text
 
 TITLES = {
     "docking": "Docking against closed forms",
@@ -35,7 +35,8 @@ def intros(size: Size) -> dict[str, str]:
         "facts": f"The published numbers of DOMAIN.md against {base}. A fact passes when the mean over "
                  "replications lies inside its band; the 95% interval is shown beside it. Facts the model "
                  "has no outcome for are listed as not modelled, and facts the scenario takes as inputs as "
-                 "inputs; neither has a verdict.",
+                 "inputs; neither has a verdict. The same replications, with every outcome: `ptsim run "
+                 f"scenarios/baseline.yaml --reps {s.reps} {set_text(baseline_overrides(s))}`.",
         "elasticity": f"The store-level own-price elasticity that emerges from consumers' choices, measured by "
                       f"the price probe on the baseline ({s.consumers:,} consumers, {s.merchants:,} stores) "
                       f"after its burn-in, once per model seed ({s.elasticity_seeds} seeds), against the "

@@ -56,7 +56,7 @@ def size_checks(small: pd.DataFrame, large: pd.DataFrame, labels: tuple[str, str
             value += f" ({fmt(rel, dlo / ma if ma else None, dhi / ma if ma else None, 'pct')})"
             numbers["relative"] = rel
             rows.append(Check(SECTION, name, f"means within {GMV_TOLERANCE:.0%} (issue 9)", value,
-                              f"on-platform GMV at real scale over the recorded year, {labels[1]} vs {labels[0]} "
+                              f"on-platform GMV at real scale over the recorded days, {labels[1]} vs {labels[0]} "
                               f"agents (relative difference with Welch 95% interval); {setting}",
                               bool(np.isfinite(rel) and abs(rel) < GMV_TOLERANCE), command, numbers))
         else:

@@ -37,7 +37,8 @@ def relative_changes(timeseries: pd.DataFrame, window: int = 90) -> pd.DataFrame
             raise ValueError(f"run {rid}: {len(t)} recorded days, need at least {2 * window} (two windows)")
         first, last = t.iloc[:window], t.iloc[-window:]
         row = {s: _change(float(last[s].mean()), float(first[s].mean())) for s in STOCKS + ("n_vip",)}
-        row["leakage_share"] = _change(_leakage_share(last), _leakage_share(first))
+        row["leakage_share_first"], row["leakage_share_last"] = _leakage_share(first), _leakage_share(last)
+        row["leakage_share"] = _change(row["leakage_share_last"], row["leakage_share_first"])
         rows[rid] = row
     return pd.DataFrame.from_dict(rows, orient="index")
 
@@ -59,7 +60,11 @@ def drift_checks(changes: pd.DataFrame, command: str, setting: str, window: int 
                               {"mean": mean, "low": low, "high": high}))
             continue
         inside = bool(np.isfinite(mean) and abs(mean) < tolerance)
-        rows.append(Check(SECTION, name, f"|change| < {tolerance:.0%} (issue 9)", fmt(mean, low, high, "pct"),
+        value = fmt(mean, low, high, "pct")
+        if name == "leakage_share":              # a small share: show the levels beside the relative change
+            levels = [interval(changes[f"leakage_share_{w}"]) for w in ("first", "last")]
+            value += f" (level {fmt(*levels[0], 'pct')} in the first window, {fmt(*levels[1], 'pct')} in the last)"
+        rows.append(Check(SECTION, name, f"|change| < {tolerance:.0%} (issue 9)", value,
                           definition, inside, command, {"mean": mean, "low": low, "high": high}))
     return rows
 

@@ -18,7 +18,7 @@ import numpy as np
 from . import outcomes
 from .agents import Consumer, Merchant, Platform
 from .calendar import Calendar
-from . import warm_state
+from . import stationarity, warm_state
 from .orders import Orders
 from .policies import build_policies
 from .population import ConsumerState, MerchantState
@@ -86,7 +86,9 @@ class PrivateTrafficModel(mesa.Model):
         self.datacollector = outcomes.mesa_datacollector()
         self.flows: dict[str, float] = {}
         folder = None if cache is False or rng is None else (warm_state.cache_dir() if cache is True else Path(cache))
+        self.burn_in_trends: dict[str, dict[str, float]] = {}       # stocks' trends at the end of the burn-in
         self.warm_from_cache = warm_state.warm_up(self, self._burn_in, folder)
+        stationarity.warn_if_moving(self.burn_in_trends, self.burn_in)
         self._start_levers()
 
     def stream(self, mechanism: str) -> np.random.Generator:
@@ -109,9 +111,12 @@ class PrivateTrafficModel(mesa.Model):
         if self.modulated:
             price_sensitivity.settle_reference_prices(self, self.stream("population"))
             self.consumers.entry_reference_price[:] = self.consumers.reference_price.mean(axis=0)
+        check = stationarity.BurnInCheck(self.burn_in if self.modulated else 0)
         for _ in range(self.burn_in):
             self._simulate_day()
+            check.observe(self)
             self.day += 1
+        self.burn_in_trends = check.trends()
         self.consumers.run_orders[:] = 0
         self.merchants.impressions[:] = 0
 

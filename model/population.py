@@ -36,13 +36,14 @@ def quota(n: int, shares, rng: np.random.Generator) -> np.ndarray:
     return rng.permutation(labels)
 
 
-# Store ties at day 0, read off the stationary state of the default scenario (four simulated years at
-# 20,000 consumers, seasonality off): mean ties saturation x (1 - exp(-need rate x days_per_tie)),
-# levels (visitor, fan, member, group member) by the store's tier (top, growth, sme), mean days since
+# Store ties at day 0, read off the stationary state of the default scenario (four to six simulated years
+# at 20,000 consumers): mean ties saturation x (1 - exp(-need rate x days_per_tie)) (capped at the slots),
+# stores drawn by ranking weight thinned by tier_factor (stationary ties lean toward SMEs: 11/22/67% of
+# ties at top, growth and SME stores, against 25/30/45% by weight alone), levels (visitor, fan, member, group member) by the store's tier (top, growth, sme), mean days since
 # the last visit and mean orders at the store by level, and WeChat-community membership per unit of
 # the store's WeChat effort. Other settings start off their stationary state; the burn-in settles them.
 INITIAL_TIES = {
-    "saturation": 4.45, "days_per_tie": 21.0,
+    "saturation": 5.6, "days_per_tie": 21.0, "tier_factor": (0.43, 0.73, 1.49),
     "level_mix": np.array([[0.87, 0.07, 0.05, 0.01], [0.89, 0.045, 0.005, 0.06], [0.94, 0.02, 0.0, 0.04]]),
     "days_since_visit": (32.0, 23.0, 14.0, 12.0), "orders": (2.0, 6.0, 20.0, 19.0),
     "community_fans": 0.56, "community_visitors": 0.0,
@@ -207,12 +208,20 @@ class ConsumerState:
         mean_ties = t["saturation"] * -np.expm1(-self.lam[veterans] * t["days_per_tie"])
         n_ties = np.minimum(rng.poisson(mean_ties), R)
         level_cdf = np.cumsum(t["level_mix"], axis=1)
+        tier_accept = np.asarray(t["tier_factor"]) / max(t["tier_factor"])
         for k in range(R):
             who = veterans[n_ties > k]
             if who.size == 0:
                 break
             cats = draw_categories(rng, self.category_cdf[who])
             stores = traffic.draw(rng, cats, 1)[:, 0]
+            pending = np.arange(stores.size)
+            for _ in range(8):                 # by weight, thinned by tier: stationary ties lean to SMEs
+                keep = rng.random(pending.size) < tier_accept[merchants.tier[np.maximum(stores[pending], 0)]]
+                pending = pending[~keep & (stores[pending] >= 0)]
+                if pending.size == 0:
+                    break
+                stores[pending] = traffic.draw(rng, cats[pending], 1)[:, 0]
             ok = stores >= 0
             who, stores = who[ok], stores[ok]
             dup = (self.rel_merchant[who] == stores[:, None]).any(axis=1)

@@ -36,7 +36,7 @@ class Run(Block):
     days: int = P(365, "days", "Simulated horizon.", ge=1, le=3650)
     seed: int = P(20250101, "-", "Root seed; replication seeds are spawned from it.", ge=0)
     reps: int = P(1, "runs", "Replications (independent seeds) per scenario.", ge=1, le=10000)
-    burn_in_days: int = P(730, "days", "Days simulated before day 0 and not recorded, so the synthetic "
+    burn_in_days: int = P(1095, "days", "Days simulated before day 0 and not recorded, so the synthetic "
                           "initial state settles into the status quo's steady state (checked by "
                           "`ptsim validate`; cached, see docs/experiments.md).", ge=0, le=3650)
     start_day_of_year: int = P(0, "day", "Calendar day of year of simulation day 0 (0 = 1 January).",

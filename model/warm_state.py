@@ -76,7 +76,7 @@ def snapshot(model) -> tuple[dict[str, np.ndarray], dict]:
                 scalars[f"{hname}/{attr}"] = value.item() if isinstance(value, np.generic) else value
     streams = {name: g.bit_generator.state for name, g in model._streams.items()}
     meta = {"format": FORMAT, "day": model.day, "prior_weight": float(model.prior_weight), "scalars": scalars,
-            "streams": streams}
+            "streams": streams, "burn_in_trends": model.burn_in_trends}
     return arrays, meta
 
 
@@ -93,6 +93,7 @@ def restore(model, arrays: dict[str, np.ndarray], meta: dict) -> None:
         model.stream(name).bit_generator.state = state
     model.day = int(meta["day"])
     model.prior_weight = float(meta["prior_weight"])
+    model.burn_in_trends = meta["burn_in_trends"]
 
 
 @contextlib.contextmanager

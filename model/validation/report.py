@@ -24,7 +24,9 @@ TITLES = {
 def intros(size: Size) -> dict[str, str]:
     """What each section compares, how, and at what size."""
     s = size
-    burn = "the scenario's own burn-in (365 days)" if s.burn_in_days is None else f"a {s.burn_in_days}-day burn-in"
+    from ..scenario import Run
+    own = Run().burn_in_days
+    burn = f"the scenario's own burn-in ({own:,} days)" if s.burn_in_days is None else f"a {s.burn_in_days}-day burn-in"
     base = (f"`scenarios/baseline.yaml` at {s.consumers:,} consumer agents standing for 1 bn buyers (GMV and "
             f"counts at real scale), {s.merchants:,} stores, {burn}, {s.days} recorded days, {s.reps} "
             f"replications (seeds spawned from the scenario's `run.seed`)")

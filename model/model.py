@@ -37,13 +37,14 @@ class PrivateTrafficModel(mesa.Model):
         create_agents: create the Mesa agent views (skip for speed in docking checks).
         cache: reuse the warm state after the burn-in from the cache folder (`warm_state.cache_dir()`), or
             from the folder given; False simulates the burn-in every time. Results are identical either way.
+        spin_up: before the burn-in, settle the ranking loop on a subsample of consumers (ranking.spin_up).
 
     The burn-in simulates the status quo: the scenario with its levers (`scenario.LEVER_FIELDS`) at their
     defaults. The scenario's own levers take over on record day 0.
     """
 
     def __init__(self, scenario: Scenario | str | None = None, rng=None, overrides: dict | None = None,
-                 create_agents: bool = True, cache: bool | str | Path = True):
+                 create_agents: bool = True, cache: bool | str | Path = True, spin_up: bool = True):
         if scenario is None or not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario, overrides)
         elif overrides:
@@ -57,6 +58,7 @@ class PrivateTrafficModel(mesa.Model):
         self._lever_config = scenario
         self.status_quo = s = scenario.status_quo()
         self.config = s                        # the status quo until record day 0, then the scenario
+        self.spin_up = spin_up and s.run.burn_in_days >= ranking.SPIN_UP_MIN_BURN_IN
         self.day = 0
         self.burn_in = s.run.burn_in_days
         self.modulated = s.purchase.modulations
@@ -109,6 +111,8 @@ class PrivateTrafficModel(mesa.Model):
         """Settle reference prices, simulate `run.burn_in_days` unrecorded days, then start the run's
         counters afresh (all of it skipped when the warm state comes from the cache)."""
         if self.modulated:
+            if self.spin_up:
+                ranking.spin_up(self, PrivateTrafficModel)
             price_sensitivity.settle_reference_prices(self, self.stream("population"))
             self.consumers.entry_reference_price[:] = self.consumers.reference_price.mean(axis=0)
         check = stationarity.BurnInCheck(self.burn_in if self.modulated else 0)

@@ -4,8 +4,10 @@ The stocks are counted weekly over the last `window` days of the burn-in. With 6
 test compares the last 8 weeks with the same 8 weeks a year earlier, so festivals (618, Double 11) do
 not pass for trends; with a shorter burn-in a least-squares line through the weekly counts gives the
 trend. Either way the change per year is relative to the stock's mean, with a standard error. A stock
-that still moves by more than `TOLERANCE` a year, beyond twice its standard error, makes the model
-warn that the status quo has not settled.
+that still moves by more than `TOLERANCE` (10%) a year, beyond twice its standard error, makes the
+model warn that the status quo has not settled. One run's stocks wander by about 3% a year (20,000
+agents, store-level randomness), so a single run can only catch gross failures such as a burn-in far
+too short; the 3% criterion is tested over replications by `ptsim validate --only steady_state`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from .orders import Level
 
 MIN_BURN_IN = 180          # shorter burn-ins (quick tests) are not checked
 YEAR_OVER_YEAR = 420       # window of a year-over-year comparison of 8 weeks (364 + 56 days)
-TOLERANCE = 0.03           # relative change per year still counted as steady
+TOLERANCE = 0.10           # a single run warns beyond this change per year (it wanders by ~3% a year)
 
 
 class NotSteadyWarning(UserWarning):

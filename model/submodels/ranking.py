@@ -8,6 +8,8 @@ whose long-run shares are Dirichlet(prior, ..., prior) (docking check in tests).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..orders import Channel, Orders
@@ -72,6 +74,35 @@ def initial_trailing_gmv(model) -> None:
     share = m.size / size_by_cat[m.category]
     m.trailing_gmv = share * daily[m.category] * min(rk.memory_days, 1e6)
     model.prior_weight = rk.prior_weight * max(m.trailing_gmv.mean(), 1e-9)
+
+
+SPIN_UP_DAYS = 1460            # the ranking loop's GMV split between tiers settles over years
+SPIN_UP_CONSUMERS = (4_000, 20_000)   # subsample of consumer agents for the spin-up: at least, at most
+SPIN_UP_MIN_BURN_IN = 365      # shorter burn-ins (tests, docking) start from the size-based split
+
+
+def spin_up(model, model_class) -> None:
+    """Settle stores' trailing GMV before the burn-in: the ranking loop moves GMV between tiers over years
+    (top brands' share falls from the size-based start), far slower than ties settle. A copy of the status
+    quo with the same seed (hence the same stores) and a subsample of consumers runs `SPIN_UP_DAYS`; its
+    trailing GMV, rescaled by the ratio of consumer agents, replaces the size-based start."""
+    n = model.consumers.n
+    lo, hi = SPIN_UP_CONSUMERS
+    n_spin = min(n, max(lo, min(hi, n // 5)))
+    config = model.status_quo.with_overrides({"population.consumers": n_spin, "population.scale": model.scale * n / n_spin,
+                                              "run.burn_in_days": SPIN_UP_DAYS, "run.days": 1}, source="spin-up")
+    entropy, key = model._stream_root                     # the same seed, so the same stores
+    rng = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=key))
+    with warnings.catch_warnings():                        # the subsample's own stationarity is not the question
+        warnings.simplefilter("ignore")
+        spun = model_class(config, rng=rng, create_agents=False, cache=False, spin_up=False)
+    if not np.array_equal(spun.merchants.size, model.merchants.size):
+        raise RuntimeError("spin-up built different stores")
+    factor = n / n_spin
+    m, s = model.merchants, spun.merchants
+    m.trailing_gmv = s.trailing_gmv * factor
+    m.trailing_wechat = s.trailing_wechat * factor
+    model.prior_weight = spun.prior_weight * factor
 
 
 def rank_stores(model) -> None:

@@ -75,7 +75,7 @@ class Merchant(mesa.Agent):
     weight = _Column("merchants", "ranking weight")
     impressions = _Column("merchants", "public-traffic exposures since day 0")
     wechat_direct = _Column("merchants", "in WeChat direct (eligible, authorised, joined)")
-    diverting = _Column("merchants", "moving its WeChat community's buying off-platform")
+    diversion_share = _Column("merchants", "share of its WeChat community's buying moved off-platform")
 
     def __init__(self, model, index: int):
         super().__init__(model)

@@ -82,7 +82,9 @@ class MerchantState:
         self.invited_share = np.zeros(n)
         self.wechat_effort = np.asarray(wc.effort, dtype=np.float64)[self.tier]
         self.diversion_propensity = np.asarray(wc.diversion_propensity)[self.tier]
-        self.diverting = np.zeros(n, dtype=bool)
+        # share of the store's WeChat-community buying moved off-platform: the share of the real stores this
+        # agent stands for that divert (a share, so leakage does not hinge on one agent's yes or no)
+        self.diversion_share = np.zeros(n)
         self.wechat_direct = np.zeros(n, dtype=bool)
         self.trailing_wechat = np.zeros(n)
         # what each LINK+ lever brought (GMV) and cost this month: lead, interlock, engage, keep

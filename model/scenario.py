@@ -344,7 +344,7 @@ class WeightBonus(Block):
 
 class AntiDiversion(Block):
     enabled: bool = P(True, "flag", "The platform looks for diversion to WeChat.")
-    detection_rate: float = P(0.05, "per month", "Chance a diverting store is caught in a month.", ge=0, le=1)
+    detection_rate: float = P(0.05, "per month", "Share of diverting stores caught in a month.", ge=0, le=1)
     penalty: float = P(0.5, "share", "Cut of a caught store's ranking weight.", ge=0, le=1,
                        source="seed 002: zero tolerance")
     penalty_days: int = P(60, "days", "Duration of the penalty.", ge=0, le=3650)

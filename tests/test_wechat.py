@@ -14,29 +14,23 @@ def test_wechat_purchase_route_by_regime():
     assert list(route) == [Route.DIVERTED, Route.IN_WECHAT, Route.APP_SWITCH]
 
 
-def test_diversion_when_it_pays_and_never_in_wechat_direct():
-    rng = np.random.default_rng(0)
+def test_diversion_pays_with_a_community_and_never_in_wechat_direct():
     n = 4
     community = np.array([100.0, 100.0, 1.0, 100.0])
     public = np.array([10.0, 1000.0, 10.0, 10.0])
     direct = np.array([False, False, False, True])
     # expected penalty 0.1 per yuan of public GMV (detection 0.1 x weight cut 0.5 x two months)
-    out = wechat.diversion_decision(rng, np.zeros(n, bool), np.ones(n), 0.1, community, public, 0.1, direct)
-    assert list(out) == [True, False, False, False]
+    assert list(wechat.diversion_pays(0.1, community, public, 0.1, direct)) == [True, False, False, False]
     # without enforcement diversion pays wherever there is a community
-    out = wechat.diversion_decision(rng, np.zeros(n, bool), np.ones(n), 0.1, community, public, 0.0, direct)
-    assert list(out) == [True, True, True, False]
+    assert list(wechat.diversion_pays(0.1, community, public, 0.0, direct)) == [True, True, True, False]
+    assert not wechat.diversion_pays(0.1, np.zeros(n), public, 0.0, direct).any()
 
 
-def test_a_store_already_diverting_goes_on_and_others_start_with_their_propensity():
-    rng = np.random.default_rng(1)
-    n = 20_000
-    ones = np.ones(n)
-    out = wechat.diversion_decision(rng, np.arange(n) < n // 2, np.full(n, 0.2), 0.1, ones, ones, 0.0,
-                                    np.zeros(n, bool))
-    assert out[: n // 2].all()
-    started = out[n // 2:].mean()
-    assert abs(started - 0.2) < 4 * np.sqrt(0.2 * 0.8 / (n // 2))
+def test_diverters_go_on_others_start_with_their_propensity_and_all_stop_when_it_no_longer_pays():
+    share = np.array([0.0, 0.5, 1.0, 0.5])
+    pays = np.array([True, True, True, False])
+    new = wechat.diversion_update(share, np.full(4, 0.2), pays)
+    assert np.allclose(new, [0.2, 0.6, 1.0, 0.0])
 
 
 def wechat_orders(m, n=400):
@@ -53,17 +47,20 @@ def test_route_sends_orders_the_way_the_regime_allows():
                             create_agents=False)
     assert not any(p.name == "wechat_direct" for p in m.policies)
     m.merchants.wechat_direct[:] = False
-    m.merchants.diverting[:] = False
+    m.merchants.diversion_share[:] = 0.0
     assert len(wechat.route(m, wechat_orders(m))) == 0             # every app switch lost at friction 1
-    m.merchants.diverting[0] = True
-    out = wechat.route(m, wechat_orders(m))                        # a diverting store loses nothing
+    m.merchants.diversion_share[0] = 1.0
+    out = wechat.route(m, wechat_orders(m))                        # a fully diverting store loses nothing
     assert len(out) == 400 and (out.channel == Channel.OFFPLATFORM).all() and not out.on_platform.any()
+    m.merchants.diversion_share[0] = 0.5                           # half diverted, the rest lost to friction
+    out = wechat.route(m, wechat_orders(m, 4000))
+    assert abs(len(out) / 4000 - 0.5) < 4 * np.sqrt(0.25 / 4000) and (out.channel == Channel.OFFPLATFORM).all()
 
 
 def test_wechat_direct_buys_inside_wechat_without_friction():
     m = PrivateTrafficModel(small(**{"run.burn_in_days": 0, "wechat.app_switch_friction": 1.0,
                                      "policies.wechat_direct.mode": "open"}), rng=1, create_agents=False)
-    m.merchants.diverting[:] = False
+    m.merchants.diversion_share[:] = 0.0
     m.merchants.wechat_direct[:] = True
     out = wechat.route(m, wechat_orders(m))
     assert len(out) == 400 and (out.channel == Channel.DIRECT).all() and out.on_platform.all()
@@ -74,6 +71,6 @@ def test_divert_moves_only_community_orders_of_diverting_stores_off_platform():
     orders = wechat_orders(m, 4)
     orders.slot = np.array([0, 0, 0, -1])
     m.consumers.rel_wechat[:4, 0] = [True, False, True, True]
-    m.merchants.diverting[:] = True
+    m.merchants.diversion_share[:] = 1.0
     wechat.divert(m, orders)
     assert list(orders.channel) == [Channel.OFFPLATFORM, Channel.PRIVATE, Channel.OFFPLATFORM, Channel.PRIVATE]

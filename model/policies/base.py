@@ -76,7 +76,7 @@ class Policy:
         return False
 
     def stops_diversion(self, model) -> np.ndarray | None:
-        """Stores that may not divert to WeChat today (caught, or under penalty), or None."""
+        """Share of each store that may not divert to WeChat today (caught, or under penalty), or None."""
         return None
 
     def expected_diversion_penalty(self, model) -> float:

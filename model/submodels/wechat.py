@@ -6,6 +6,12 @@ depends on the regime: a diverting store sells to its community off-platform (sa
 weight and is invisible to the platform), whatever prompted the purchase; under WeChat direct the
 member buys inside WeChat, on-platform and without switching apps; otherwise she must switch to the
 Tmall app and some purchases are lost to friction.
+
+A store agent stands for many real stores, so diversion is a share: the share of the agent's
+community buying that goes off-platform (the real stores it stands for that divert). Each month, where
+diversion pays, stores not yet diverting start with their propensity; where it does not, they stop;
+enforcement catches a share of the diverters each day. Leakage then follows the expected share instead
+of one agent's yes or no, which would make it depend on the number of store agents.
 """
 
 from __future__ import annotations
@@ -18,25 +24,24 @@ from . import relationships
 TREND_SMOOTHING = 1 / 3       # weight of the latest month in the GMV trend a store's diversion decision reads
 
 
-def purchase_route(diverting: np.ndarray, direct: np.ndarray) -> np.ndarray:
-    """Route of a WeChat-prompted purchase at each store: diverted, inside WeChat or app switch."""
-    return np.where(diverting, Route.DIVERTED, np.where(direct, Route.IN_WECHAT, Route.APP_SWITCH))
+def purchase_route(diverted: np.ndarray, direct: np.ndarray) -> np.ndarray:
+    """Route of each WeChat-prompted purchase: diverted, inside WeChat or app switch."""
+    return np.where(diverted, Route.DIVERTED, np.where(direct, Route.IN_WECHAT, Route.APP_SWITCH))
 
 
-def diversion_decision(rng: np.random.Generator, diverting: np.ndarray, propensity: np.ndarray, gain_rate: float,
-                       community_gmv: np.ndarray, public_gmv: np.ndarray, expected_penalty: float,
-                       direct: np.ndarray) -> np.ndarray:
-    """Which stores divert their WeChat community's buying off-platform next month.
+def diversion_pays(gain_rate: float, community_gmv: np.ndarray, public_gmv: np.ndarray, expected_penalty: float,
+                   direct: np.ndarray) -> np.ndarray:
+    """Where diversion pays: the gain on the community's purchases (commission saved, no app-switch
+    losses, customer data kept: `gain_rate` per yuan) beats the expected penalty on public sales
+    (detection x weight cut x its duration). Never in WeChat direct: buying there is counted and
+    frictionless."""
+    return (gain_rate * community_gmv > expected_penalty * public_gmv) & (community_gmv > 0) & ~direct
 
-    Diversion pays when the gain on the community's purchases (commission saved, no app-switch losses,
-    customer data kept: `gain_rate` per yuan) beats the expected penalty on public sales (detection x
-    weight cut x its duration). Where it pays, a store already diverting goes on, another starts with
-    its propensity. Stores in WeChat direct never divert: buying there is counted and frictionless.
-    """
-    gain = gain_rate * community_gmv
-    loss = expected_penalty * public_gmv
-    pays = (gain > loss) & (community_gmv > 0) & ~direct
-    return pays & (diverting | (rng.random(propensity.shape[0]) < propensity))
+
+def diversion_update(share: np.ndarray, propensity: np.ndarray, pays: np.ndarray) -> np.ndarray:
+    """Next month's diversion share: where it pays, the stores not yet diverting start with their
+    propensity; where it does not pay, all stop."""
+    return np.where(pays, share + propensity * (1.0 - share), 0.0)
 
 
 def update_regime(model) -> None:
@@ -48,16 +53,17 @@ def update_regime(model) -> None:
         direct = policy.direct_stores(model)
         if direct is not None:
             m.wechat_direct |= direct
-    m.diverting &= ~m.wechat_direct             # a store in WeChat direct sells to its community inside WeChat
+    m.diversion_share[m.wechat_direct] = 0.0   # a store in WeChat direct sells to its community inside WeChat
     _stop_diversion(model)
 
 
 def _stop_diversion(model) -> None:
-    """Stores the policies stop from diverting (caught, or under penalty) stop."""
+    """The share of each store the policies stop from diverting (caught, or under penalty) stops."""
+    m = model.merchants
     for policy in model.policies:
         stopped = policy.stops_diversion(model)
         if stopped is not None:
-            model.merchants.diverting &= ~stopped
+            m.diversion_share = np.minimum(m.diversion_share, 1.0 - stopped)
 
 
 def community_messages(model) -> None:
@@ -85,8 +91,9 @@ def route(model, orders: Orders) -> Orders:
     direct_friction = friction
     for policy in model.policies:
         direct_friction = policy.direct_friction(model, direct_friction)
-    way = purchase_route(m.diverting[orders.stores], m.wechat_direct[orders.stores])
-    lost = model.stream("wechat").random(len(orders)) < np.select(
+    rng = model.stream("wechat")
+    way = purchase_route(rng.random(len(orders)) < m.diversion_share[orders.stores], m.wechat_direct[orders.stores])
+    lost = rng.random(len(orders)) < np.select(
         [way == Route.APP_SWITCH, way == Route.IN_WECHAT], [friction, direct_friction], 0.0)
     orders, way = orders.take(~lost), way[~lost]
     orders.channel = np.select([way == Route.DIVERTED, way == Route.IN_WECHAT],
@@ -95,11 +102,14 @@ def route(model, orders: Orders) -> Orders:
 
 
 def divert(model, orders: Orders) -> None:
-    """A diverting store's WeChat community buys off-platform, whatever prompted the need."""
-    c = model.consumers
+    """A diverting store's WeChat community buys off-platform, whatever prompted the need (for a share
+    `diversion_share` of the store's community)."""
+    c, share = model.consumers, model.merchants.diversion_share
     community = (orders.slot >= 0) & c.rel_wechat[orders.buyers, np.maximum(orders.slot, 0)]
-    orders.channel = np.where(community & model.merchants.diverting[orders.stores], Channel.OFFPLATFORM,
-                              orders.channel)
+    if not (community & (share[orders.stores] > 0)).any():
+        return
+    diverted = community & (model.stream("wechat").random(len(orders)) < share[orders.stores])
+    orders.channel = np.where(diverted, Channel.OFFPLATFORM, orders.channel)
 
 
 def on_purchase(model, orders: Orders) -> None:
@@ -126,9 +136,9 @@ def decide_diversion(model) -> None:
     m.wechat_gmv_trend = (1 - w) * m.wechat_gmv_trend + w * m.month_wechat_gmv
     m.public_gmv_trend = (1 - w) * m.public_gmv_trend + w * m.month_public_gmv
     penalty = sum(policy.expected_diversion_penalty(model) for policy in model.policies)
-    m.diverting = diversion_decision(model.stream("wechat"), m.diverting, m.diversion_propensity,
-                                     model.config.wechat.diversion_gain, m.wechat_gmv_trend, m.public_gmv_trend,
-                                     penalty, m.wechat_direct)
+    pays = diversion_pays(model.config.wechat.diversion_gain, m.wechat_gmv_trend, m.public_gmv_trend, penalty,
+                          m.wechat_direct)
+    m.diversion_share = diversion_update(m.diversion_share, m.diversion_propensity, pays)
     _stop_diversion(model)
     m.month_wechat_gmv[:] = 0
     m.month_public_gmv[:] = 0

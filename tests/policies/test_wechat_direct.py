@@ -40,4 +40,4 @@ def test_wechat_direct_open_creates_direct_gmv_and_cuts_leakage():
     assert all(r["gmv_wechat_direct"] > 0 for r in on)
     assert all(r["gmv_offplatform"] > 0 for r in off)
     assert all(b["gmv_offplatform"] < 0.5 * a["gmv_offplatform"] for a, b in zip(off, on))
-    assert all(not b["_model"].merchants.diverting.any() for b in on)
+    assert all(not b["_model"].merchants.diversion_share.any() for b in on)

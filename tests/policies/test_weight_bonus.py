@@ -38,7 +38,7 @@ def test_higher_weight_bonus_moves_public_traffic_to_stores_with_big_wechat_comm
     result = {}
     for bonus in (0.0, 2.0):
         per_run = []
-        for r in lever_runs("wechat_open.yaml", {"policies.weight_bonus.share": bonus}, reps=6):
+        for r in lever_runs("wechat_open.yaml", {"policies.weight_bonus.share": bonus}, reps=10):
             m = r["_model"]
             per_run.append({"traffic": m.merchants.impressions[m.big_community].sum() / m.merchants.impressions.sum()})
         result[bonus] = per_run

@@ -20,7 +20,7 @@ def update_reference(reference: np.ndarray, paid: np.ndarray, smoothing: float) 
     return (1.0 - smoothing) * reference + smoothing * paid
 
 
-def settle_reference_prices(model, rng: np.random.Generator, rounds: int = 2, batch: int = 50_000) -> None:
+def settle_reference_prices(model, rng: np.random.Generator, rounds: int = 2, batch: int = 10_000) -> None:
     """Start every consumer's reference price in each category where paying settles it: the expected
     price index she pays there (logit choice over her offers), less the average ordinary deal, iterated
     because her choices depend on the reference itself (a few rounds toward the fixed point)."""

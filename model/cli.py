@@ -340,7 +340,7 @@ def cache(clear: Annotated[bool, typer.Option("--clear", help="Delete every stor
         n, size = warm_state.clear(folder)
         console.print(f"removed {n} files ({size / 1e6:.1f} MB) from {folder}")
         return
-    states = sorted(folder.glob("*.npz")) if folder.is_dir() else []
+    states = sorted(folder.rglob("*.npz")) if folder.is_dir() else []
     size = sum(p.stat().st_size for p in states)
     console.print(f"{folder}: {len(states)} warm states, {size / 1e6:.1f} MB (ptsim cache --clear deletes them)")
 

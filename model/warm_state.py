@@ -9,7 +9,9 @@ JSON (no pickle), written atomically; a lock makes parallel workers that need th
 for the one computing it. Results with and without the cache are identical (tested).
 
 Location: `$PTSIM_CACHE` if set, else `$XDG_CACHE_HOME/ptsim/warm` (default `~/.cache/ptsim/warm`).
-Safe to delete at any time; `ptsim cache --clear` does it.
+Each version of the code keeps its states in a subfolder named by its fingerprint; the first state a
+new version writes deletes the other versions' folders, so the cache holds one version's states. Safe
+to delete at any time; `ptsim cache --clear` does it.
 """
 
 from __future__ import annotations
@@ -137,6 +139,17 @@ def save(folder: Path, key: str, arrays: dict[str, np.ndarray], meta: dict) -> N
     os.replace(tmp_js, folder / f"{key}.json")
 
 
+def prune_other_versions(folder: Path) -> None:
+    """Delete warm states written by other versions of the code: they can never be read again."""
+    for sub in folder.iterdir() if folder.is_dir() else ():
+        if sub.is_dir() and sub.name != code_fingerprint() and len(sub.name) == 16:
+            for path in sub.iterdir():
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            with contextlib.suppress(OSError):
+                sub.rmdir()
+
+
 def warm_up(model, burn_in, folder: Path | None) -> bool:
     """Bring `model` to record day 0: load its warm state from `folder`, or run `burn_in()` and store the
     result there. Returns True when the state came from the cache. `folder=None` always simulates."""
@@ -144,7 +157,10 @@ def warm_up(model, burn_in, folder: Path | None) -> bool:
         burn_in()
         return False
     key = cache_key(model.status_quo, model._stream_root)
+    root, folder = folder, folder / code_fingerprint()          # one subfolder per version of the code
     try:
+        if not folder.is_dir():
+            prune_other_versions(root)
         folder.mkdir(parents=True, exist_ok=True)
         lock = _locked(folder / f"{key}.lock")
     except OSError:                                   # an unwritable cache never stops a run
@@ -162,13 +178,15 @@ def warm_up(model, burn_in, folder: Path | None) -> bool:
 
 
 def clear(folder: Path | None = None) -> tuple[int, int]:
-    """Delete every stored warm state; returns (files, bytes) removed."""
+    """Delete every stored warm state (of any version); returns (files, bytes) removed."""
     folder = folder or cache_dir()
     n = size = 0
-    if folder.is_dir():
-        for path in folder.iterdir():
-            if path.suffix in (".npz", ".json", ".lock") or path.name.endswith(".tmp.npz"):
-                size += path.stat().st_size
-                path.unlink()
-                n += 1
+    for path in sorted(folder.rglob("*"), reverse=True) if folder.is_dir() else ():
+        if path.is_file() and (path.suffix in (".npz", ".json", ".lock") or ".tmp." in path.name):
+            size += path.stat().st_size
+            path.unlink()
+            n += 1
+        elif path.is_dir() and path.parent == folder:
+            with contextlib.suppress(OSError):
+                path.rmdir()
     return n, size

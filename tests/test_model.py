@@ -121,9 +121,13 @@ def test_arms_share_the_burn_in_and_the_cache_changes_no_number(tmp_path):
     files = [ROOT / "scenarios" / f for f in ("baseline.yaml", "weight_bonus_full.yaml", "wechat_open.yaml")]
     over = {"population.consumers": 2000, "population.merchants": 40, "run.days": 30, "run.burn_in_days": 40}
     folder = tmp_path / "cache"
+    stale = folder / ("0" * 16)                              # a folder an older version of the code wrote
+    stale.mkdir(parents=True)
+    (stale / "x.npz").write_bytes(b"")
     models = [PrivateTrafficModel(load_scenario(f, over), rng=5, cache=folder) for f in files]
     assert [m.warm_from_cache for m in models] == [False, True, True]      # burn-in simulated once
-    assert len(list(folder.glob("*.npz"))) == 1
+    assert len(list(folder.rglob("*.npz"))) == 1
+    assert not stale.exists()                               # an older version's states were pruned
     assert np.array_equal(models[0].consumers.rel_level, models[2].consumers.rel_level)
     scenarios = [load_scenario(f, over) for f in files]
     cold = run_experiment(scenarios, reps=2, cache=False).runs

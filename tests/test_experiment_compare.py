@@ -66,3 +66,10 @@ def test_differences_from_any_reference_reverse_the_sign():
     ab = paired_differences(runs, "a", ["gmv_total"])
     ba = paired_differences(runs, "b", ["gmv_total"])
     assert np.isclose(ab["mean"].iloc[0], -ba["mean"].iloc[0]) and np.isclose(ab["mean"].iloc[0], 0.8333333)
+
+
+def test_the_first_arm_computes_the_burn_ins_before_the_other_arms_load_them():
+    from ptsim.experiment.runner import warm_first
+    runs = [("p0-r0", 0, 0), ("p1-r0", 1, 0), ("p0-r1", 0, 1), ("p1-r1", 1, 1)]
+    assert warm_first(runs) == [("p0-r0", 0, 0), ("p0-r1", 0, 1), ("p1-r0", 1, 0), ("p1-r1", 1, 1)]
+    assert warm_first([]) == []

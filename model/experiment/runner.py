@@ -153,7 +153,7 @@ def run_design(design: Design, model: Callable, *, scenarios: dict[str, Scenario
             _day_progress_off_at_exit(model):
         # the folder is prepared once the executor is up, so a bad --scheduler leaves nothing behind
         done = store.prepare(design, manifest, resume)
-        todo = [r for r in design.run_ids() if r[0] not in done]
+        todo = warm_first([r for r in design.run_ids() if r[0] not in done])
         total, finished = len(design.run_ids()), len(design.run_ids()) - len(todo)
         if progress:
             progress(finished, total)
@@ -181,6 +181,17 @@ def run_design(design: Design, model: Callable, *, scenarios: dict[str, Scenario
                 if progress:
                     progress(finished, total)
     return store.finish(design, getattr(model, "outcomes", ()))
+
+
+def warm_first(runs: list[tuple]) -> list[tuple]:
+    """Submission order: the first point's replications first, then the rest replication by replication.
+    Arms that share a status quo share each replication's burn-in (warm_state.py), so the first point
+    computes the burn-ins in parallel and the other arms load them; submitted replication by replication
+    from the start, two workers would wait on the same burn-in. Seeds do not depend on the order."""
+    if not runs:
+        return runs
+    first = runs[0][1]
+    return [r for r in runs if r[1] == first] + [r for r in runs if r[1] != first]
 
 
 @contextmanager

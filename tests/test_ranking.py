@@ -5,6 +5,7 @@ import pytest
 
 from ptsim import PrivateTrafficModel
 from ptsim.submodels import ranking
+from ptsim.validation.docking import simulate_polya
 
 from conftest import small
 
@@ -28,19 +29,11 @@ def test_linear_reinforcement_gives_dirichlet_spread():
     """K stores with weight a0 + past sales (a Polya urn) end with Dirichlet(a0) shares.
 
     Each of U independent urns is one 'category' of a traffic table; every step each urn sells one
-    unit to a store drawn by weight, using the model's own weight and traffic functions.
+    unit to a store drawn by weight, using the model's own weight and traffic functions (the same
+    simulation `ptsim validate` reports).
     """
     K, a0, U, n = 10, 1.0, 3000, 400
-    rng = np.random.default_rng(11)
-    category = np.repeat(np.arange(U), K)
-    table = ranking.TrafficTable(category, U)
-    trailing = np.zeros(U * K)
-    urns = np.arange(U)
-    for _ in range(n):
-        table.update(ranking.ranking_weight(trailing, a0, 1.0))
-        sold = table.draw(rng, urns, 1)[:, 0]
-        ranking.decay_trailing(trailing, np.bincount(sold, minlength=U * K).astype(float), np.inf)
-    shares = trailing.reshape(U, K) / n
+    shares = simulate_polya(U, n, seed=11, k=K, a0=a0)
     p = 1 / K
     # Dirichlet-multinomial after n draws; tends to sqrt(p(1-p)/(K a0 + 1)) = 0.0905
     expected_sd = np.sqrt(p * (1 - p) * (n + K * a0) / (n * (K * a0 + 1)))

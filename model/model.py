@@ -15,10 +15,9 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from . import outcomes
+from . import outcomes, stationarity, warm_state
 from .agents import Consumer, Merchant, Platform
 from .calendar import Calendar
-from . import stationarity, warm_state
 from .orders import Orders
 from .policies import build_policies
 from .population import ConsumerState, MerchantState

@@ -45,12 +45,15 @@ def test_enums_used_as_indices_count_from_zero_without_gaps():
     """Channel, Lever, Stage, Tier and Route index bincounts and columns: values 0..n-1."""
     for enum in (Channel, Lever, Stage, Tier, Route, Prompt):
         assert sorted(int(e) for e in enum) == list(range(len(enum))), enum
-    assert sorted(int(e) for e in Level) == list(range(-1, len(Level) - 1))
+    levels = [v for k, v in vars(Level).items() if k.isupper()]
+    assert all(type(v) is int for v in levels)          # plain ints: numpy keeps int8 tie arrays int8
+    assert sorted(levels) == list(range(-1, len(levels) - 1))
     assert TIER_BY_NAME == {"top": Tier.TOP, "growth": Tier.GROWTH, "sme": Tier.SME}
 
 
 def test_no_two_coded_quantities_share_a_name():
-    names = [e.name for enum in (Channel, Prompt, Level, Route, Tier, Stage, Lever) for e in enum]
+    names = [e.name for enum in (Channel, Prompt, Route, Tier, Stage, Lever) for e in enum]
+    names += [k for k in vars(Level) if k.isupper()]
     assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
 
 
@@ -61,11 +64,12 @@ def test_no_module_redefines_a_coded_quantity():
     import ptsim
     import ptsim.policies
     import ptsim.submodels
-    names = {e.name for enum in (Channel, Prompt, Level, Route, Tier, Stage, Lever) for e in enum}
+    names = {e.name for enum in (Channel, Prompt, Route, Tier, Stage, Lever) for e in enum}
+    names |= {k for k in vars(Level) if k.isupper()}
     modules = [ptsim.model, ptsim.outcomes, ptsim.population] + [
         importlib.import_module(f"{pkg.__name__}.{info.name}")
         for pkg in (ptsim.submodels, ptsim.policies) for info in pkgutil.iter_modules(pkg.__path__)]
     for module in modules:
         clash = {n for n in names if isinstance(getattr(module, n, None), (int, np.integer))
-                 and not isinstance(getattr(module, n), (Channel, Prompt, Level, Route, Tier, Stage, Lever))}
+                 and not isinstance(getattr(module, n), (Channel, Prompt, Route, Tier, Stage, Lever))}
         assert not clash, (module.__name__, clash)

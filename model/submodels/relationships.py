@@ -48,16 +48,17 @@ def convert(rng: np.random.Generator, level: np.ndarray, interlock: np.ndarray,
     return out
 
 
-def draw_touches(rng: np.random.Generator, n_slots: int, max_rate: float, rate_of) -> np.ndarray:
-    """Flat slot indices touched today, slot k with daily probability rate_of(k) <= max_rate.
+def draw_touches(rng: np.random.Generator, slots: np.ndarray, max_rate: float, rate_of) -> np.ndarray:
+    """Flat slot indices touched today among `slots` (the only ones with a rate above 0), slot k with
+    daily probability rate_of(k) <= max_rate.
 
-    Thinning: draws Binomial(n_slots, max_rate) candidate slots and keeps each with probability
+    Thinning: draws Binomial(len(slots), max_rate) candidates and keeps each with probability
     rate / max_rate, so the cost grows with the number of touches, not with the number of slots.
     """
-    if max_rate <= 0 or n_slots == 0:
+    if max_rate <= 0 or slots.size == 0:
         return np.empty(0, dtype=np.int64)
-    k = rng.binomial(n_slots, min(max_rate, 1.0))
-    cand = rng.integers(0, n_slots, size=k)
+    k = rng.binomial(slots.size, min(max_rate, 1.0))
+    cand = slots[rng.integers(0, slots.size, size=k)]
     keep = rng.random(k) * max_rate < rate_of(cand)
     return np.unique(cand[keep])
 
@@ -113,7 +114,8 @@ def private_touches(model) -> None:
         return np.where(lv == Level.GROUP, m.message_rate[mk], by_level[lv] * m.engage[mk])
 
     max_rate = max(max(rs.touch_rate) * float(m.engage.max(initial=0)), float(m.message_rate.max(initial=0)))
-    slots = draw_touches(model.stream("relationships"), level.size, max_rate, rate_of)
+    touchable = np.flatnonzero(level >= (Level.VISITOR if rs.touch_rate[0] > 0 else Level.FAN))
+    slots = draw_touches(model.stream("relationships"), touchable, max_rate, rate_of)
     who, k = np.divmod(slots, c.rel_merchant.shape[1])
     act_on_touches(model, who, k, Prompt.TOUCH)
 

@@ -78,7 +78,7 @@ def community_messages(model) -> None:
     def rate_of(k):
         return flag[k] * wc.touch_rate * m.wechat_effort[np.maximum(merchant[k], 0)]
 
-    slots = relationships.draw_touches(model.stream("wechat"), flag.size,
+    slots = relationships.draw_touches(model.stream("wechat"), np.flatnonzero(flag),
                                        wc.touch_rate * float(m.wechat_effort.max()), rate_of)
     who, k = np.divmod(slots, c.rel_merchant.shape[1])
     relationships.act_on_touches(model, who, k, Prompt.WECHAT_TOUCH)

@@ -453,7 +453,6 @@ ROWS = {"mesa_core": "Mesa core", "mesa_core_daily": "Mesa core (daily)", "ptsim
 def run_all(consumers: int, days: int, merchants: int, seed: int, yardstick_steps: int | None = None,
             log=print) -> dict:
     steps = yardstick_steps or days
-    wall0, cpu0 = time.perf_counter(), time.process_time()
     out = {"consumers": consumers, "days": days, "merchants": merchants, "seed": seed,
            "commit": _git("rev-parse", "--short", "HEAD"),
            "model_tree_dirty": bool(_git("status", "--porcelain", "--", "model")),
@@ -461,6 +460,7 @@ def run_all(consumers: int, days: int, merchants: int, seed: int, yardstick_step
            "model_diff_sha1": hashlib.sha1(_git("diff", "HEAD", "--", "model").encode()).hexdigest()[:10],
            "python": platform.python_version(), "mesa": mesa.__version__, "numpy": np.__version__,
            "cpus": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None}
+    wall0, cpu0 = time.perf_counter(), time.process_time()
     log(f"yardstick: trivial Mesa step, {consumers:,} agents x {steps} steps ...")
     before = bench_yardstick(consumers, steps, seed)
     gc.collect()

@@ -67,3 +67,18 @@ def test_todays_sales_feed_ranking_by_channel_and_leakage_feeds_nothing():
     ranking.on_purchase(m, orders)
     assert mm.site_sales_today[2] == 11.0 and mm.wechat_sales_today[2] == 100.0 and mm.sales_today[2] == 111.0
     assert mm.sales_today.sum() == 111.0
+
+
+def test_guide_table_finds_what_a_binary_search_finds():
+    """The guided draw is exact: the same store as `searchsorted` for random draws and for draws exactly on
+    an edge, with categories empty, tiny or holding zero-weight stores."""
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n, k = int(rng.integers(1, 300)), int(rng.integers(1, 8))
+        table = ranking.TrafficTable(rng.integers(0, k, n), k)
+        table.update(rng.gamma(0.3, 1.0, n) * (rng.random(n) < 0.9))
+        assert (np.diff(table.edges) >= 0).all()
+        u = np.concatenate([rng.random(2000) + rng.integers(0, k, 2000), table.edges, np.nextafter(table.edges, 0)])
+        u = u[u < k]
+        expected = np.minimum(np.searchsorted(table.edges, u, side="right"), n - 1)
+        assert (table.locate(u) == expected).all()

@@ -27,11 +27,12 @@ def reference_gain(reference: np.ndarray, price: np.ndarray, loss_aversion: floa
 
 def offer_utility(quality, price, reference, on_deal, relationship_utility, price_weight,
                   deal_proneness, c) -> np.ndarray:
-    """Deterministic utility of each offer (buyers x offers arrays; per-buyer terms as columns)."""
+    """Deterministic utility of each offer; the per-buyer terms (`reference`, `price_weight`,
+    `deal_proneness`) broadcast against the offers (columns for a buyers x offers grid)."""
     return (c.quality_weight * quality
-            - price_weight[:, None] * np.log(price)
-            + c.reference_weight * reference_gain(reference[:, None], price, c.loss_aversion)
-            + c.deal_utility * deal_proneness[:, None] * on_deal
+            - price_weight * np.log(price)
+            + c.reference_weight * reference_gain(reference, price, c.loss_aversion)
+            + c.deal_utility * deal_proneness * on_deal
             + relationship_utility)
 
 
@@ -51,64 +52,117 @@ def logit_shares(utility: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def offers(model, buyers: np.ndarray, cats: np.ndarray, rng: np.random.Generator, price_factor=None) -> dict:
-    """The offers shown to buyers with needs in `cats`: their tied stores in the category and public
-    stores drawn by weight; with prices, deal depth, insider flags and deterministic utilities.
+class Offers:
+    """The offers shown to a batch of needs (buyers unique), priced and valued.
 
-    Reads the model's state without changing it (the price probe calls it with its own generator
-    and a per-store price factor).
+    Public offers form a grid (buyer x public slot: `public`, `public_ok`, `pub_*`). Tied offers are kept
+    flat, one entry per tie slot holding a store of the need's category (`row`, `slot`, `t_*`): most of a
+    consumer's slots are empty or hold a store of another category, so a grid would mostly hold nothing.
     """
-    c, m, s = model.consumers, model.merchants, model.config
-    tied = c.rel_merchant[buyers]
-    tied_ok = (tied >= 0) & (m.category[np.maximum(tied, 0)] == cats[:, None])
-    public = model.traffic.draw(rng, cats, s.ranking.public_slots)
-    public_ok = (public >= 0) & ~(public[:, :, None] == tied[:, None, :]).any(axis=2)
-    stores = np.concatenate([tied, public], axis=1)
-    available = np.concatenate([tied_ok, public_ok], axis=1)
-    no_tie = np.full(public.shape, Level.NONE, dtype=np.int8)
-    level = np.concatenate([np.where(tied_ok, c.rel_level[buyers], Level.NONE), no_tie], axis=1)
-    invited = np.concatenate([tied_ok & (c.rel_invited_until[buyers] >= model.day),
-                              np.zeros(public.shape, bool)], axis=1)
-    slighted = np.concatenate([tied_ok & (c.rel_slighted_until[buyers] >= model.day),
-                               np.zeros(public.shape, bool)], axis=1)
-    safe = np.maximum(stores, 0)
-    paid, depth, insider = pricing.price(model, buyers, safe, level, invited)
-    if price_factor is not None:
-        paid = paid * price_factor[safe]
-    ins = s.insider
-    bonus = (np.concatenate([[0.0], s.choice.relationship_utility])[level + 1]
-             + insider * insider_sales.exclusivity_value(ins.exclusivity_utility, ins.scarcity_utility,
-                                                         m.invited_share[safe])
-             - slighted * ins.left_out_penalty)
-    util = offer_utility(m.quality[safe], paid, c.reference_price[buyers, cats], depth > 0, bonus,
-                         c.price_weight[buyers], c.deal_proneness[buyers], s.choice)
-    return dict(tied=tied, tied_ok=tied_ok, public=public, public_ok=public_ok, stores=stores,
-                available=available, level=level, price=paid, depth=depth, insider=insider, util=util)
+
+    def __init__(self, model, buyers: np.ndarray, cats: np.ndarray, rng: np.random.Generator, price_factor=None):
+        c, m, s = model.consumers, model.merchants, model.config
+        self.buyers, self.cats = buyers, cats
+        self.tied = c.rel_merchant[buyers]
+        self.tied_ok = (self.tied >= 0) & (m.category[np.maximum(self.tied, 0)] == cats[:, None])
+        self.row, self.slot = np.nonzero(self.tied_ok)
+        self.t_store = self.tied[self.row, self.slot]
+        self.public = model.traffic.draw(rng, cats, s.ranking.public_slots)
+        self.public_ok = self.public >= 0
+        dup_offer, dup_col = np.nonzero(self.public[self.row] == self.t_store[:, None])   # a tied store drawn
+        self.public_ok[self.row[dup_offer], dup_col] = False
+
+        reference, price_weight = c.reference_price[buyers, cats], c.price_weight[buyers]
+        deal_proneness = c.deal_proneness[buyers]
+        pub = np.maximum(self.public, 0)
+        self.pub_price, self.pub_depth, _ = pricing.price(model, buyers, pub, np.full(pub.shape, Level.NONE, np.int8),
+                                                          np.zeros(pub.shape, bool))
+        if price_factor is not None:
+            self.pub_price = self.pub_price * price_factor[pub]
+        self.pub_util = offer_utility(m.quality[pub], self.pub_price, reference[:, None], self.pub_depth > 0, 0.0,
+                                      price_weight[:, None], deal_proneness[:, None], s.choice)
+
+        who, k, ins, day = buyers[self.row], self.slot, s.insider, model.day
+        self.t_level = c.rel_level[who, k]
+        invited = c.rel_invited_until[who, k] >= day
+        self.t_price, self.t_depth, self.t_insider = pricing.price(model, who, self.t_store, self.t_level, invited)
+        if price_factor is not None:
+            self.t_price = self.t_price * price_factor[self.t_store]
+        bonus = (np.concatenate([[0.0], s.choice.relationship_utility])[self.t_level + 1]
+                 + self.t_insider * insider_sales.exclusivity_value(ins.exclusivity_utility, ins.scarcity_utility,
+                                                                    m.invited_share[self.t_store])
+                 - (c.rel_slighted_until[who, k] >= day) * ins.left_out_penalty)
+        self.t_util = offer_utility(m.quality[self.t_store], self.t_price, reference[self.row], self.t_depth > 0, bonus,
+                                    price_weight[self.row], deal_proneness[self.row], s.choice)
+
+    def choose(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Gumbel-max choice of each buyer among her available offers (the logit). Returns the rows that
+        chose, the public column chosen (-1 for a tied offer), and the index of the tied offer chosen
+        (-1 for a public one)."""
+        n = self.buyers.size
+        noisy = self.pub_util + rng.gumbel(size=self.pub_util.shape)
+        noisy[~self.public_ok] = -np.inf
+        col = noisy.argmax(axis=1)
+        best = noisy[np.arange(n), col]
+        t_noisy = self.t_util + rng.gumbel(size=self.t_util.shape)
+        t_best = np.full(n, -np.inf)
+        np.maximum.at(t_best, self.row, t_noisy)
+        top = np.flatnonzero(t_noisy == t_best[self.row])
+        top = top[np.r_[True, self.row[top][1:] != self.row[top][:-1]]] if top.size else top   # one per row
+        tied_pick = np.full(n, -1)
+        wins = t_best[self.row[top]] > best[self.row[top]]
+        tied_pick[self.row[top[wins]]] = top[wins]
+        col[tied_pick >= 0] = -1
+        rows = np.flatnonzero((tied_pick >= 0) | (best > -np.inf))
+        return rows, col[rows], tied_pick[rows]
+
+    def orders(self, rows: np.ndarray, col: np.ndarray, tied_pick: np.ndarray) -> Orders:
+        """The chosen offers as a batch of orders (channel public for now)."""
+        t = np.flatnonzero(tied_pick >= 0)
+        f, p = tied_pick[t], np.maximum(col, 0)
+        stores, level = self.public[rows, p], np.full(rows.size, Level.NONE, np.int8)
+        price, depth = self.pub_price[rows, p], self.pub_depth[rows, p]
+        insider, slot = np.zeros(rows.size, bool), np.full(rows.size, -1)
+        stores[t], level[t], price[t], depth[t] = self.t_store[f], self.t_level[f], self.t_price[f], self.t_depth[f]
+        insider[t], slot[t] = self.t_insider[f], self.slot[f]
+        return Orders(buyers=self.buyers[rows], stores=stores, category=self.cats[rows], level=level, price=price,
+                      depth=depth, insider=insider, channel=np.zeros(rows.size, np.int64), slot=slot)
+
+    def grid(self) -> dict:
+        """Every offer on one buyers x (tie slots + public slots) grid, unavailable cells masked by
+        `available` (for the price probe and the reference-price start)."""
+        n, r = self.tied.shape
+        stores = np.concatenate([self.tied, self.public], axis=1)
+        available = np.concatenate([self.tied_ok, self.public_ok], axis=1)
+        out = {"stores": stores, "available": available}
+        for name, tied_values, public_values, empty in (("price", self.t_price, self.pub_price, 1.0),
+                                                        ("depth", self.t_depth, self.pub_depth, 0.0),
+                                                        ("util", self.t_util, self.pub_util, -np.inf)):
+            grid = np.full(stores.shape, empty)
+            grid[self.row, self.slot] = tied_values
+            grid[:, r:] = public_values
+            out[name] = grid
+        return out
+
+
+def offers(model, buyers: np.ndarray, cats: np.ndarray, rng: np.random.Generator, price_factor=None) -> dict:
+    """The offers shown to buyers with needs in `cats` on one grid (`Offers.grid`). Reads the model's state
+    without changing it (the price probe calls it with its own generator and a per-store price factor)."""
+    return Offers(model, buyers, cats, rng, price_factor).grid()
 
 
 def serve(model, buyers: np.ndarray, cats: np.ndarray, allow_defer: bool) -> None:
     """Exposure, choice and purchase (or waiting for a sale) for buyers with a need in `cats`."""
-    m = model.merchants
-    rng = model.stream("choice")
-    o = offers(model, buyers, cats, rng)
-    m.impressions += np.bincount(o["public"][o["public_ok"]], minlength=m.n)
-    pick = choose(rng, o["util"], o["available"])
-
-    served = pick >= 0
-    rows = np.flatnonzero(served)
-    pick = pick[rows]
-    tied = o["tied"][rows]
-    orders = Orders(buyers=buyers[rows], stores=o["stores"][rows, pick], category=cats[rows],
-                    level=o["level"][rows, pick], price=o["price"][rows, pick], depth=o["depth"][rows, pick],
-                    insider=o["insider"][rows, pick], channel=np.zeros(rows.size, np.int64),
-                    slot=np.where(pick < tied.shape[1], pick, -1))
-    shown = o["tied_ok"][rows]
-    relationships.visit_shown(model, orders.buyers, shown)
-    keep = np.ones(len(orders), dtype=bool)
+    m, rng = model.merchants, model.stream("choice")
+    o = Offers(model, buyers, cats, rng)
+    m.impressions += np.bincount(o.public[o.public_ok], minlength=m.n)
+    rows, col, tied_pick = o.choose(rng)
+    orders = o.orders(rows, col, tied_pick)
+    relationships.visit_shown(model, buyers[o.row], o.slot)
     if allow_defer:
-        keep = ~price_sensitivity.defer(model, orders, tied, shown)
+        keep = ~price_sensitivity.defer(model, orders, o.tied[rows], o.tied_ok[rows])
         orders, rows = orders.take(keep), rows[keep]
-    groups.exposure_joins(model, orders, o["public"][rows, 0])
+    groups.exposure_joins(model, orders, o.public[rows, 0])
     orders.channel = np.where(orders.level >= Level.FAN, Channel.PRIVATE, Channel.PUBLIC)
     wechat.divert(model, orders)
     model.purchase(orders)

@@ -95,14 +95,13 @@ def serve_due_needs(model) -> None:
     """Every need whose clock time falls in today: several per consumer are served in turn."""
     c, rng = model.consumers, model.stream("purchase_timing")
     end = model.clock[model.day + 1]
-    while True:
-        due = np.flatnonzero(c.next_need < end)
-        if due.size == 0:
-            break
+    due = np.flatnonzero(c.next_need < end)
+    while due.size:
         model.flows["needs"] += due.size
         schedule_next_need(model, due, after=c.next_need[due])
         cats = draw_categories(rng, c.category_cdf[due])
         choice.serve(model, due, cats, allow_defer=model.modulated)
+        due = due[c.next_need[due] < end]       # only a need just served schedules another within today
 
 
 def on_purchase(model, orders: Orders) -> None:

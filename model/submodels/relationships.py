@@ -95,10 +95,9 @@ def tie_to(model, who: np.ndarray, stores: np.ndarray) -> np.ndarray:
     return slot
 
 
-def visit_shown(model, buyers: np.ndarray, shown: np.ndarray) -> None:
-    """Tied stores shown with a need count as return visits."""
-    r, k = np.nonzero(shown)
-    model.consumers.rel_last[buyers[r], k] = model.day
+def visit_shown(model, buyers: np.ndarray, slots: np.ndarray) -> None:
+    """Tied stores shown with a need count as return visits (one entry per buyer and tie slot shown)."""
+    model.consumers.rel_last[buyers, slots] = model.day
 
 
 def private_touches(model) -> None:

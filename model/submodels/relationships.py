@@ -64,18 +64,19 @@ def draw_touches(rng: np.random.Generator, slots: np.ndarray, max_rate: float, r
 
 
 def lapse(rel_merchant: np.ndarray, rel_level: np.ndarray, rel_last: np.ndarray, day: int,
-          lapse_days: int) -> None:
+          lapse_days: int) -> np.ndarray:
     """Ties without a visit for `lapse_days` drop one level; lapsed visitors are forgotten (in place).
+    Returns the flat indices of the slots forgotten.
 
     The clock of a lapsed tie restarts, so a neglected member takes 3 x lapse_days to be forgotten.
     """
-    stale = (rel_level > Level.NONE) & (rel_last < day - lapse_days)
-    if not stale.any():
-        return
-    rel_level[stale] -= 1
-    rel_last[stale] = day
-    gone = stale & (rel_level == Level.NONE)
-    rel_merchant[gone] = -1
+    level, last = rel_level.ravel(), rel_last.ravel()
+    stale = np.flatnonzero((level > Level.NONE) & (last < day - lapse_days))
+    level[stale] -= 1
+    last[stale] = day
+    gone = stale[level[stale] == Level.NONE]
+    rel_merchant.ravel()[gone] = -1
+    return gone
 
 
 def clear_slots(model, who: np.ndarray, slot: np.ndarray) -> None:
@@ -183,14 +184,16 @@ def on_purchase(model, orders: Orders) -> None:
     c.rel_orders[buyers, slot] = np.minimum(orders.orders_before.astype(np.int32) + 1, 30_000)
 
 
-def forget(rng: np.random.Generator, rel_merchant: np.ndarray, days: int, tie_life_days: float) -> None:
-    """Each tie is forgotten with the chance a tie of mean life `tie_life_days` ends within `days` (in place)."""
+def forget(rng: np.random.Generator, rel_merchant: np.ndarray, days: int, tie_life_days: float) -> np.ndarray:
+    """Each tie is forgotten with the chance a tie of mean life `tie_life_days` ends within `days` (in place).
+    Returns the flat indices of the slots drawn (empty ones among them stay empty)."""
     if tie_life_days <= 0:
-        return
+        return np.empty(0, dtype=np.int64)
     p = -np.expm1(-days / tie_life_days)
     n = rel_merchant.size
     cand = rng.integers(0, n, size=rng.binomial(n, p))         # thinning: cost grows with what is forgotten
     rel_merchant.ravel()[cand] = -1
+    return cand
 
 
 def end_week(model) -> None:
@@ -198,9 +201,8 @@ def end_week(model) -> None:
     if not model.modulated:
         return
     c, rs = model.consumers, model.config.relationships
-    forget(model.stream("relationships"), c.rel_merchant, 7, rs.tie_life_days)
-    c.rel_level[c.rel_merchant < 0] = Level.NONE
-    lapse(c.rel_merchant, c.rel_level, c.rel_last, model.day, rs.lapse_days)
-    gone = c.rel_merchant < 0
-    c.rel_wechat[gone] = False
-    c.rel_orders[gone] = 0
+    forgotten = forget(model.stream("relationships"), c.rel_merchant, 7, rs.tie_life_days)
+    c.rel_level.ravel()[forgotten] = Level.NONE
+    gone = np.concatenate([forgotten, lapse(c.rel_merchant, c.rel_level, c.rel_last, model.day, rs.lapse_days)])
+    c.rel_wechat.ravel()[gone] = False
+    c.rel_orders.ravel()[gone] = 0

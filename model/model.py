@@ -33,7 +33,8 @@ class PrivateTrafficModel(mesa.Model):
         scenario: a validated `Scenario`, a path to a scenario file, or None for the defaults.
         rng: seed or numpy Generator (Mesa convention); None draws fresh entropy, recorded in `seed`.
         overrides: dotted-field overrides of the scenario (as `--set`), e.g. {"population.consumers": 2000}.
-        create_agents: create the Mesa agent views (skip for speed in docking checks).
+        create_agents: give the model Mesa agent views of its consumers and merchants (created when
+            `agents` or `agents_by_type` is first read); False leaves only the platform agent.
         cache: reuse the warm state after the burn-in from the cache folder (`warm_state.cache_dir()`), or
             from the folder given; False simulates the burn-in every time. Results are identical either way.
         spin_up: before the burn-in, settle the ranking loop on a subsample of consumers (ranking.spin_up).
@@ -78,9 +79,7 @@ class PrivateTrafficModel(mesa.Model):
         ranking.rank_stores(self)
         self.consumers.seed_relationships(self.stream("population"), self.merchants, self.traffic)
 
-        if create_agents:
-            Consumer.create_agents(self, self.consumers.n, index=np.arange(self.consumers.n))
-            Merchant.create_agents(self, self.merchants.n, index=np.arange(self.merchants.n))
+        self._views_pending = create_agents
         self.platform = Platform(self, self.policies)
 
         self.collector = outcomes.Collector(s.run.days)
@@ -100,6 +99,31 @@ class PrivateTrafficModel(mesa.Model):
             seq = np.random.SeedSequence(entropy, spawn_key=key + (zlib.crc32(mechanism.encode()),))
             self._streams[mechanism] = np.random.default_rng(seq)
         return self._streams[mechanism]
+
+    def _create_views(self) -> None:
+        if self._views_pending:
+            self._views_pending = False
+            for agent_class, n in ((Consumer, self.consumers.n), (Merchant, self.merchants.n)):
+                for index in range(n):
+                    agent_class(self, index)
+
+    @property
+    def agents(self):
+        """Mesa's set of all agents. The consumer and merchant views are created on first use: a million
+        take seconds and hundreds of MB, and the simulation itself never reads them."""
+        self._create_views()
+        return super().agents
+
+    @property
+    def agents_by_type(self):
+        """Mesa's agent sets by type (views created on first use, as for `agents`)."""
+        self._create_views()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        self._create_views()
+        return super().agent_types
 
     @property
     def record_day(self) -> int:

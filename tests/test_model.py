@@ -21,7 +21,9 @@ REQUIRED = ["gmv_total", "gmv_public", "gmv_private", "gmv_top", "gmv_growth", "
 
 def test_every_consumer_and_merchant_is_an_agent_viewing_the_arrays(small_scenario):
     m = PrivateTrafficModel(small_scenario, rng=1)
+    assert len(m._all_agents) == 1                       # only the platform, until someone looks
     consumers = m.agents_by_type[Consumer]
+    assert len(m.agents) == m.consumers.n + m.merchants.n + 1
     assert len(consumers) == m.consumers.n and len(m.agents_by_type[Merchant]) == m.merchants.n
     assert len(m.agents_by_type[Platform]) == 1
     a = consumers[10]

@@ -261,11 +261,19 @@ class ConsumerState:
         self.rel_invited_until[who] = -10**6
         self.rel_slighted_until[who] = -10**6
 
-    def update_spend_percentile(self, rng, sample: int = 20_000) -> None:
-        """Each consumer's percentile of trailing spend, to 1%, from the quantiles of a random sample."""
+    def update_spend_percentile(self, rng, sample: int = 20_000, grid: int = 1 << 14) -> None:
+        """Each consumer's percentile of trailing spend, to 1%, from the quantiles of a random sample.
+
+        The percentile is looked up on a fine grid of log spending (`grid` cells from 0 to the largest
+        spend; a cell is 0.1% of spending or less wide at a million yuan), a few times quicker than a
+        binary search per consumer; only spending within a cell of a quantile can land 1% off."""
         ref = self.spend_365[rng.integers(0, self.n, size=min(sample, self.n))]
         edges = np.quantile(ref, np.linspace(0.0, 1.0, 101)[1:-1])
-        self.spend_percentile = (np.searchsorted(edges, self.spend_365, side="right") / 100.0).astype(np.float32)
+        log_top = float(np.log1p(max(float(self.spend_365.max(initial=0.0)), edges[-1], 1.0)))
+        step = log_top / (grid - 1)
+        cell = np.minimum((np.log1p(self.spend_365) / np.float32(step)).astype(np.int32), grid - 1)
+        by_cell = np.searchsorted(edges, np.expm1(np.arange(grid) * step), side="right") / 100.0
+        self.spend_percentile = by_cell.astype(np.float32)[cell]
 
     def wechat_community_size(self, n_merchants: int) -> np.ndarray:
         """Members of each store's WeChat community (agents)."""

@@ -67,3 +67,18 @@ def test_offers_read_the_state_without_changing_it():
     # every available offer is a store of the need's category
     rows, cols = np.nonzero(o["available"])
     assert (m.merchants.category[o["stores"][rows, cols]] == cats[rows]).all()
+
+
+def test_expected_price_is_the_logit_mean_over_the_offer_grid():
+    from ptsim import PrivateTrafficModel
+
+    from conftest import small
+    m = PrivateTrafficModel(small(), rng=1, create_agents=False)
+    buyers = np.arange(300)
+    cats = np.arange(300) % m.n_categories
+    o = choice.Offers(m, buyers, cats, np.random.default_rng(0))
+    rows, paid = o.expected_price()
+    g = o.grid()
+    assert (rows == np.flatnonzero(g["available"].any(axis=1))).all()
+    shares = choice.logit_shares(np.where(g["available"][rows], g["util"][rows], -np.inf))
+    assert np.allclose(paid, (shares * np.where(g["available"][rows], g["price"][rows], 0.0)).sum(axis=1))

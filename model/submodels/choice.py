@@ -128,6 +128,19 @@ class Offers:
         return Orders(buyers=self.buyers[rows], stores=stores, category=self.cats[rows], level=level, price=price,
                       depth=depth, insider=insider, channel=np.zeros(rows.size, np.int64), slot=slot)
 
+    def expected_price(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rows with any offer, and each one's expected price under the logit (choice shares x prices)."""
+        n = self.buyers.size
+        pub = np.where(self.public_ok, self.pub_util, -np.inf)
+        top = pub.max(axis=1)
+        np.maximum.at(top, self.row, self.t_util)
+        rows = np.flatnonzero(top > -np.inf)
+        shift = np.where(top > -np.inf, top, 0.0)
+        e_pub, e_t = np.exp(pub - shift[:, None]), np.exp(self.t_util - shift[self.row])
+        weight = e_pub.sum(axis=1) + np.bincount(self.row, e_t, minlength=n)
+        paid = (e_pub * self.pub_price).sum(axis=1) + np.bincount(self.row, e_t * self.t_price, minlength=n)
+        return rows, paid[rows] / weight[rows]
+
     def grid(self) -> dict:
         """Every offer on one buyers x (tie slots + public slots) grid, unavailable cells masked by
         `available` (for the price probe and the reference-price start)."""

@@ -32,10 +32,7 @@ def settle_reference_prices(model, rng: np.random.Generator, rounds: int = 2, ba
         for start in range(0, c.n, batch):
             who = np.arange(start, min(start + batch, c.n))
             buyers, cats = np.repeat(who, k), np.tile(np.arange(k), who.size)
-            o = choice.offers(model, buyers, cats, rng)
-            rows = o["available"].any(axis=1)
-            shares = choice.logit_shares(np.where(o["available"][rows], o["util"][rows], -np.inf))
-            paid = (shares * np.where(o["available"][rows], o["price"][rows], 0.0)).sum(axis=1)
+            rows, paid = choice.Offers(model, buyers, cats, rng).expected_price()
             new[buyers[rows], cats[rows]] = paid * deal
         c.reference_price[:] = new
 

@@ -9,17 +9,41 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import reprlib
+from collections.abc import Hashable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 CATEGORIES = ("fmcg", "apparel", "beauty", "mother_baby", "digital", "sports_outdoor")
+
+# what a scenario document may be: beyond these it is refused before validation
+MAX_FILE_BYTES = 1_000_000
+MAX_VALUES = 10_000          # values after expanding YAML aliases; a full scenario has about 250
+MAX_TEXT = 1_000_000         # characters of all strings after expanding aliases
+MAX_DEPTH = 20               # nesting of blocks and lists
+MAX_EXTENDS = 32             # files in an `extends:` chain
+MAX_NAME = 100               # characters of a scenario name (it becomes part of file names)
+MAX_RUNS = 10_000            # runs (points x replications) of one experiment unless asked for more
+
+
+MAX_MESSAGE = 1_000          # characters of an error message
+
+
+def one_line(message: str) -> str:
+    """`message` as one printable line of moderate length: control characters (a key or file name may
+    hold a newline) are escaped, and the middle of an overlong message is cut."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(message))
+    return text if len(text) <= MAX_MESSAGE else f"{text[:MAX_MESSAGE - 200]} ... {text[-195:]}"
 
 
 class ScenarioError(Exception):
     """A malformed scenario: the message is one line naming file, field and what is allowed."""
+
+    def __init__(self, message: str):
+        super().__init__(one_line(message))
 
 
 def P(default, unit: str, doc: str, ge=None, le=None, gt=None, lt=None, source: str = ""):
@@ -28,8 +52,34 @@ def P(default, unit: str, doc: str, ge=None, le=None, gt=None, lt=None, source: 
                  json_schema_extra={"unit": unit, "source": source})
 
 
+def quote(value: Any) -> str:
+    """A value's repr, shortened: errors quote what they got without echoing megabytes."""
+    return _QUOTE.repr(value)
+
+
+_QUOTE = reprlib.Repr(maxstring=60, maxother=60, maxlist=8, maxtuple=8, maxdict=8, maxlevel=3)
+
+
+def Range(ge: float, le: float):
+    """A float list item in [ge, le] (for list fields, whose items have a range of their own)."""
+    return Annotated[float, Field(ge=ge, le=le)]
+
+
+Share = Range(0, 1)
+
+
+def _file_name(name: str) -> str:
+    """The scenario name becomes part of file names: one plain path component of moderate length."""
+    if not 1 <= len(name) <= MAX_NAME or name.startswith(".") or "/" in name or "\\" in name \
+            or not name.isprintable():
+        raise ValueError(f"must be a plain file name: 1 to {MAX_NAME} printable characters, no slash or "
+                         "backslash, not starting with '.'")
+    return name
+
+
 class Block(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # allow_inf_nan: every float field and list item must be a finite number
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class Run(Block):
@@ -47,16 +97,16 @@ class Population(Block):
     consumers: int = P(100_000, "agents", "Consumer agents.", ge=10, le=20_000_000)
     merchants: int = P(1_000, "agents", "Merchant (store) agents.", ge=6, le=200_000)
     real_consumers: float = P(1e9, "consumers", "Real buyers the consumer agents stand for; each agent stands for "
-                              "real_consumers / consumers of them unless `scale` is given.", gt=0, le=1e11,
+                              "real_consumers / consumers of them unless `scale` is given.", ge=1, le=1e11,
                               source="seed 003: about 1 billion Taobao/Tmall active buyers, early 2025")
     scale: float | None = P(None, "real consumers per agent", "Real consumers each agent stands for (GMV and counts "
-                            "are reported at real scale); empty = real_consumers / consumers.", gt=0)
+                            "are reported at real scale); empty = real_consumers / consumers.", gt=0, le=1e10)
     wechat_user_share: float = P(0.9, "share", "Consumers who use WeChat.", ge=0, le=1,
                                  source="1.2 billion WeChat MAU (seed 002)")
     new_user_share: float = P(0.08, "share", "Consumers who have never bought at day 0 (tier U).",
                               ge=0, le=1)
     category_concentration: float = P(0.6, "-", "Dirichlet concentration of each consumer's "
-                                      "category preferences (small = specialised).", gt=0, le=100)
+                                      "category preferences (small = specialised).", ge=0.01, le=100)
 
 
     @property
@@ -67,7 +117,7 @@ class Population(Block):
 
 class Category(Block):
     share: float = P(1 / 6, "share", "Share of needs and of merchants in this category.", ge=0, le=1)
-    base_price: float = P(150.0, "yuan", "Typical item price in the category.", gt=0, le=100_000)
+    base_price: float = P(150.0, "yuan", "Typical item price in the category.", ge=0.01, le=100_000)
 
 
 def _cat(share, price):
@@ -85,12 +135,12 @@ class Categories(Block):
 
 class Purchase(Block):
     """BG/NBD purchase timing (Fader, Hardie & Lee 2005), time unit = day."""
-    r: float = P(0.6, "-", "Gamma shape of the latent purchase rate.", gt=0, le=100,
+    r: float = P(0.6, "-", "Gamma shape of the latent purchase rate.", ge=0.01, le=100,
                  source="Fader, Hardie & Lee 2005 (form); value chosen for ~20 needs/yr")
     alpha: float = P(10.0, "days", "Gamma scale-inverse of the purchase rate (mean rate r/alpha per day).",
-                     gt=0, le=10_000)
-    a: float = P(0.8, "-", "Beta a of the dropout probability after each repeat purchase.", gt=0, le=100)
-    b: float = P(150.0, "-", "Beta b of the dropout probability.", gt=0, le=10_000)
+                     ge=0.1, le=10_000)
+    a: float = P(0.8, "-", "Beta a of the dropout probability after each repeat purchase.", ge=0.01, le=100)
+    b: float = P(150.0, "-", "Beta b of the dropout probability.", ge=0.01, le=10_000)
     modulations: bool = P(True, "flag", "Let relationships, seasonality, deals and policies modulate "
                           "timing and dropout; off = the plain BG/NBD process (docking).")
     reactivation_per_touch: float = P(0.05, "probability", "Chance a private touch or a festival "
@@ -105,7 +155,8 @@ class Purchase(Block):
 
 class Seasonality(Block):
     enabled: bool = P(True, "flag", "Festival demand peaks and platform-wide discounts.")
-    festival_days: list[int] = P([168, 314], "day of year", "Peak days (618 = 18 June, Double 11 = 11 Nov).")
+    festival_days: list[Annotated[int, Field(ge=0, le=364)]] = P([168, 314], "day of year", "Peak days "
+                                                                 "(618 = 18 June, Double 11 = 11 Nov).")
     window_days: int = P(12, "days", "Length of each festival's sale window, ending on the peak day.",
                          ge=1, le=60)
     demand_multiplier: float = P(2.5, "x", "Need rate at the peak day relative to an ordinary day "
@@ -115,25 +166,27 @@ class Seasonality(Block):
 
 
 class MerchantSetup(Block):
-    tier_shares: list[float] = P([0.02, 0.13, 0.85], "shares", "Shares of top brands, growth/original "
+    tier_shares: list[Share] = P([0.02, 0.13, 0.85], "shares", "Shares of top brands, growth/original "
                                  "brands and SMEs among merchants.")
     size_sigma: float = P(1.0, "log-sd", "Heavy tail of initial store size (lognormal sigma within tier).",
                           ge=0, le=5)
-    tier_size: list[float] = P([120.0, 10.0, 1.0], "x", "Median initial size of each tier relative to SMEs.")
-    tier_quality: list[float] = P([1.0, 0.4, 0.0], "sd", "Quality (brand equity) of each tier above SMEs.")
-    tier_price: list[float] = P([0.15, 0.05, -0.05], "log", "Price level of each tier relative to the "
+    tier_size: list[Range(0.001, 1e5)] = P([120.0, 10.0, 1.0], "x", "Median initial size of each tier relative "
+                                       "to SMEs.")
+    tier_quality: list[Range(0, 10)] = P([1.0, 0.4, 0.0], "sd", "Quality (brand equity) of each tier above "
+                                         "SMEs.")
+    tier_price: list[Range(-3, 3)] = P([0.15, 0.05, -0.05], "log", "Price level of each tier relative to the "
                                 "category base price.")
     price_sigma: float = P(0.25, "log-sd", "Spread of price levels around the category base price.",
                            ge=0, le=2)
     deal_rate: float = P(0.04, "per day", "Chance a store runs an ordinary deal on a given day.", ge=0, le=1)
     deal_depth: float = P(0.12, "share of price", "Discount of an ordinary deal.", ge=0, le=0.9)
-    lead: list[float] = P([0.8, 0.5, 0.2], "effort 0..1", "LEAD effort by tier (top, growth, sme): paid, "
+    lead: list[Share] = P([0.8, 0.5, 0.2], "effort 0..1", "LEAD effort by tier (top, growth, sme): paid, "
                           "free and off-site traffic.")
-    interlock: list[float] = P([0.8, 0.5, 0.2], "effort 0..1", "INTERLOCK effort by tier.")
-    engage: list[float] = P([0.8, 0.5, 0.2], "effort 0..1", "ENGAGE effort by tier.")
-    keep: list[float] = P([0.8, 0.5, 0.2], "effort 0..1", "KEEP effort by tier (member prices, store "
+    interlock: list[Share] = P([0.8, 0.5, 0.2], "effort 0..1", "INTERLOCK effort by tier.")
+    engage: list[Share] = P([0.8, 0.5, 0.2], "effort 0..1", "ENGAGE effort by tier.")
+    keep: list[Share] = P([0.8, 0.5, 0.2], "effort 0..1", "KEEP effort by tier (member prices, store "
                           "credit, coupon packs, insider sales).")
-    effort_cost: list[float] = P([0.02, 0.01, 0.01, 0.015], "share of GMV", "Daily cost of full LEAD, "
+    effort_cost: list[Share] = P([0.02, 0.01, 0.01, 0.015], "share of GMV", "Daily cost of full LEAD, "
                                  "INTERLOCK, ENGAGE, KEEP effort, as a share of the store's trailing daily GMV.")
     adaptation_rate: float = P(0.2, "per month", "Share of the way merchants move each month from their effort "
                                "toward the effort a lever's changed return calls for (0 = fixed strategies).",
@@ -146,7 +199,7 @@ class Ranking(Block):
                             "sales (the a0 of a Polya urn), relative to the mean store's trailing GMV.",
                             ge=0, le=1000)
     memory_days: float = P(30.0, "days", "Time constant of trailing GMV used for ranking weight.",
-                           gt=0, le=1e9)
+                           ge=1, le=1e9)
     exponent: float = P(0.75, "-", "Weight = (prior + trailing GMV)^exponent; 1 = linear reinforcement "
                         "(a Polya urn), below 1 damps the rich-get-richer loop.",
                         ge=0, le=3)
@@ -170,21 +223,21 @@ class Choice(Block):
                              ge=1, le=10, source="Putler 1992")
     deal_utility: float = P(1.5, "utils", "Extra utility of an offer on deal for a fully deal-prone consumer.",
                             ge=0, le=20)
-    relationship_utility: list[float] = P([0.4, 1.0, 1.6, 1.9], "utils", "Utility of a store the consumer "
-                                          "is a visitor, fan, member, store-group member of.")
+    relationship_utility: list[Range(0, 20)] = P([0.4, 1.0, 1.6, 1.9], "utils", "Utility of a store the "
+                                                 "consumer is a visitor, fan, member, store-group member of.")
 
 
 class PriceSensitivity(Block):
     reference_smoothing: float = P(0.3, "-", "Weight of the latest price paid in the reference price "
                                    "(exponential smoothing).", ge=0, le=1, source="Briesch et al. 1997")
-    deal_proneness_mean: float = P(0.3, "0..1", "Mean initial deal-proneness.", gt=0, lt=1)
+    deal_proneness_mean: float = P(0.3, "0..1", "Mean initial deal-proneness.", ge=0.01, le=0.99)
     deal_proneness_concentration: float = P(6.0, "-", "Beta concentration of initial deal-proneness.",
-                                            gt=0, le=1000)
+                                            ge=0.1, le=1000)
     deal_learning: float = P(0.6, "per unit depth", "Rise of deal-proneness after buying on a deal, per "
                              "unit of discount depth.", ge=0, le=10,
                              source="Mela, Gupta & Lehmann 1997; Zhang et al. 2020")
     decay_days: float = P(120.0, "days", "Time constant of deal-proneness returning to its baseline.",
-                          gt=0, le=1e6)
+                          ge=1, le=1e6)
     defer_horizon_days: int = P(14, "days", "A deal-prone consumer may wait for a sale this many days ahead.",
                                 ge=0, le=120)
     defer_propensity: float = P(0.6, "probability", "Chance to wait for an anticipated sale, at full "
@@ -197,7 +250,7 @@ class Relationships(Block):
                            "INTERLOCK effort (follow discount).", ge=0, le=1)
     join_prob: float = P(0.03, "probability", "Chance a fan joins membership after a purchase, at full "
                          "INTERLOCK effort (new-member gift).", ge=0, le=1)
-    touch_rate: list[float] = P([0.0, 0.06, 0.1], "per day", "Private touches (push, member message) "
+    touch_rate: list[Range(0, 10)] = P([0.0, 0.06, 0.1], "per day", "Private touches (push, member message) "
                                 "per relationship at full ENGAGE effort: visitor, fan, member.")
     touch_pull_days: float = P(10.0, "days", "A touch turns into a purchase now if the consumer's next "
                                "need is due within this many days.", ge=0, le=365)
@@ -223,15 +276,16 @@ class Groups(Block):
         "consumers with strong category interest.", source="seed 001")
     join_prob: float = P(0.02, "probability", "Chance a qualifying visitor joins the store group at a visit.",
                          ge=0, le=1)
-    perks: list[float] = P([0.8, 0.5, 0.3], "0..1", "Group perks (coupons, trials, service, content) by tier.")
+    perks: list[Share] = P([0.8, 0.5, 0.3], "0..1", "Group perks (coupons, trials, service, content) by tier.")
     perks_effect: float = P(1.0, "x", "Joining multiplier per unit of perks: join x (1 + effect x perks).",
                             ge=0, le=20, source="seed 001: perks raise joining")
     complex_flow_share: float = P(0.3, "share", "Stores whose group entry flow is complex (not one-click).",
                                   ge=0, le=1)
     complex_flow_penalty: float = P(0.6, "share", "Cut of joining for a complex entry flow.", ge=0, le=1,
                                     source="seed 001: complex flows lower joining")
-    message_rate: list[float] = P([0.12, 0.08, 0.05], "per day", "Group messages per member per day by tier.")
-    tolerable_rate: float = P(0.08, "per day", "Message rate members tolerate without leaving.", gt=0, le=10)
+    message_rate: list[Range(0, 10)] = P([0.12, 0.08, 0.05], "per day", "Group messages per member per day by "
+                                         "tier.")
+    tolerable_rate: float = P(0.08, "per day", "Message rate members tolerate without leaving.", ge=0.001, le=10)
     leave_per_excess: float = P(0.5, "probability", "Chance to leave per message, per unit of relative "
                                 "excess over the tolerable rate.", ge=0, le=1,
                                 source="seed 001: over-messaging makes members leave")
@@ -251,7 +305,7 @@ class Insider(Block):
     depth: float = P(0.3, "share of price", "Insider discount (deeper than festival prices).", ge=0, le=0.95,
                      source="seed 000: below daily and promotion prices")
     window_days: int = P(3, "days", "Length of an insider sale.", ge=1, le=60)
-    quantity_cap: float = P(0.5, "units per invitee", "Stock of a sale per invited consumer.", gt=0, le=100)
+    quantity_cap: float = P(0.5, "units per invitee", "Stock of a sale per invited consumer.", ge=0.01, le=100)
     exclusivity_utility: float = P(1.0, "utils", "Value of an invitation when few are invited (scaled by "
                                    "the share not invited).", ge=0, le=20,
                                    source="seed 000: exclusivity and scarcity raise value")
@@ -267,7 +321,7 @@ class Insider(Block):
 
 class WeChat(Block):
     """Merchants' WeChat communities, messages, app switching, sharing and diversion (seed 002)."""
-    effort: list[float] = P([0.6, 0.5, 0.3], "0..1", "WeChat community effort by tier.")
+    effort: list[Share] = P([0.6, 0.5, 0.3], "0..1", "WeChat community effort by tier.")
     join_prob: float = P(0.08, "probability", "Chance a WeChat-using fan or member joins the store's "
                          "WeChat community at a purchase, at full effort.", ge=0, le=1)
     touch_rate: float = P(0.05, "per day", "WeChat community messages per member per day at full effort.",
@@ -284,7 +338,7 @@ class WeChat(Block):
                                 "store (imitation).", ge=0, le=1, source="Bass 1969 (imitation)")
     diversion_gain: float = P(0.12, "share of GMV", "A diverting store's gain per yuan its WeChat community "
                               "buys (commission saved, no app-switch losses, customer data kept).", ge=0, le=1)
-    diversion_propensity: list[float] = P([0.1, 0.3, 0.5], "0..1", "Merchants' inclination to move WeChat "
+    diversion_propensity: list[Share] = P([0.1, 0.3, 0.5], "0..1", "Merchants' inclination to move WeChat "
                                           "buying off-platform, by tier.")
 
 
@@ -377,7 +431,9 @@ class Policies(Block):
 
 class Scenario(Block):
     """A complete, validated scenario."""
-    name: str = P("baseline", "-", "Short name used in tables and file names.")
+    name: Annotated[str, AfterValidator(_file_name)] = P(
+        "baseline", "-", f"Short name used in tables and file names: up to {MAX_NAME} printable characters, "
+        "no slash or backslash, not starting with '.'.")
     description: str = P("", "-", "What the scenario is for and which question it serves.")
     run: Run = Field(default_factory=Run)
     population: Population = Field(default_factory=Population)
@@ -441,7 +497,6 @@ def _moved_error(where: str, path: str) -> ScenarioError:
 
 # list-valued parameters with a fixed length, checked after field validation
 _LIST_LENGTHS = {
-    ("seasonality", "festival_days"): None,
     ("merchants", "tier_shares"): 3, ("merchants", "tier_size"): 3, ("merchants", "tier_quality"): 3,
     ("merchants", "tier_price"): 3,
     ("merchants", "lead"): 3, ("merchants", "interlock"): 3,
@@ -452,29 +507,19 @@ _LIST_LENGTHS = {
 }
 
 
-_SIGNED = {"tier_price"}
 _LIST_MEANING = {3: "top, growth, sme; or visitor, fan, member", 4: "visitor, fan, member, group member; "
                  "or LEAD, INTERLOCK, ENGAGE, KEEP"}
 
 
 def _check_lists(s: Scenario) -> list[tuple[tuple, str, Any]]:
+    """What the field types cannot say: list lengths and shares that must add up."""
     problems = []
     for (block, field), n in _LIST_LENGTHS.items():
         value = getattr(getattr(s, block), field)
-        if n is not None and len(value) != n:
+        if len(value) != n:
             problems.append(((block, field), f"needs exactly {n} values ({_LIST_MEANING[n]})", value))
-        elif field not in _SIGNED and any(v < 0 for v in value):
-            problems.append(((block, field), "values must be >= 0", value))
     if abs(sum(s.merchants.tier_shares) - 1) > 1e-6:
         problems.append((("merchants", "tier_shares"), "shares must sum to 1", s.merchants.tier_shares))
-    for block, f in (("merchants", "lead"), ("merchants", "interlock"), ("merchants", "engage"),
-                     ("merchants", "keep"), ("groups", "perks"), ("wechat", "effort"),
-                     ("wechat", "diversion_propensity")):
-        if any(v > 1 for v in getattr(getattr(s, block), f)):
-            problems.append(((block, f), "values must lie in [0, 1]", getattr(getattr(s, block), f)))
-    if any(not 0 <= d <= 364 for d in s.seasonality.festival_days):
-        problems.append((("seasonality", "festival_days"), "days of year must lie in [0, 364]",
-                         s.seasonality.festival_days))
     if sum(getattr(s.categories, c).share for c in CATEGORIES) <= 0:
         problems.append((("categories",), "at least one category share must be > 0", 0))
     return problems
@@ -503,17 +548,28 @@ def _origin(loc: tuple, origins: dict[str, str], default: str) -> str:
     return default
 
 
+def bounds(field) -> tuple[list[str], bool]:
+    """A field's allowed range as ([">= 0", "<= 1"], of_items): a list field's range is its items'."""
+    metadata, of_items = field.metadata, False
+    if not metadata and get_origin(field.annotation) is list:
+        item = get_args(field.annotation)[0]
+        metadata = [m for info in getattr(item, "__metadata__", ()) for m in getattr(info, "metadata", [])]
+        of_items = True
+    out = []
+    for m in metadata:
+        for attr, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            if getattr(m, attr, None) is not None:
+                out.append(f"{sym} {getattr(m, attr):g}")
+    return out, of_items
+
+
 def _range_text(loc: tuple) -> str:
+    if loc and isinstance(loc[-1], int):            # an item of a list field
+        loc = loc[:-1]
     block = _block_at(loc[:-1])
     if block is None or loc[-1] not in block.model_fields:
         return ""
-    f = block.model_fields[loc[-1]]
-    bounds = []
-    for m in f.metadata:
-        for attr, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
-            if getattr(m, attr, None) is not None:
-                bounds.append(f"{sym} {getattr(m, attr)}")
-    return " and ".join(bounds)
+    return " and ".join(bounds(block.model_fields[loc[-1]])[0])
 
 
 def _validate(data: dict, origins: dict[str, str], default_origin: str) -> Scenario:
@@ -523,7 +579,8 @@ def _validate(data: dict, origins: dict[str, str], default_origin: str) -> Scena
         err = exc.errors()[0]
         loc = tuple(err["loc"])
         where = _origin(loc, origins, default_origin)
-        path = ".".join(str(p) for p in loc)
+        path = ".".join(str(p) for p in loc if not isinstance(p, int)) + "".join(
+            f"[{p}]" for p in loc if isinstance(p, int))
         if err["type"] == "extra_forbidden" and path.startswith("policies.exclusivity"):
             exclusivity = data.get("policies", {}).get("exclusivity")
             keys = list(exclusivity) if isinstance(exclusivity, dict) else []
@@ -535,12 +592,13 @@ def _validate(data: dict, origins: dict[str, str], default_origin: str) -> Scena
             raise ScenarioError(f"{where}: {path}: unknown key; allowed keys here: {allowed}") from None
         rng = _range_text(loc)
         allowed = f"; allowed: {rng}" if rng and "than" in err["msg"] else ""
-        raise ScenarioError(f"{where}: {path}: {err['msg']} (got {err.get('input')!r}){allowed}") from None
+        msg = err["msg"].removeprefix("Value error, ")
+        raise ScenarioError(f"{where}: {path}: {msg} (got {quote(err.get('input'))}){allowed}") from None
     problems = _check_lists(s)
     if problems:
         loc, msg, value = problems[0]
         where = _origin(loc, origins, default_origin)
-        raise ScenarioError(f"{where}: {'.'.join(loc)}: {msg} (got {value!r})")
+        raise ScenarioError(f"{where}: {'.'.join(loc)}: {msg} (got {quote(value)})")
     return s
 
 
@@ -589,25 +647,85 @@ def _leaf_paths(d: dict, prefix: str = ""):
             yield from _leaf_paths(v, p + ".")
 
 
+class _DuplicateKey(yaml.MarkedYAMLError):
+    pass
+
+
+class _NotYAML(ScenarioError):
+    """Text that does not parse as YAML (a --set value falls back to the text itself)."""
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice in one mapping (PyYAML would keep the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, Hashable) and key in seen:
+                first, again = seen[key].line + 1, key_node.start_mark.line + 1
+                lines = f"lines {first} and {again}" if first != again else f"twice on line {first}"
+                raise _DuplicateKey(problem=f"duplicate key {quote(key)} ({lines}); give each key once",
+                                    problem_mark=key_node.start_mark)
+            seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep)
+
+
+def parse_yaml(text: str, where: str) -> Any:
+    """YAML text as Python values, refusing duplicate keys and documents whose expanded size is
+    absurd (YAML aliases can make a few lines stand for gigabytes): ScenarioError naming `where`."""
+    try:
+        doc = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 1} column {mark.column + 1}:" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if isinstance(exc, _DuplicateKey):
+            raise ScenarioError(f"{where}:{line} {problem}") from None
+        raise _NotYAML(f"{where}:{line} YAML syntax error: {problem}") from None
+    except RecursionError:
+        raise ScenarioError(f"{where}: nested too deeply (a scenario has blocks of values, at most "
+                            f"{MAX_DEPTH} levels)") from None
+    stack, values, chars = [(doc, 0)], 0, 0
+    while stack:
+        node, depth = stack.pop()
+        values += 1
+        if isinstance(node, str):
+            chars += len(node)
+        elif isinstance(node, dict):
+            stack.extend((x, depth + 1) for kv in node.items() for x in kv)
+        elif isinstance(node, list):
+            stack.extend((x, depth + 1) for x in node)
+        if depth > MAX_DEPTH:
+            raise ScenarioError(f"{where}: nested deeper than {MAX_DEPTH} levels; a scenario has blocks of values")
+        if values > MAX_VALUES or chars > MAX_TEXT:
+            raise ScenarioError(f"{where}: the document expands to more than {MAX_VALUES:,} values or "
+                                f"{MAX_TEXT:,} characters (YAML aliases?); a scenario has a few hundred values")
+    return doc
+
+
 def _read_yaml(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, str]]:
     """Read a scenario file and its `extends` ancestors; return merged data and field origins."""
     if path in chain:
         raise ScenarioError(f"{path}: extends: circular chain {' -> '.join(map(str, chain + (path,)))}")
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError(f"{chain[0]}: extends: chain longer than {MAX_EXTENDS} files (reached {path})")
     if not path.is_file():
         parent = chain[-1] if chain else None
         where = f"{parent}: extends" if parent else str(path)
         raise ScenarioError(f"{where}: scenario file not found: {path}")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(f"{path}:{line}: YAML syntax error: {problem}") from None
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ScenarioError(f"{path}: file larger than {MAX_FILE_BYTES:,} bytes; a scenario file has a "
+                                "few kilobytes")
+        raw = parse_yaml(path.read_text(encoding="utf-8"), str(path))
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{path}: cannot read file: {exc}") from None
     if raw is None:
-        raw = {}
+        raise ScenarioError(f"{path}: empty scenario file (no fields); give the fields to change, or "
+                            "`extends: baseline.yaml` to start from the baseline")
     if not isinstance(raw, dict):
         raise ScenarioError(f"{path}: top level must be a mapping of blocks (got {type(raw).__name__})")
     raw = dict(raw)
@@ -616,7 +734,7 @@ def _read_yaml(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, str
     parent = raw.pop("extends", None)
     if parent is not None:
         if not isinstance(parent, str):
-            raise ScenarioError(f"{path}: extends: must be a file name (got {parent!r})")
+            raise ScenarioError(f"{path}: extends: must be a file name (got {quote(parent)})")
         base_data, origins = _read_yaml((path.parent / parent).resolve(), chain + (path,))
     for p in _leaf_paths(raw):
         origins[p] = str(path)
@@ -652,8 +770,8 @@ def parse_set_options(items: list[str] | None) -> dict[str, Any]:
             raise ScenarioError(f"--set {item}: expected field.path=value, e.g. population.consumers=5000")
         key, text = item.split("=", 1)
         try:
-            value = yaml.safe_load(text) if text.strip() else ""
-        except yaml.YAMLError:
+            value = parse_yaml(text, f"--set {key.strip()}") if text.strip() else ""
+        except _NotYAML:
             value = text
         out[key.strip()] = value
     return out

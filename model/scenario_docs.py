@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from .scenario import Scenario
+from .scenario import Scenario, bounds
 
 
 def _range(field) -> str:
-    parts = []
-    for m in field.metadata:
-        for attr, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
-            v = getattr(m, attr, None)
-            if v is not None:
-                parts.append(f"{sym} {v:g}" if isinstance(v, (int, float)) else f"{sym} {v}")
-    return ", ".join(parts) or "-"
+    """The field's allowed range; for a list, its items' range ("each >= 0, <= 1")."""
+    parts, of_items = bounds(field)
+    return ("each " if of_items else "") + ", ".join(parts) if parts else "-"
 
 
 def _rows(cls: type[BaseModel], instance: BaseModel, prefix: str = ""):
@@ -36,7 +32,8 @@ def render() -> str:
              "(`python -m ptsim.scenario_docs`); a test keeps it in step.", "",
              "A scenario file is YAML. `extends: other.yaml` inherits another file (paths are relative to "
              "the file) and overrides what it sets; `--set dotted.path=value` overrides from the command "
-             "line. Unknown keys, wrong types and out-of-range values are errors (exit status 2).", ""]
+             "line. Unknown keys, keys given twice, an empty file, wrong types, numbers that are not finite and "
+             "out-of-range values are errors (exit status 2).", ""]
     current = None
     for kind, path, info, _ in _rows(Scenario, Scenario()):
         if kind == "block":

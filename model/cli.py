@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
     TimeRemainingColumn
 from rich.table import Table
 
-from .scenario import ScenarioError, load_scenario, parse_set_options
+from .scenario import LEVER_FIELDS, MAX_RUNS, ScenarioError, load_scenario, one_line, parse_set_options
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="ptsim: simulate Tmall's private-traffic ecosystem under platform policies.")
@@ -27,11 +27,12 @@ SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="Override a f
 DaysOpt = Annotated[Optional[int], typer.Option("--days", help="Simulated days (overrides run.days).")]
 RepsOpt = Annotated[Optional[int], typer.Option("--reps", help="Replications (overrides run.reps).")]
 SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Root seed (overrides run.seed).")]
-OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Output folder (default: results/NAME-TIME).")]
+OutOpt = Annotated[Optional[str], typer.Option("--out", help="Output folder, new or empty (default: "
+                                                "results/NAME-TIME); an existing experiment only with --resume.")]
 
 
 def fail(message: str) -> None:
-    err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    err_console.print(f"error: {one_line(message)}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -76,19 +77,64 @@ OutcomesOpt = Annotated[Optional[str], typer.Option("--outcomes", help="Comma-se
 FiguresOpt = Annotated[bool, typer.Option(help="Write PNG figures.")]
 CacheOpt = Annotated[bool, typer.Option("--cache/--no-cache", help="Reuse the warm state after each replication's "
                                         "burn-in from the cache folder (same results; see `ptsim cache`).")]
+MaxRunsOpt = Annotated[int, typer.Option("--max-runs", help="Refuse a design of more runs (points x "
+                                         "replications) than this.")]
+
+SPEED = 4e6         # consumer-days simulated per second on one core, roughly (docs/performance.md)
+RUN_OVERHEAD = 0.5  # seconds to build a run and load its warm state
 
 
-def _experiment(kind: str, out, resume: bool, call):
-    """Run an experiment with a progress bar; bad input exits 2, an interrupt says how to resume."""
+def _duration(seconds: float) -> str:
+    for unit, size in (("days", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= 1.5 * size:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{max(seconds, 1):.0f} s"
+
+
+def _announcer(s, reps: int | None, shared_burn_in: bool, workers: int, scheduler):
+    """A progress hook that says once, before the first run starts, how many runs the design has and
+    roughly how long they take (`shared_burn_in`: the points share each replication's burn-in)."""
+    said = False
+
+    def announce(done, total):
+        nonlocal said
+        if said:
+            return
+        said, todo = True, total - int(done)
+        burn_ins = min(todo, (reps or s.run.reps) if shared_burn_in else todo)
+        seconds = (s.population.consumers * (todo * s.run.days + burn_ins * s.run.burn_in_days) / SPEED
+                   + todo * RUN_OVERHEAD)
+        where = "of one core (divided among the cluster's workers)" if scheduler else \
+            f"on {workers} worker{'s' if workers > 1 else ''}"
+        runs = f"{total:,} run{'s' if total > 1 else ''}" + (f" ({todo:,} still to do)" if done else "")
+        err_console.print(f"{runs}, each {s.run.days:,} days x {s.population.consumers:,} consumers: roughly "
+                          f"{_duration(seconds / (1 if scheduler else workers))} {where}",
+                          markup=False, highlight=False, soft_wrap=True)
+    return announce
+
+
+def _experiment(kind: str, out, resume: bool, call, announce):
+    """Run an experiment with a progress bar, saying first how big it is; bad input and results that
+    cannot be written exit 2 with one line, an interrupt says how to resume."""
+    from .results import OutputError
     if resume and out is None:
         fail("--resume needs --out DIR (the folder of the experiment to finish)")
+
     with progress_bar() as bar:
         task = bar.add_task(kind, total=None)
+
+        def progress(done, total):
+            announce(done, total)
+            bar.update(task, completed=done, total=total)
         try:
-            return call(lambda done, total: bar.update(task, completed=done, total=total))
+            return call(progress)
         except ScenarioError as exc:
             bar.stop()
             fail(str(exc))
+        except OutputError as exc:
+            bar.stop()
+            fail(f"{exc}; files already there are unchanged (finish with --resume --out {out} once it can be "
+                 "written)")
         except KeyboardInterrupt:
             bar.stop()
             err_console.print(f"interrupted: finished runs are saved; finish with --resume --out {out}",
@@ -133,13 +179,19 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
         s = resolve(scenario, set_, days, reps, seed)
     except ScenarioError as exc:
         fail(str(exc))
-    out = out or (None if resume else results.default_out_dir(s.name))
-    exp = _experiment(f"{s.name}: {s.run.reps} x {s.run.days} days", out, resume, lambda progress: run_experiment(
-        [s], out=out, resume=resume, workers=workers, backend=backend, scheduler=scheduler, progress=progress,
-        command="run", cache=cache))
-    paths = [out / n for n in ("manifest.json", "points.parquet", "runs.parquet", "timeseries.parquet")]
-    if figures and len(exp.ok):
-        paths += results.write_figures(out, plots.run_figures(exp.labelled_timeseries())).values()
+    out = out if out is not None else (None if resume else results.default_out_dir(s.name))
+    paths = []
+
+    def call(progress):
+        exp = run_experiment([s], out=out, resume=resume, workers=workers, backend=backend, scheduler=scheduler,
+                             progress=progress, command="run", cache=cache)
+        paths.extend(Path(out) / n for n in ("manifest.json", "points.parquet", "runs.parquet",
+                                             "timeseries.parquet"))
+        if figures and len(exp.ok):
+            paths.extend(results.write_figures(out, plots.run_figures(exp.labelled_timeseries())).values())
+        return exp
+    exp = _experiment(f"{s.name}: {s.run.reps} x {s.run.days} days", out, resume, call,
+                      _announcer(s, None, True, workers, scheduler))
     console.print(run_table(f"{s.name}: {s.run.reps} replication(s), {s.run.days} days, "
                             f"{s.population.consumers:,} consumers x {s.population.agent_scale:g}",
                             summary_table(exp.runs, OUTCOME_NAMES)))
@@ -183,10 +235,10 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML 
             set_: SetOpt = None, days: DaysOpt = None, reps: RepsOpt = None, seed: SeedOpt = None,
             out: OutOpt = None, workers: WorkersOpt = 1, backend: BackendOpt = "dask",
             scheduler: SchedulerOpt = None, resume: ResumeOpt = False, outcomes: OutcomesOpt = None,
-            figures: FiguresOpt = True, cache: CacheOpt = True):
+            figures: FiguresOpt = True, cache: CacheOpt = True, max_runs: MaxRunsOpt = MAX_RUNS):
     """Compare scenarios over the same replication seeds: means, 95% intervals, paired differences."""
     from . import experiment
-    check_min(workers=(workers, 1), reps=(reps, 1), seed=(seed, 0))
+    check_min(workers=(workers, 1), reps=(reps, 1), seed=(seed, 0), max_runs=(max_runs, 1))
     from .results import default_out_dir
     try:
         named = {}
@@ -198,10 +250,11 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML 
     except ScenarioError as exc:
         fail(str(exc))
     first = next(iter(named.values()))
-    out = out or (None if resume else default_out_dir(f"compare-{first.name}"))
+    out = out if out is not None else (None if resume else default_out_dir(f"compare-{first.name}"))
     c = _experiment(f"compare {len(named)} scenarios", out, resume, lambda progress: experiment.compare(
         named, reps, seed=seed, outcomes=_outcome_list(outcomes), out=out, resume=resume, workers=workers,
-        backend=backend, scheduler=scheduler, figures=figures, progress=progress, cache=cache))
+        backend=backend, scheduler=scheduler, figures=figures, progress=progress, cache=cache, max_runs=max_runs),
+        _announcer(first, reps, cache, workers, scheduler))
     console.print(comparison_table(c, _outcome_list(outcomes)))
     console.print(f"results written to {out}/ (summary.csv, differences.csv, runs.parquet, timeseries.parquet"
                   f"{', figures' if figures else ''})")
@@ -222,10 +275,10 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Base scenario YAML file
           set_: SetOpt = None, days: DaysOpt = None, reps: RepsOpt = None, seed: SeedOpt = None,
           out: OutOpt = None, workers: WorkersOpt = 1, backend: BackendOpt = "dask",
           scheduler: SchedulerOpt = None, resume: ResumeOpt = False, outcomes: OutcomesOpt = None,
-          figures: FiguresOpt = True, cache: CacheOpt = True):
+          figures: FiguresOpt = True, cache: CacheOpt = True, max_runs: MaxRunsOpt = MAX_RUNS):
     """Sweep scenario fields: a grid, or a Latin hypercube, Sobol or Morris sample with sensitivity."""
     from . import experiment
-    check_min(workers=(workers, 1), samples=(samples, 2), reps=(reps, 1), seed=(seed, 0))
+    check_min(workers=(workers, 1), samples=(samples, 2), reps=(reps, 1), seed=(seed, 0), max_runs=(max_runs, 1))
     from .experiment.design import parse_grid, parse_params
     from .results import default_out_dir
     methods = [m for m, on in (("lhs", lhs), ("sobol", sobol), ("morris", morris)) if on]
@@ -244,11 +297,13 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Base scenario YAML file
         g, p = (parse_grid(grid), None) if grid else (None, parse_params(param))
     except ScenarioError as exc:
         fail(str(exc))
-    out = out or (None if resume else default_out_dir(f"sweep-{base.name}"))
+    out = out if out is not None else (None if resume else default_out_dir(f"sweep-{base.name}"))
+    levers_only = all(any(f == lever or f.startswith(lever + ".") for lever in LEVER_FIELDS) for f in g or p)
     r = _experiment(f"sweep {base.name}", out, resume, lambda progress: experiment.sweep(
         base, grid=g, params=p, method=methods[0] if methods else None, samples=samples, reps=reps, seed=seed,
         outcomes=_outcome_list(outcomes), out=out, resume=resume, workers=workers, backend=backend,
-        scheduler=scheduler, figures=figures, progress=progress, cache=cache))
+        scheduler=scheduler, figures=figures, progress=progress, cache=cache, max_runs=max_runs),
+        _announcer(base, reps, cache and levers_only, workers, scheduler))
     if r.indices is not None:
         table = Table(title=f"{r.method} sensitivity ({len(r.points)} points x {r.design.reps} replication(s))")
         for col in r.indices.columns:

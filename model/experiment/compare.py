@@ -13,6 +13,7 @@ from scipy import stats
 from .. import results
 from ..outcomes import HEADLINE, OUTCOME_NAMES, outcome
 from ..runs import summarise
+from .design import MAX_RUNS
 from .runner import resolve_scenarios, run_experiment
 from .storage import Experiment, ExperimentView, load_experiment
 
@@ -151,7 +152,8 @@ class Comparison(ExperimentView):
 
 def compare(scenarios, reps: int | None = None, *, seed: int | None = None, overrides: dict | None = None,
             outcomes=None, out=None, resume: bool = False, workers: int = 1, backend: str = "dask",
-            scheduler: str | None = None, figures: bool = False, progress=None, cache: bool = True) -> Comparison:
+            scheduler: str | None = None, figures: bool = False, progress=None, cache: bool = True,
+            max_runs: int | None = MAX_RUNS) -> Comparison:
     """Run scenarios over the same replication seeds and compare them with the first.
 
     `scenarios`: YAML paths or `Scenario`s (or a dict name -> Scenario); `overrides` (dotted field ->
@@ -159,6 +161,7 @@ def compare(scenarios, reps: int | None = None, *, seed: int | None = None, over
     `run.reps` and `run.seed`. With `out`, the folder gets the per-run files, tidy tables,
     summary/differences as CSV and Parquet and (with `figures=True`) PNG figures. Arms share each
     replication's burn-in (the status quo) through the warm-state cache; `cache=False` recomputes it.
+    More than `max_runs` runs (scenarios x replications) are refused before starting; None lifts the limit.
 
     >>> from ptsim.experiment import compare
     >>> c = compare(["scenarios/baseline.yaml", "scenarios/wechat_open.yaml"], reps=8, workers=2,
@@ -169,7 +172,7 @@ def compare(scenarios, reps: int | None = None, *, seed: int | None = None, over
     if outcomes:
         outcomes = check_outcomes(outcomes, OUTCOME_NAMES)
     exp = run_experiment(named, reps, seed=seed, out=out, resume=resume, workers=workers, backend=backend,
-                         scheduler=scheduler, progress=progress, command="compare", cache=cache)
+                         scheduler=scheduler, progress=progress, command="compare", cache=cache, max_runs=max_runs)
     comparison = Comparison(exp)
     if out is not None:
         comparison.save(out, figures=figures, outcomes=outcomes)

@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel
 
 from ..runs import replication_seeds
-from ..scenario import Scenario, ScenarioError
+from ..scenario import MAX_RUNS, Scenario, ScenarioError
 
 METHODS = ("compare", "grid", "lhs", "sobol", "morris")
 SAMPLED = ("lhs", "sobol", "morris")
@@ -74,19 +74,32 @@ def _seeds(reps: int, seed: int) -> list[int]:
     return replication_seeds(seed, reps)
 
 
-def compare_design(scenarios: dict[str, Scenario], reps: int, seed: int) -> Design:
+def check_size(points: int, reps: int, max_runs: int | None) -> None:
+    """Refuse a design of more than `max_runs` runs before its seeds or sample are drawn."""
+    if max_runs is not None and points * reps > max_runs:
+        raise ScenarioError(f"the design has {points:,} point(s) x {reps:,} replication(s) = {points * reps:,} "
+                            f"runs, more than the limit of {max_runs:,}; to run it anyway pass --max-runs "
+                            f"{points * reps} (max_runs= in Python)")
+
+
+def compare_design(scenarios: dict[str, Scenario], reps: int, seed: int,
+                   max_runs: int | None = MAX_RUNS) -> Design:
     """One point per scenario (the first is the reference for paired differences)."""
+    check_size(len(scenarios), reps, max_runs)
     points = pd.DataFrame({"point": range(len(scenarios)), "scenario": list(scenarios)})
     return Design("compare", points, _seeds(reps, seed), {"scenarios": list(scenarios)})
 
 
-def grid_design(grid: dict[str, list], reps: int, seed: int, base: Scenario | None = None) -> Design:
+def grid_design(grid: dict[str, list], reps: int, seed: int, base: Scenario | None = None,
+                max_runs: int | None = MAX_RUNS) -> Design:
     """Full factorial over `grid` (field -> values); the first field varies slowest."""
     if not grid:
         raise ScenarioError("--grid: give at least one field=v1,v2,...")
     for name, values in grid.items():
         if not isinstance(values, (list, tuple)) or len(values) == 0:
             raise ScenarioError(f"--grid {name}: give at least one value, e.g. {name}=v1,v2")
+    check_size(int(np.prod([len(v) for v in grid.values()], dtype=float)), reps, max_runs)
+    for name, values in grid.items():
         if base is not None:
             for v in values:
                 base.with_overrides({name: v}, source="--grid")
@@ -98,7 +111,7 @@ def grid_design(grid: dict[str, list], reps: int, seed: int, base: Scenario | No
 
 
 def sampled_design(method: str, params: dict[str, tuple[float, float]], samples: int, reps: int,
-                   seed: int, base: Scenario | None = None) -> Design:
+                   seed: int, base: Scenario | None = None, max_runs: int | None = MAX_RUNS) -> Design:
     """A SALib sample over `params` (field -> (lo, hi)): `samples` is the LHS size, the Sobol base
     sample N (N x (D + 2) points) or the number of Morris trajectories (N x (D + 1) points)."""
     if method not in SAMPLED:
@@ -109,6 +122,7 @@ def sampled_design(method: str, params: dict[str, tuple[float, float]], samples:
         raise ScenarioError(f"--samples {samples}: must be >= {8 if method == 'lhs' else 2} for --{method}")
     if method == "sobol" and samples & (samples - 1):
         raise ScenarioError(f"--samples {samples}: Sobol sampling needs a power of two (e.g. 64, 128, 256)")
+    check_size(samples * {"lhs": 1, "sobol": len(params) + 2, "morris": len(params) + 1}[method], reps, max_runs)
     ints = []
     for name, bounds in params.items():
         lo, hi = check_range(name, bounds)

@@ -26,7 +26,7 @@ from .. import results
 from ..outcomes import OUTCOME_NAMES
 from ..runs import RunResult, run_one
 from ..scenario import Scenario, ScenarioError
-from .design import Design, compare_design
+from .design import MAX_RUNS, Design, compare_design
 from .storage import Experiment, FolderStore, MemoryStore
 
 BACKENDS = ("dask", "processes")
@@ -70,6 +70,7 @@ def executor_for(workers: int = 1, backend: str = "dask", scheduler: str | None 
         raise ScenarioError(f"--backend {backend}: expected one of {', '.join(BACKENDS)}")
     if scheduler:
         from distributed import Client
+        check_scheduler(scheduler)
         try:
             client = Client(scheduler, timeout="10s")
         except (OSError, TimeoutError) as exc:
@@ -95,6 +96,32 @@ def executor_for(workers: int = 1, backend: str = "dask", scheduler: str | None 
                              dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
                 Client(cluster) as client:
             yield client.get_executor(pure=False), 2 * workers
+
+
+def check_scheduler(address: str, timeout: float = 3.0) -> None:
+    """A one-line error for a Dask scheduler address that is malformed or where nothing listens,
+    before a Client is built (a Client given a bad address leaves a thread that hangs at exit)."""
+    import socket
+
+    from distributed.comm import parse_address, parse_host_port
+    from distributed.comm.registry import get_backend
+    try:
+        scheme, location = parse_address(address, strict=True)
+        get_backend(scheme)
+        if scheme == "inproc":
+            raise ValueError("an in-process address names no cluster")
+        host, port = parse_host_port(location)
+        if not 0 < int(port) < 65536:
+            raise ValueError(f"port {port} out of range")
+    except (ValueError, TypeError) as exc:
+        raise ScenarioError(f"--scheduler {address}: not a Dask scheduler address like tcp://host:8786 "
+                            f"({str(exc).splitlines()[0]})") from None
+    if scheme == "ucx":
+        return
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise ScenarioError(f"--scheduler {address}: cannot connect ({exc.strerror or exc})") from None
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -141,6 +168,7 @@ def run_design(design: Design, model: Callable, *, scenarios: dict[str, Scenario
     manifest = results.manifest(scenarios, design.seeds, command=command, design=identity,
                                 replications=design.reps, **(extra or {}))
     store = FolderStore(out) if out is not None else MemoryStore()
+    store.check(resume)                      # before a cluster starts: a bad --out fails at once
     drop = {"point"} if scenarios else {"point", "scenario"}   # a model function sees only parameters
     params = {row["point"]: {k: v for k, v in row.items() if k not in drop}
               for row in design.points.to_dict("records")}
@@ -211,13 +239,14 @@ def _given(executor: cf.Executor):
 def run_experiment(scenarios, reps: int | None = None, *, seed: int | None = None,
                    out: str | Path | None = None, resume: bool = False, workers: int = 1,
                    backend: str = "dask", scheduler: str | None = None, progress=None,
-                   command: str = "experiment", cache: bool = True) -> Experiment:
+                   command: str = "experiment", cache: bool = True, max_runs: int | None = MAX_RUNS) -> Experiment:
     """Run replications of one or more scenarios with common random numbers; return the tables.
 
     `scenarios` is a list of `Scenario`s or YAML paths (or a dict name -> Scenario). Replications
     and root seed default to the first scenario's `run.reps` and `run.seed`. `ptsim run` is this
     with one scenario; `command` names the caller in the manifest. Arms share each replication's
     burn-in through the warm-state cache; `cache=False` simulates it in every run (same results).
+    More than `max_runs` runs (scenarios x replications) are refused before starting; None lifts the limit.
 
     >>> from ptsim.experiment import run_experiment
     >>> exp = run_experiment(["scenarios/baseline.yaml"], reps=4, workers=2)   # doctest: +SKIP
@@ -225,7 +254,7 @@ def run_experiment(scenarios, reps: int | None = None, *, seed: int | None = Non
     """
     named = resolve_scenarios(scenarios)
     first = next(iter(named.values()))
-    design = compare_design(named, reps or first.run.reps, first.run.seed if seed is None else seed)
+    design = compare_design(named, reps or first.run.reps, first.run.seed if seed is None else seed, max_runs)
     return run_design(design, ScenarioModel(named, cache=cache), scenarios=named, out=out, resume=resume,
                       workers=workers, backend=backend, scheduler=scheduler, progress=progress,
                       command=command)

@@ -137,6 +137,9 @@ class MemoryStore:
         self.series: dict[str, pd.DataFrame] = {}
         self.folder = None
 
+    def check(self, resume: bool) -> None:
+        pass
+
     def prepare(self, design, manifest: dict, resume: bool) -> set[str]:
         self.manifest = manifest
         return set()
@@ -158,29 +161,58 @@ class FolderStore:
     """An experiment folder: per-run files while running, tidy tables at the end."""
 
     def __init__(self, folder: str | Path):
+        if not str(folder).strip():           # Path("") would be the current folder
+            raise ScenarioError("--out '': give a folder name (an empty one would write into the current folder)")
         self.folder = Path(folder)
         self.runs_dir = self.folder / "runs"
 
+    def check(self, resume: bool) -> None:
+        """Refuse, before anything starts, a folder this experiment must not write into: a file, a
+        folder that cannot be created or written, or one already in use (without `resume`)."""
+        folder = self.folder
+        if folder.exists() and not folder.is_dir():
+            raise ScenarioError(f"{folder}: exists and is not a folder; choose another --out")
+        if not folder.exists():
+            ancestor = next(p for p in folder.absolute().parents if p.exists())
+            if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
+                raise ScenarioError(f"{folder}: cannot be created ({ancestor} is not a writable folder); "
+                                    "choose another --out")
+            return
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise ScenarioError(f"{folder}: folder is not writable; choose another --out")
+        if resume:
+            if not (folder / "manifest.json").is_file() and any(
+                    p.name != "runs" and not p.name.endswith(".tmp") for p in folder.iterdir()):
+                raise ScenarioError(f"{folder}: --resume: the folder holds no experiment (no manifest.json) and "
+                                    "is not empty; choose another --out")
+            return
+        if (folder / "manifest.json").is_file():
+            raise ScenarioError(f"{folder}: already holds an experiment; pass --resume to finish it, or "
+                                "choose another --out")
+        if any(folder.iterdir()):
+            raise ScenarioError(f"{folder}: folder exists and is not empty; choose another --out")
+
     def prepare(self, design, manifest: dict, resume: bool) -> set[str]:
-        """Start or resume: check the design matches, clear leftovers, return finished run ids."""
+        """Start or resume: check the folder and that the design matches, clear leftovers, return
+        finished run ids."""
+        self.check(resume)
         path = self.folder / "manifest.json"
         if path.is_file():
-            if not resume:
-                raise ScenarioError(f"{self.folder}: already holds an experiment; pass --resume to finish "
-                                    "it, or choose another --out")
             old = json.loads(path.read_text())
             diff = [k for k in sorted(set(old.get("design", {})) | set(manifest["design"]))
                     if old.get("design", {}).get(k) != manifest["design"].get(k)]
             if diff:
                 raise ScenarioError(f"{self.folder}: --resume: the folder holds a different design "
                                     f"(differs in: {', '.join(diff)}); use another --out")
+            if old.get("command", manifest.get("command")) != manifest.get("command"):
+                raise ScenarioError(f"{self.folder}: --resume: the folder holds an experiment of `ptsim "
+                                    f"{old['command']}`, not `{manifest['command']}`; use another --out")
             manifest["created"] = old.get("created", manifest.get("created"))
             manifest["resumed"] = old.get("resumed", []) + [time.strftime("%Y-%m-%dT%H:%M:%S%z")]
-        elif self.folder.exists() and any(self.folder.iterdir()) and not resume:
-            raise ScenarioError(f"{self.folder}: folder exists and is not empty; choose another --out")
-        self.runs_dir.mkdir(parents=True, exist_ok=True)
-        for tmp in list(self.folder.glob(".*.tmp")) + list(self.runs_dir.glob(".*.tmp")):
-            tmp.unlink(missing_ok=True)                  # leftovers of a killed writer
+        with results.writing(self.runs_dir):
+            self.runs_dir.mkdir(parents=True, exist_ok=True)
+            for tmp in list(self.folder.glob(".*.tmp")) + list(self.runs_dir.glob(".*.tmp")):
+                tmp.unlink(missing_ok=True)                  # leftovers of a killed writer
         self.manifest = manifest
         results.atomic_write_json(manifest, path)
         results.atomic_write_parquet(design.points, self.folder / "points.parquet")
@@ -210,8 +242,8 @@ class FolderStore:
     def finish(self, design, outcomes=()) -> Experiment:
         """Compact per-run files into runs.parquet and timeseries.parquet; update the manifest."""
         runs = runs_table(design, self._records(design), outcomes)
-        results.atomic_write_parquet(runs, self.folder / "runs.parquet")
         self._compact_timeseries(runs.loc[runs["status"] == "ok", "run_id"])
+        results.atomic_write_parquet(runs, self.folder / "runs.parquet")     # last: marks the folder finished
         counts = runs["status"].value_counts().to_dict()
         self.manifest.update(finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"), status=counts)
         results.atomic_write_json(self.manifest, self.folder / "manifest.json")
@@ -220,7 +252,12 @@ class FolderStore:
     def _compact_timeseries(self, run_ids) -> None:
         """Stream per-run tables into one Parquet file, a row group per ~250k rows."""
         target = self.folder / "timeseries.parquet"
+        with results.writing(target):
+            self._stream_timeseries(run_ids, target)
+
+    def _stream_timeseries(self, run_ids, target: Path) -> None:
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{target.name}.", suffix=".tmp")
+        os.fchmod(fd, 0o666 & ~results._UMASK)          # as atomic_write_bytes: an ordinary file, not 0600
         os.close(fd)
         writer, batch, rows = None, [], 0
         try:
@@ -244,7 +281,9 @@ class FolderStore:
                 writer.close()
             os.replace(tmp, target)
         except BaseException:
-            if writer is not None:
-                writer.close()
-            Path(tmp).unlink(missing_ok=True)
+            try:
+                if writer is not None:
+                    writer.close()
+            finally:
+                Path(tmp).unlink(missing_ok=True)
             raise

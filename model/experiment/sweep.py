@@ -13,7 +13,7 @@ from ..outcomes import HEADLINE, OUTCOME_NAMES
 from ..scenario import Run, Scenario, ScenarioError
 from . import sensitivity
 from .compare import check_outcomes, outcome_columns
-from .design import SAMPLED, Design, grid_design, sampled_design
+from .design import MAX_RUNS, SAMPLED, Design, grid_design, sampled_design
 from .runner import ScenarioModel, resolve_scenarios, run_design
 from .storage import Experiment, ExperimentView, load_experiment
 
@@ -55,7 +55,7 @@ class SweepResult(ExperimentView):
         if d["method"] in SAMPLED:
             spec = d["spec"]
             design = sampled_design(d["method"], {k: tuple(v) for k, v in spec["params"].items()},
-                                    spec["samples"], 1, spec["sample_seed"])
+                                    spec["samples"], 1, spec["sample_seed"], max_runs=None)
             design.points, design.seeds = exp.points, seeds
         else:
             design = Design(d["method"], exp.points, seeds, d["spec"])
@@ -106,13 +106,14 @@ def sweep(scenario: Scenario | str | Path | Callable, grid: dict[str, list] | No
           samples: int = 64, reps: int | None = None, *, seed: int | None = None,
           overrides: dict | None = None, outcomes=None, out=None, resume: bool = False, workers: int = 1,
           backend: str = "dask", scheduler: str | None = None, figures: bool = False,
-          progress=None, cache: bool = True) -> SweepResult:
+          progress=None, cache: bool = True, max_runs: int | None = MAX_RUNS) -> SweepResult:
     """Sweep a scenario's fields, or the inputs of a model function, and analyse the responses.
 
     `scenario` is a `Scenario`, a YAML path, or any function `model(params: dict, seed) -> dict` of
     outcomes (or a `RunResult`). Give `grid` (field -> values, full factorial) or `params`
     (field -> (lo, hi)) with `method` "lhs", "sobol" (default) or "morris" and `samples` (LHS size,
-    Sobol base N, Morris trajectories). Replication k of every point shares a seed.
+    Sobol base N, Morris trajectories). Replication k of every point shares a seed. A design of more
+    than `max_runs` runs (points x replications) is refused before it is drawn; None lifts the limit.
 
     >>> from ptsim.experiment import sweep
     >>> s = sweep("scenarios/baseline.yaml", grid={"ranking.exponent": [0.5, 0.75, 1.0]}, reps=4,
@@ -145,9 +146,9 @@ def sweep(scenario: Scenario | str | Path | Callable, grid: dict[str, list] | No
     elif not outcomes and known:
         outcomes = list(HEADLINE)
     if method == "grid":
-        design = grid_design(grid or {}, reps, root, base)
+        design = grid_design(grid or {}, reps, root, base, max_runs=max_runs)
     else:
-        design = sampled_design(method, params or {}, samples, reps, root, base)
+        design = sampled_design(method, params or {}, samples, reps, root, base, max_runs=max_runs)
     exp = run_design(design, model, scenarios=scenarios, out=out, resume=resume, workers=workers,
                      backend=backend, scheduler=scheduler, progress=progress, command="sweep",
                      extra={"outcomes": outcomes})

@@ -6,10 +6,22 @@
     m.timeseries()     # daily outcomes (pandas)
 """
 
-from .scenario import Scenario, ScenarioError, load_scenario
-from .model import PrivateTrafficModel
-from .agents import Consumer, Merchant, Platform
+from importlib import import_module
 
 __version__ = "0.2.0"
-__all__ = ["Scenario", "ScenarioError", "load_scenario", "PrivateTrafficModel", "Consumer", "Merchant",
-           "Platform", "__version__"]
+_EXPORTS = {"Scenario": "scenario", "ScenarioError": "scenario", "load_scenario": "scenario",
+            "PrivateTrafficModel": "model", "Consumer": "agents", "Merchant": "agents", "Platform": "agents"}
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def __getattr__(name: str):
+    """Import the model (Mesa, pandas, scipy) only when it is first used, so `ptsim --help` starts fast."""
+    if name in _EXPORTS:
+        value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_EXPORTS])

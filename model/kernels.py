@@ -105,3 +105,108 @@ def tie_counts(level: np.ndarray, last: np.ndarray, wechat: np.ndarray, recent_s
     return dict(zip(TIE_COUNTS, (count(tied), count(fans), count(level >= Level.MEMBER), count(level == Level.GROUP), count(recent & tied),
                                  count(recent & fans), count(wechat), count(users),
                                  count(users & (left_out_day >= left_out_since)))))
+
+
+# --------------------------------------------------------------- choice among offers (choice.Offers' twin)
+def _tied_offers_loop(buyers, cats, rel_merchant, category):
+    n, slots = buyers.size, rel_merchant.shape[1]
+    count = 0
+    for i in range(n):
+        for k in range(slots):
+            s = rel_merchant[buyers[i], k]
+            count += (s >= 0) & (category[max(s, 0)] == cats[i])
+    row = np.empty(count, dtype=np.int64)
+    slot = np.empty(count, dtype=np.int64)
+    j = 0
+    for i in range(n):
+        for k in range(slots):
+            s = rel_merchant[buyers[i], k]
+            if s >= 0 and category[s] == cats[i]:
+                row[j], slot[j] = i, k
+                j += 1
+    return row, slot
+
+
+_tied_offers_kernel = _compiled(_tied_offers_loop)
+
+
+def tied_offers(buyers, cats, rel_merchant, category):
+    """Row and tie slot of each tied offer (a slot holding a store of the need's category), row-major
+    like `np.nonzero` of the buyers x slots grid."""
+    return _tied_offers_kernel(buyers, cats, rel_merchant, category)
+
+
+def _choose_offers_loop(buyers, cats, u, g_pub, row, slot, g_tied, rel_merchant, rel_level, rel_invited_until,
+                        rel_slighted_until, day, edges, guide, order, has_stores, bins_per_category,
+                        quality, lp_level, lp_deal, lp_insider_deal, lp_member, on_deal, insider_on_deal,
+                        insider_open, exclusivity, log_reference, log_buyer, price_weight, deal_proneness,
+                        rel_utility, quality_weight, reference_weight, loss_aversion, deal_utility, left_out_penalty):
+    n, k = u.shape
+    last, bins = edges.size - 1, guide.size
+    public = np.empty((n, k), dtype=np.int64)
+    public_ok = np.empty((n, k), dtype=np.bool_)
+    col = np.full(n, -1, dtype=np.int64)
+    tied_pick = np.full(n, -1, dtype=np.int64)
+    j0 = 0
+    for i in range(n):
+        b, c = buyers[i], cats[i]
+        j1 = j0
+        while j1 < row.size and row[j1] == i:
+            j1 += 1
+        best = -np.inf
+        for p in range(k):                               # public stores drawn by weight (ranking.TrafficTable)
+            x = u[i, p] + c
+            pos = guide[min(np.int64(x * bins_per_category), bins - 1)]
+            pos = min(pos, last)
+            while pos < last and edges[pos] <= x:
+                pos += 1
+            s = order[pos] if has_stores[c] else -1
+            ok = s >= 0
+            for j in range(j0, j1):
+                if rel_merchant[b, slot[j]] == s:
+                    ok = False
+            public[i, p], public_ok[i, p] = s, ok
+            if not ok:
+                continue
+            lp = lp_level[s] + lp_deal[s] + log_buyer[i]
+            g = log_reference[i] - lp
+            gain = g if g >= 0 else loss_aversion * g
+            util = (quality_weight * quality[s] - price_weight[i] * lp + reference_weight * gain
+                    + deal_utility * deal_proneness[i] * on_deal[s] + 0.0)
+            v = util + g_pub[i, p]
+            if v > best:
+                best, col[i] = v, p
+        t_best = -np.inf
+        for j in range(j0, j1):                           # the buyer's tied stores in the category
+            kk = slot[j]
+            s = rel_merchant[b, kk]
+            level = rel_level[b, kk]
+            invited = (rel_invited_until[b, kk] >= day) & insider_open[s]
+            lp = (lp_level[s] + (lp_insider_deal[s] if invited else lp_deal[s])
+                  + (lp_member[s] if level >= _MEMBER else 0.0) + log_buyer[i])
+            bonus = (rel_utility[level + 1] + invited * exclusivity[s]
+                     - (rel_slighted_until[b, kk] >= day) * left_out_penalty)
+            g = log_reference[i] - lp
+            gain = g if g >= 0 else loss_aversion * g
+            deal = insider_on_deal[s] if invited else on_deal[s]
+            util = (quality_weight * quality[s] - price_weight[i] * lp + reference_weight * gain
+                    + deal_utility * deal_proneness[i] * deal + bonus)
+            v = util + g_tied[j]
+            if v > t_best:
+                t_best, tied_pick[i] = v, j
+        if tied_pick[i] >= 0 and t_best > best:
+            col[i] = -1
+        else:
+            tied_pick[i] = -1
+        j0 = j1
+    return public, public_ok, col, tied_pick
+
+
+_choose_offers_kernel = _compiled(_choose_offers_loop)
+
+
+def choose_offers(*args):
+    """Public draws, utilities and Gumbel-max choice of a batch of needs in one pass (choice.Offers and
+    Offers.choose in numpy). Returns the public stores and their availability, and per row the public
+    column chosen or the index of the tied offer chosen (-1 otherwise)."""
+    return _choose_offers_kernel(*args)

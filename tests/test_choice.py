@@ -6,29 +6,41 @@ from ptsim.scenario import Choice
 from ptsim.submodels import choice
 
 
-def test_gumbel_max_matches_logit_shares():
+def offers_with(pub_util, public_ok, t_util, row):
+    """An `Offers` holding the given utilities (public grid, flat tied offers of rows `row`)."""
+    o = object.__new__(choice.Offers)
+    o.buyers, o.pub_util, o.public_ok, o.t_util, o.row = np.arange(len(pub_util)), pub_util, public_ok, t_util, row
+    return o
+
+
+def test_gumbel_max_over_public_and_tied_offers_matches_logit_shares():
     rng = np.random.default_rng(3)
-    u = np.array([0.0, 0.5, 1.0, -1.0])
     n = 200_000
-    util = np.tile(u, (n, 1))
-    avail = np.ones_like(util, dtype=bool)
-    avail[:, 3] = False
-    pick = choice.choose(rng, util, avail)
-    freq = np.bincount(pick, minlength=4) / n
-    expect = choice.logit_shares(u[None, :3])[0]
-    se = np.sqrt(expect * (1 - expect) / n)
-    assert np.all(np.abs(freq[:3] - expect) < 4 * se) and freq[3] == 0
+    pub = np.tile([0.0, 0.5, 1.0, -1.0], (n, 1))
+    ok = np.ones_like(pub, dtype=bool)
+    ok[:, 3] = False
+    t_util, row = np.full(n // 2, 0.7), np.arange(0, n, 2)           # every other buyer has a tied offer too
+    rows, col, tied_pick = offers_with(pub, ok, t_util, row).choose(rng)
+    assert rows.size == n and (col[tied_pick >= 0] == -1).all() and (tied_pick[col >= 0] == -1).all()
+    for has_tie, utils in ((True, [0.0, 0.5, 1.0, 0.7]), (False, [0.0, 0.5, 1.0])):
+        mine = (np.arange(n) % 2 == 0) == has_tie
+        pick = np.where(tied_pick[mine] >= 0, 3, col[mine])
+        freq = np.bincount(pick, minlength=4)[:len(utils)] / mine.sum()
+        expect = choice.logit_shares(np.array([utils]))[0]
+        se = np.sqrt(expect * (1 - expect) / mine.sum())
+        assert np.all(np.abs(freq - expect) < 4 * se)
 
 
-def test_no_available_offer_gives_minus_one():
-    pick = choice.choose(np.random.default_rng(0), np.zeros((3, 2)), np.zeros((3, 2), bool))
-    assert (pick == -1).all()
+def test_no_available_offer_means_no_choice():
+    rows, _, _ = offers_with(np.zeros((3, 2)), np.zeros((3, 2), bool), np.zeros(0), np.zeros(0, int)).choose(
+        np.random.default_rng(0))
+    assert rows.size == 0
 
 
 def test_loss_aversion_is_asymmetric():
     ref = np.ones(2)
     price = np.array([0.9, 1 / 0.9])     # same log distance below and above the reference
-    g = choice.reference_gain(ref, price, 2.5)
+    g = choice.reference_gain(np.log(ref), np.log(price), 2.5)
     assert g[0] > 0 and g[1] < 0 and np.isclose(abs(g[1]), 2.5 * g[0])
 
 
@@ -37,7 +49,7 @@ def test_utility_prefers_cheaper_better_and_tied_offers():
     q = np.array([[0.0, 1.0, 0.0, 0.0]])
     price = np.array([[1.0, 1.0, 0.8, 1.0]])
     rel = np.array([[0.0, 0.0, 0.0, 1.0]])
-    u = choice.offer_utility(q, price, np.ones(1), np.zeros((1, 4), bool), rel, np.array([2.0]),
+    u = choice.offer_utility(q, np.log(price), np.zeros(1), np.zeros((1, 4), bool), rel, np.array([2.0]),
                              np.array([0.3]), c)[0]
     assert u[1] > u[0] and u[2] > u[0] and u[3] > u[0]
 
@@ -45,7 +57,7 @@ def test_utility_prefers_cheaper_better_and_tied_offers():
 def test_deal_proneness_raises_value_of_deals():
     c = Choice()
     on_deal = np.array([[True, False]])
-    args = (np.zeros((1, 2)), np.ones((1, 2)), np.ones(1), on_deal, np.zeros((1, 2)), np.array([1.0]))
+    args = (np.zeros((1, 2)), np.zeros((1, 2)), np.zeros(1), on_deal, np.zeros((1, 2)), np.array([1.0]))
     low = choice.offer_utility(*args, np.array([0.0]), c)[0]
     high = choice.offer_utility(*args, np.array([1.0]), c)[0]
     assert (high[0] - high[1]) > (low[0] - low[1])
@@ -78,7 +90,7 @@ def test_expected_price_is_the_logit_mean_over_the_offer_grid():
     cats = np.arange(300) % m.n_categories
     o = choice.Offers(m, buyers, cats, np.random.default_rng(0))
     rows, paid = o.expected_price()
-    g = o.grid()
+    g = o.grid(m)
     assert (rows == np.flatnonzero(g["available"].any(axis=1))).all()
     shares = choice.logit_shares(np.where(g["available"][rows], g["util"][rows], -np.inf))
     assert np.allclose(paid, (shares * np.where(g["available"][rows], g["price"][rows], 0.0)).sum(axis=1))

@@ -8,41 +8,37 @@ Utility of offer j for consumer i:
   + deal_utility * deal_proneness_i * [offer on deal]
   + relationship utility of the consumer's tie to the store
   + Gumbel noise,
-with g = ln(reference_ic / price_ij). The offer with the highest utility is chosen.
+with g = ln(reference_ic) - ln(price_ij). The offer with the highest utility is chosen. ln(price) is the
+sum of the logs of its factors (pricing.LogPrices), so the compiled choice (kernels.choose_offers)
+and the numpy one here add the same numbers and choose the same offers.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from .. import kernels
 from ..orders import Channel, Level, Orders
 from . import groups, insider_sales, price_sensitivity, pricing, relationships, wechat
 
 
-def reference_gain(reference: np.ndarray, price: np.ndarray, loss_aversion: float) -> np.ndarray:
+def reference_gain(log_reference: np.ndarray, log_price: np.ndarray, loss_aversion: float) -> np.ndarray:
     """Reference-dependent value of a price: gains count once, losses `loss_aversion` times."""
-    g = np.log(reference / price)
+    g = log_reference - log_price
     return np.where(g >= 0, g, loss_aversion * g)
 
 
-def offer_utility(quality, price, reference, on_deal, relationship_utility, price_weight,
+def offer_utility(quality, log_price, log_reference, on_deal, relationship_utility, price_weight,
                   deal_proneness, c) -> np.ndarray:
-    """Deterministic utility of each offer; the per-buyer terms (`reference`, `price_weight`,
+    """Deterministic utility of each offer; the per-buyer terms (`log_reference`, `price_weight`,
     `deal_proneness`) broadcast against the offers (columns for a buyers x offers grid)."""
     return (c.quality_weight * quality
-            - price_weight * np.log(price)
-            + c.reference_weight * reference_gain(reference, price, c.loss_aversion)
+            - price_weight * log_price
+            + c.reference_weight * reference_gain(log_reference, log_price, c.loss_aversion)
             + c.deal_utility * deal_proneness * on_deal
             + relationship_utility)
-
-
-def choose(rng: np.random.Generator, utility: np.ndarray, available: np.ndarray) -> np.ndarray:
-    """Index of the chosen offer per row (Gumbel-max sampling of the logit); -1 if none available."""
-    noisy = utility + rng.gumbel(size=utility.shape)
-    noisy[~available] = -np.inf
-    pick = noisy.argmax(axis=1)
-    pick[~available.any(axis=1)] = -1
-    return pick
 
 
 def logit_shares(utility: np.ndarray) -> np.ndarray:
@@ -52,47 +48,77 @@ def logit_shares(utility: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
+def relationship_bonus(level, insider, slighted, store_exclusivity, s) -> np.ndarray:
+    """Utility of a tie to the store: by level, plus an insider invitation's exclusivity, less the
+    penalty for having been left out."""
+    return (np.concatenate([[0.0], s.choice.relationship_utility])[level + 1]
+            + insider * store_exclusivity - slighted * s.insider.left_out_penalty)
+
+
+def store_exclusivity(model) -> np.ndarray:
+    """Exclusivity and scarcity value of an invitation to each store's insider sale today."""
+    ins = model.config.insider
+    return insider_sales.exclusivity_value(ins.exclusivity_utility, ins.scarcity_utility, model.merchants.invited_share)
+
+
+def buyer_terms(model, buyers: np.ndarray, cats: np.ndarray):
+    """Per-buyer terms of the utility in float64 (log reference price, log policy price factor, price
+    weight, deal-proneness), so numpy and the compiled choice do the same arithmetic."""
+    c = model.consumers
+    return (np.log(c.reference_price[buyers, cats]).astype(np.float64), pricing.log_buyer_factor(model, buyers),
+            c.price_weight[buyers].astype(np.float64), c.deal_proneness[buyers].astype(np.float64))
+
+
+@dataclass
+class Shown:
+    """What a batch of needs was shown (the compiled choice's counterpart of `Offers`)."""
+    public: np.ndarray
+    public_ok: np.ndarray
+    row: np.ndarray
+    slot: np.ndarray
+    t_store: np.ndarray
+
+
 class Offers:
-    """The offers shown to a batch of needs (buyers unique), priced and valued.
+    """The offers shown to a batch of needs (buyers unique), with their utilities (the numpy choice).
 
     Public offers form a grid (buyer x public slot: `public`, `public_ok`, `pub_*`). Tied offers are kept
     flat, one entry per tie slot holding a store of the need's category (`row`, `slot`, `t_*`): most of a
     consumer's slots are empty or hold a store of another category, so a grid would mostly hold nothing.
+    `price_factor` (per store) makes stores dearer, for the price probe.
     """
 
     def __init__(self, model, buyers: np.ndarray, cats: np.ndarray, rng: np.random.Generator, price_factor=None):
         c, m, s = model.consumers, model.merchants, model.config
         self.buyers, self.cats = buyers, cats
-        self.tied = c.rel_merchant[buyers]
-        self.tied_ok = (self.tied >= 0) & (m.category[np.maximum(self.tied, 0)] == cats[:, None])
-        self.row, self.slot = np.nonzero(self.tied_ok)
-        self.t_store = self.tied[self.row, self.slot]
+        tied = c.rel_merchant[buyers]
+        tied_ok = (tied >= 0) & (m.category[np.maximum(tied, 0)] == cats[:, None])
+        self.row, self.slot = np.nonzero(tied_ok)
+        self.t_store = tied[self.row, self.slot]
         self.public = model.traffic.draw(rng, cats, s.ranking.public_slots)
         self.public_ok = self.public >= 0
         dup_offer, dup_col = np.nonzero(self.public[self.row] == self.t_store[:, None])   # a tied store drawn
         self.public_ok[self.row[dup_offer], dup_col] = False
 
-        reference, price_weight = c.reference_price[buyers, cats], c.price_weight[buyers]
-        deal_proneness = c.deal_proneness[buyers]
+        lp, day = pricing.log_prices(model), model.day
+        log_reference, log_buyer, price_weight, deal_proneness = buyer_terms(model, buyers, cats)
         pub = np.maximum(self.public, 0)
-        self.pub_price, self.pub_depth, _ = pricing.price(model, buyers, pub, np.full(pub.shape, Level.NONE, np.int8),
-                                                          np.zeros(pub.shape, bool))
-        if price_factor is not None:
-            self.pub_price = self.pub_price * price_factor[pub]
-        self.pub_util = offer_utility(m.quality[pub], self.pub_price, reference[:, None], self.pub_depth > 0, 0.0,
-                                      price_weight[:, None], deal_proneness[:, None], s.choice)
-
-        who, k, ins, day = buyers[self.row], self.slot, s.insider, model.day
+        self.pub_log_price = lp.level[pub] + lp.deal[pub] + log_buyer[:, None]
+        who, k = buyers[self.row], self.slot
         self.t_level = c.rel_level[who, k]
-        invited = c.rel_invited_until[who, k] >= day
-        self.t_price, self.t_depth, self.t_insider = pricing.price(model, who, self.t_store, self.t_level, invited)
+        invited = (c.rel_invited_until[who, k] >= day) & lp.insider_open[self.t_store]
+        t = self.t_store
+        self.t_log_price = (lp.level[t] + np.where(invited, lp.insider_deal[t], lp.deal[t])
+                            + np.where(self.t_level >= Level.MEMBER, lp.member[t], 0.0) + log_buyer[self.row])
         if price_factor is not None:
-            self.t_price = self.t_price * price_factor[self.t_store]
-        bonus = (np.concatenate([[0.0], s.choice.relationship_utility])[self.t_level + 1]
-                 + self.t_insider * insider_sales.exclusivity_value(ins.exclusivity_utility, ins.scarcity_utility,
-                                                                    m.invited_share[self.t_store])
-                 - (c.rel_slighted_until[who, k] >= day) * ins.left_out_penalty)
-        self.t_util = offer_utility(m.quality[self.t_store], self.t_price, reference[self.row], self.t_depth > 0, bonus,
+            self.pub_log_price += np.log(price_factor)[pub]
+            self.t_log_price += np.log(price_factor)[self.t_store]
+        self.pub_util = offer_utility(m.quality[pub], self.pub_log_price, log_reference[:, None], lp.on_deal[pub], 0.0,
+                                      price_weight[:, None], deal_proneness[:, None], s.choice)
+        bonus = relationship_bonus(self.t_level, invited, c.rel_slighted_until[who, k] >= day,
+                                   store_exclusivity(model)[self.t_store], s)
+        self.t_util = offer_utility(m.quality[self.t_store], self.t_log_price, log_reference[self.row],
+                                    np.where(invited, lp.insider_on_deal[t], lp.on_deal[t]), bonus,
                                     price_weight[self.row], deal_proneness[self.row], s.choice)
 
     def choose(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -116,18 +142,6 @@ class Offers:
         rows = np.flatnonzero((tied_pick >= 0) | (best > -np.inf))
         return rows, col[rows], tied_pick[rows]
 
-    def orders(self, rows: np.ndarray, col: np.ndarray, tied_pick: np.ndarray) -> Orders:
-        """The chosen offers as a batch of orders (channel public for now)."""
-        t = np.flatnonzero(tied_pick >= 0)
-        f, p = tied_pick[t], np.maximum(col, 0)
-        stores, level = self.public[rows, p], np.full(rows.size, Level.NONE, np.int8)
-        price, depth = self.pub_price[rows, p], self.pub_depth[rows, p]
-        insider, slot = np.zeros(rows.size, bool), np.full(rows.size, -1)
-        stores[t], level[t], price[t], depth[t] = self.t_store[f], self.t_level[f], self.t_price[f], self.t_depth[f]
-        insider[t], slot[t] = self.t_insider[f], self.slot[f]
-        return Orders(buyers=self.buyers[rows], stores=stores, category=self.cats[rows], level=level, price=price,
-                      depth=depth, insider=insider, channel=np.zeros(rows.size, np.int64), slot=slot)
-
     def expected_price(self) -> tuple[np.ndarray, np.ndarray]:
         """Rows with any offer, and each one's expected price under the logit (choice shares x prices)."""
         n = self.buyers.size
@@ -138,44 +152,85 @@ class Offers:
         shift = np.where(top > -np.inf, top, 0.0)
         e_pub, e_t = np.exp(pub - shift[:, None]), np.exp(self.t_util - shift[self.row])
         weight = e_pub.sum(axis=1) + np.bincount(self.row, e_t, minlength=n)
-        paid = (e_pub * self.pub_price).sum(axis=1) + np.bincount(self.row, e_t * self.t_price, minlength=n)
+        paid = (e_pub * np.exp(self.pub_log_price)).sum(axis=1) + np.bincount(self.row, e_t * np.exp(self.t_log_price),
+                                                                             minlength=n)
         return rows, paid[rows] / weight[rows]
 
-    def grid(self) -> dict:
+    def grid(self, model) -> dict:
         """Every offer on one buyers x (tie slots + public slots) grid, unavailable cells masked by
-        `available` (for the price probe and the reference-price start)."""
-        n, r = self.tied.shape
-        stores = np.concatenate([self.tied, self.public], axis=1)
-        available = np.concatenate([self.tied_ok, self.public_ok], axis=1)
-        out = {"stores": stores, "available": available}
-        for name, tied_values, public_values, empty in (("price", self.t_price, self.pub_price, 1.0),
-                                                        ("depth", self.t_depth, self.pub_depth, 0.0),
-                                                        ("util", self.t_util, self.pub_util, -np.inf)):
-            grid = np.full(stores.shape, empty)
-            grid[self.row, self.slot] = tied_values
-            grid[:, r:] = public_values
-            out[name] = grid
-        return out
+        `available` (for the price probe)."""
+        r = model.consumers.rel_merchant.shape[1]
+        n = self.buyers.size
+        stores = np.concatenate([np.full((n, r), -1, self.public.dtype), self.public], axis=1)
+        stores[self.row, self.slot] = self.t_store
+        available = np.concatenate([np.zeros((n, r), bool), self.public_ok], axis=1)
+        available[self.row, self.slot] = True
+        util, price = np.full(stores.shape, -np.inf), np.ones(stores.shape)
+        util[self.row, self.slot], price[self.row, self.slot] = self.t_util, np.exp(self.t_log_price)
+        util[:, r:], price[:, r:] = self.pub_util, np.exp(self.pub_log_price)
+        return {"stores": stores, "available": available, "util": util, "price": price}
+
+
+def chosen_orders(model, buyers: np.ndarray, cats: np.ndarray, shown, rows, col, tied_pick) -> Orders:
+    """The offers chosen, as a batch of orders priced by pricing.price (channel public for now)."""
+    c = model.consumers
+    t = np.flatnonzero(tied_pick >= 0)
+    who, f = buyers[rows], tied_pick[t]
+    stores, level, slot = shown.public[rows, np.maximum(col, 0)], np.full(rows.size, Level.NONE, np.int8), np.full(rows.size, -1)
+    stores[t], slot[t] = shown.t_store[f], shown.slot[f]
+    level[t] = c.rel_level[who[t], slot[t]]
+    invited = np.zeros(rows.size, bool)
+    invited[t] = c.rel_invited_until[who[t], slot[t]] >= model.day
+    price, depth, insider = pricing.price(model, who, stores, level, invited)
+    return Orders(buyers=who, stores=stores, category=cats[rows], level=level, price=price, depth=depth,
+                  insider=insider, channel=np.zeros(rows.size, np.int64), slot=slot)
 
 
 def offers(model, buyers: np.ndarray, cats: np.ndarray, rng: np.random.Generator, price_factor=None) -> dict:
     """The offers shown to buyers with needs in `cats` on one grid (`Offers.grid`). Reads the model's state
     without changing it (the price probe calls it with its own generator and a per-store price factor)."""
-    return Offers(model, buyers, cats, rng, price_factor).grid()
+    return Offers(model, buyers, cats, rng, price_factor).grid(model)
+
+
+def show_and_choose(model, buyers: np.ndarray, cats: np.ndarray, rng: np.random.Generator):
+    """Offers shown and chosen for a batch of needs: compiled when the kernels are on, else `Offers`.
+    Both draw the same numbers in the same order and choose the same offers."""
+    if not kernels.ENABLED:
+        o = Offers(model, buyers, cats, rng)
+        return (o, *o.choose(rng))
+    c, m, s = model.consumers, model.merchants, model.config
+    n, k = buyers.size, s.ranking.public_slots
+    u = rng.random((n, k))
+    g_pub = rng.gumbel(size=(n, k))
+    row, slot = kernels.tied_offers(buyers, cats, c.rel_merchant, m.category)
+    g_tied = rng.gumbel(size=row.size)
+    lp, t = pricing.log_prices(model), model.traffic
+    public, public_ok, col, tied_pick = kernels.choose_offers(
+        buyers, cats, u, g_pub, row, slot, g_tied, c.rel_merchant, c.rel_level, c.rel_invited_until,
+        c.rel_slighted_until, model.day, t.edges, t.guide, t.order, t.has_stores, t.bins / t.n_categories,
+        m.quality, lp.level, lp.deal, lp.insider_deal, lp.member, lp.on_deal, lp.insider_on_deal, lp.insider_open,
+        store_exclusivity(model), *buyer_terms(model, buyers, cats), np.concatenate([[0.0], s.choice.relationship_utility]),
+        s.choice.quality_weight, s.choice.reference_weight, s.choice.loss_aversion, s.choice.deal_utility,
+        s.insider.left_out_penalty)
+    shown = Shown(public=public, public_ok=public_ok, row=row, slot=slot,
+                          t_store=c.rel_merchant[buyers[row], slot])
+    rows = np.flatnonzero((tied_pick >= 0) | (col >= 0))
+    return shown, rows, col[rows], tied_pick[rows]
 
 
 def serve(model, buyers: np.ndarray, cats: np.ndarray, allow_defer: bool) -> None:
     """Exposure, choice and purchase (or waiting for a sale) for buyers with a need in `cats`."""
-    m, rng = model.merchants, model.stream("choice")
-    o = Offers(model, buyers, cats, rng)
-    m.impressions += np.bincount(o.public[o.public_ok], minlength=m.n)
-    rows, col, tied_pick = o.choose(rng)
-    orders = o.orders(rows, col, tied_pick)
-    relationships.visit_shown(model, buyers[o.row], o.slot)
+    m, c, rng = model.merchants, model.consumers, model.stream("choice")
+    shown, rows, col, tied_pick = show_and_choose(model, buyers, cats, rng)
+    m.impressions += np.bincount(shown.public[shown.public_ok], minlength=m.n)
+    orders = chosen_orders(model, buyers, cats, shown, rows, col, tied_pick)
+    relationships.visit_shown(model, buyers[shown.row], shown.slot)
     if allow_defer:
-        keep = ~price_sensitivity.defer(model, orders, o.tied[rows], o.tied_ok[rows])
+        tied_ok = np.zeros((buyers.size, c.rel_merchant.shape[1]), bool)
+        tied_ok[shown.row, shown.slot] = True
+        keep = ~price_sensitivity.defer(model, orders, c.rel_merchant[orders.buyers], tied_ok[rows])
         orders, rows = orders.take(keep), rows[keep]
-    groups.exposure_joins(model, orders, o.public[rows, 0])
+    groups.exposure_joins(model, orders, shown.public[rows, 0])
     orders.channel = np.where(orders.level >= Level.FAN, Channel.PRIVATE, Channel.PUBLIC)
     wechat.divert(model, orders)
     model.purchase(orders)

@@ -10,6 +10,8 @@ the price index times a lognormal basket, larger for fans and members and for We
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..orders import Level, Orders, Prompt
@@ -26,6 +28,14 @@ def set_prices(model) -> None:
     model.flows["merchant_effort_cost"] += float(spend.sum())
 
 
+def buyer_factor(model, buyers: np.ndarray):
+    """Factor on the price each buyer pays from the policies (88VIP, the savings card): 1.0 or per buyer."""
+    factor = 1.0
+    for policy in model.policies:
+        factor = factor * policy.price_factor(model, buyers)
+    return factor
+
+
 def price(model, buyers, stores, level, invited):
     """Price index each buyer pays at each store, the deal depth, and whether it is an insider price.
 
@@ -37,12 +47,39 @@ def price(model, buyers, stores, level, invited):
     depth = np.where(insider, np.maximum(depth, ins.depth), depth)
     paid = m.price_level[stores] * (1.0 - depth)
     paid = paid * np.where(level >= Level.MEMBER, 1.0 - rs.member_discount * m.keep[stores], 1.0)
-    buyer_factor = 1.0
-    for policy in model.policies:
-        buyer_factor = buyer_factor * policy.price_factor(model, buyers)
-    if np.ndim(buyer_factor) and stores.ndim == 2:
-        buyer_factor = buyer_factor[:, None]
-    return paid * buyer_factor, depth, insider
+    factor = buyer_factor(model, buyers)
+    if np.ndim(factor) and stores.ndim == 2:
+        factor = factor[:, None]
+    return paid * factor, depth, insider
+
+
+@dataclass
+class LogPrices:
+    """Today's prices as logs of their factors, per store (and per buyer for the policies' factor), the
+    way choice reads them: log price = level + deal (ordinary or insider) + member price + buyer factor.
+    Sums of logs computed here once, so a compiled choice and the numpy one add the same numbers."""
+
+    level: np.ndarray            # log price_level
+    deal: np.ndarray             # log(1 - today's discount)
+    insider_deal: np.ndarray     # log(1 - the insider depth or today's discount if deeper)
+    member: np.ndarray           # log(1 - member discount x KEEP)
+    on_deal: np.ndarray          # today's discount > 0
+    insider_on_deal: np.ndarray  # insider price is a deal
+    insider_open: np.ndarray     # a sale runs and stock lasts
+
+
+def log_prices(model) -> LogPrices:
+    m, rs, ins = model.merchants, model.config.relationships, model.config.insider
+    insider_depth = np.maximum(m.discount, ins.depth)
+    return LogPrices(level=np.log(m.price_level), deal=np.log1p(-m.discount), insider_deal=np.log1p(-insider_depth),
+                     member=np.log1p(-rs.member_discount * m.keep), on_deal=m.discount > 0,
+                     insider_on_deal=insider_depth > 0,
+                     insider_open=(m.sale_end_day >= model.day) & (m.insider_stock > 0))
+
+
+def log_buyer_factor(model, buyers: np.ndarray) -> np.ndarray:
+    """log of each buyer's policy price factor."""
+    return np.log(np.broadcast_to(np.asarray(buyer_factor(model, buyers), dtype=np.float64), buyers.shape))
 
 
 def basket_multiplier(level: np.ndarray, fan_basket: float, member_basket: float) -> np.ndarray:

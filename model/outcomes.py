@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import kernels
 from .orders import Channel, Level, Prompt, Tier
 
 
@@ -225,6 +224,19 @@ def record_flows(flows: dict[str, float], merchants, orders) -> None:
         flows["orders_wechat"] += value.size
 
 
+def tie_counts(level: np.ndarray, last: np.ndarray, wechat: np.ndarray, recent_since: int,
+               left_out_day: np.ndarray, left_out_since: int) -> dict[str, int]:
+    """Counts of tie slots by level, of those visited since `recent_since`, of WeChat-community slots,
+    of consumers with a fan tie or above (relationship users) and of those left out since `left_out_since`."""
+    count = np.count_nonzero
+    tied, fans, recent = level > Level.NONE, level >= Level.FAN, last >= recent_since
+    users = np.logical_or.reduce([fans[:, j] for j in range(fans.shape[1])])   # 10x quicker than any(axis=1)
+    return {"tied": count(tied), "fans": count(fans), "members": count(level >= Level.MEMBER),
+            "group_members": count(level == Level.GROUP), "recent_tied": count(recent & tied),
+            "recent_fans": count(recent & fans), "community": count(wechat), "relationship_users": count(users),
+            "left_out_users": count(users & (left_out_day >= left_out_since))}
+
+
 def daily_outcomes(model) -> dict[str, float]:
     """Every outcome for the day just simulated: today's flows and the state at the end of the day."""
     c, m, f, k, day = model.consumers, model.merchants, model.flows, model.scale, model.day
@@ -233,7 +245,7 @@ def daily_outcomes(model) -> dict[str, float]:
     prev, both = c.activity_windows()
     count = np.count_nonzero
     bought = count(c.run_orders)
-    ties = kernels.tie_counts(c.rel_level, c.rel_last, c.rel_wechat, day - 30, c.left_out_day,
+    ties = tie_counts(c.rel_level, c.rel_last, c.rel_wechat, day - 30, c.left_out_day,
                               day - model.config.insider.slight_days)
     out = {name: f[name] * k for name in FLOWS}
     out.update({

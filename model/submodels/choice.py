@@ -9,17 +9,13 @@ Utility of offer j for consumer i:
   + relationship utility of the consumer's tie to the store
   + Gumbel noise,
 with g = ln(reference_ic) - ln(price_ij). The offer with the highest utility is chosen. ln(price) is the
-sum of the logs of its factors (pricing.LogPrices), so the compiled choice (kernels.choose_offers)
-and the numpy one here add the same numbers and choose the same offers.
+sum of the logs of its factors (pricing.LogPrices): a few logs per store and buyer instead of one per offer.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from .. import kernels
 from ..orders import Channel, Level, Orders
 from . import groups, insider_sales, price_sensitivity, pricing, relationships, wechat
 
@@ -62,25 +58,15 @@ def store_exclusivity(model) -> np.ndarray:
 
 
 def buyer_terms(model, buyers: np.ndarray, cats: np.ndarray):
-    """Per-buyer terms of the utility in float64 (log reference price, log policy price factor, price
-    weight, deal-proneness), so numpy and the compiled choice do the same arithmetic."""
+    """Per-buyer terms of the utility (log reference price, log policy price factor, price weight,
+    deal-proneness), in float64."""
     c = model.consumers
     return (np.log(c.reference_price[buyers, cats]).astype(np.float64), pricing.log_buyer_factor(model, buyers),
             c.price_weight[buyers].astype(np.float64), c.deal_proneness[buyers].astype(np.float64))
 
 
-@dataclass
-class Shown:
-    """What a batch of needs was shown (the compiled choice's counterpart of `Offers`)."""
-    public: np.ndarray
-    public_ok: np.ndarray
-    row: np.ndarray
-    slot: np.ndarray
-    t_store: np.ndarray
-
-
 class Offers:
-    """The offers shown to a batch of needs (buyers unique), with their utilities (the numpy choice).
+    """The offers shown to a batch of needs (buyers unique), with their utilities.
 
     Public offers form a grid (buyer x public slot: `public`, `public_ok`, `pub_*`). Tied offers are kept
     flat, one entry per tie slot holding a store of the need's category (`row`, `slot`, `t_*`): most of a
@@ -171,7 +157,7 @@ class Offers:
         return {"stores": stores, "available": available, "util": util, "price": price}
 
 
-def chosen_orders(model, buyers: np.ndarray, cats: np.ndarray, shown, rows, col, tied_pick) -> Orders:
+def chosen_orders(model, buyers: np.ndarray, cats: np.ndarray, shown: Offers, rows, col, tied_pick) -> Orders:
     """The offers chosen, as a batch of orders priced by pricing.price (channel public for now)."""
     c = model.consumers
     t = np.flatnonzero(tied_pick >= 0)
@@ -192,36 +178,11 @@ def offers(model, buyers: np.ndarray, cats: np.ndarray, rng: np.random.Generator
     return Offers(model, buyers, cats, rng, price_factor).grid(model)
 
 
-def show_and_choose(model, buyers: np.ndarray, cats: np.ndarray, rng: np.random.Generator):
-    """Offers shown and chosen for a batch of needs: compiled when the kernels are on, else `Offers`.
-    Both draw the same numbers in the same order and choose the same offers."""
-    if not kernels.ENABLED:
-        o = Offers(model, buyers, cats, rng)
-        return (o, *o.choose(rng))
-    c, m, s = model.consumers, model.merchants, model.config
-    n, k = buyers.size, s.ranking.public_slots
-    u = rng.random((n, k))
-    g_pub = rng.gumbel(size=(n, k))
-    row, slot = kernels.tied_offers(buyers, cats, c.rel_merchant, m.category)
-    g_tied = rng.gumbel(size=row.size)
-    lp, t = pricing.log_prices(model), model.traffic
-    public, public_ok, col, tied_pick = kernels.choose_offers(
-        buyers, cats, u, g_pub, row, slot, g_tied, c.rel_merchant, c.rel_level, c.rel_invited_until,
-        c.rel_slighted_until, model.day, t.edges, t.guide, t.order, t.has_stores, t.bins / t.n_categories,
-        m.quality, lp.level, lp.deal, lp.insider_deal, lp.member, lp.on_deal, lp.insider_on_deal, lp.insider_open,
-        store_exclusivity(model), *buyer_terms(model, buyers, cats), np.concatenate([[0.0], s.choice.relationship_utility]),
-        s.choice.quality_weight, s.choice.reference_weight, s.choice.loss_aversion, s.choice.deal_utility,
-        s.insider.left_out_penalty)
-    shown = Shown(public=public, public_ok=public_ok, row=row, slot=slot,
-                          t_store=c.rel_merchant[buyers[row], slot])
-    rows = np.flatnonzero((tied_pick >= 0) | (col >= 0))
-    return shown, rows, col[rows], tied_pick[rows]
-
-
 def serve(model, buyers: np.ndarray, cats: np.ndarray, allow_defer: bool) -> None:
     """Exposure, choice and purchase (or waiting for a sale) for buyers with a need in `cats`."""
     m, c, rng = model.merchants, model.consumers, model.stream("choice")
-    shown, rows, col, tied_pick = show_and_choose(model, buyers, cats, rng)
+    shown = Offers(model, buyers, cats, rng)
+    rows, col, tied_pick = shown.choose(rng)
     m.impressions += np.bincount(shown.public[shown.public_ok], minlength=m.n)
     orders = chosen_orders(model, buyers, cats, shown, rows, col, tied_pick)
     relationships.visit_shown(model, buyers[shown.row], shown.slot)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import kernels
 from ..orders import Level, Orders, Prompt
 from . import relationships
 
@@ -56,7 +55,7 @@ def start_sales(model) -> None:
     m.sale_end_day[starting] = day + ins.window_days - 1
     jitter = rng.uniform(0.75, 1.25, int(starting.sum()))
     m.next_sale_day[starting] += np.maximum(1, np.round(m.insider_interval[starting] * jitter)).astype(np.int64)
-    slots = kernels.slots_of(c.rel_merchant, starting)
+    slots = np.flatnonzero(np.append(starting, False)[c.rel_merchant.ravel()])   # empty slots (-1) read the False
     who, k = np.divmod(slots, c.rel_merchant.shape[1])
     stores, level = c.rel_merchant[who, k], c.rel_level[who, k]
     invited = eligible(value_score(c.spend_percentile[who], level), level, ins.eligibility_threshold)

@@ -56,8 +56,7 @@ def price(model, buyers, stores, level, invited):
 @dataclass
 class LogPrices:
     """Today's prices as logs of their factors, per store (and per buyer for the policies' factor), the
-    way choice reads them: log price = level + deal (ordinary or insider) + member price + buyer factor.
-    Sums of logs computed here once, so a compiled choice and the numpy one add the same numbers."""
+    way choice reads them: log price = level + deal (ordinary or insider) + member price + buyer factor."""
 
     level: np.ndarray            # log price_level
     deal: np.ndarray             # log(1 - today's discount)

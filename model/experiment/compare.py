@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .. import results
 from ..outcomes import HEADLINE, OUTCOME_NAMES, outcome
@@ -74,6 +73,7 @@ def paired_differences(runs: pd.DataFrame, reference: str, outcomes=None) -> pd.
             if ua.size > 1 and ub.size > 1:
                 with np.errstate(all="ignore"), warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)     # identical runs: zero variance
+                    from scipy import stats                  # imported here: a second to import
                     ci = stats.ttest_ind(ub, ua, equal_var=False).confidence_interval(0.95)
                 ulo, uhi = float(ci.low), float(ci.high)
             else:

@@ -134,10 +134,10 @@ def steady_state_figure(timeseries: pd.DataFrame, window: int):
 def steady_state(ctx: Context) -> list[Check]:
     s = ctx.size
     scenario = ctx.baseline({"seasonality.enabled": False})
-    exp = ctx.replications({"baseline_flat": scenario}, s.reps, scenario.run.seed)
+    exp = ctx.replications({"baseline_flat": scenario}, s.steady_reps, scenario.run.seed)
     ts = exp.timeseries[exp.timeseries["run_id"].isin(exp.ok["run_id"])]
     setting = (f"baseline with `seasonality.enabled: false`, {s.consumers:,} consumer agents, {s.merchants:,} "
-               f"stores, {scenario.run.burn_in_days}-day burn-in, {s.days} recorded days, {s.reps} replications")
+               f"stores, {scenario.run.burn_in_days}-day burn-in, {s.days} recorded days, {s.steady_reps} replications")
     ctx.figure(SECTION, "fig_steady_state", f"Steady state: relationship stocks over their first-{s.window}-day "
                "mean (dotted lines: the compared windows) and the leakage share, seasonality off",
                lambda: steady_state_figure(ts, s.window))

@@ -235,10 +235,16 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML 
             set_: SetOpt = None, days: DaysOpt = None, reps: RepsOpt = None, seed: SeedOpt = None,
             out: OutOpt = None, workers: WorkersOpt = 1, backend: BackendOpt = "dask",
             scheduler: SchedulerOpt = None, resume: ResumeOpt = False, outcomes: OutcomesOpt = None,
-            figures: FiguresOpt = True, cache: CacheOpt = True, max_runs: MaxRunsOpt = MAX_RUNS):
+            figures: FiguresOpt = True, cache: CacheOpt = True, max_runs: MaxRunsOpt = MAX_RUNS,
+            posterior: Annotated[Optional[Path], typer.Option(
+                "--posterior", help="A calibration folder (its posterior.parquet): draw calibrated parameter "
+                "vectors, shared by the arms, so intervals include parameter uncertainty.")] = None,
+            draws: Annotated[Optional[int], typer.Option(
+                "--draws", help="Parameter vectors drawn from --posterior (default: one per replication; "
+                "--reps must be a multiple; two or more replications per vector split the variance).")] = None):
     """Compare scenarios over the same replication seeds: means, 95% intervals, paired differences."""
     from . import experiment
-    check_min(workers=(workers, 1), reps=(reps, 1), seed=(seed, 0), max_runs=(max_runs, 1))
+    check_min(workers=(workers, 1), reps=(reps, 1), seed=(seed, 0), max_runs=(max_runs, 1), draws=(draws, 1))
     from .results import default_out_dir
     try:
         named = {}
@@ -253,9 +259,14 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML 
     out = out if out is not None else (None if resume else default_out_dir(f"compare-{first.name}"))
     c = _experiment(f"compare {len(named)} scenarios", out, resume, lambda progress: experiment.compare(
         named, reps, seed=seed, outcomes=_outcome_list(outcomes), out=out, resume=resume, workers=workers,
-        backend=backend, scheduler=scheduler, figures=figures, progress=progress, cache=cache, max_runs=max_runs),
-        _announcer(first, reps, cache, workers, scheduler))
+        backend=backend, scheduler=scheduler, figures=figures, progress=progress, cache=cache, max_runs=max_runs,
+        posterior=posterior, draws=draws), _announcer(first, reps, cache, workers, scheduler))
     console.print(comparison_table(c, _outcome_list(outcomes)))
+    if c.posterior:
+        p = c.posterior
+        console.print(f"parameter uncertainty: {p['draws']} vector(s) drawn from {p['source']} ({p['vectors']} "
+                      f"vectors, effective {p['effective_vectors']}), {p['per_draw']} replication(s) each; "
+                      "share_parameter in summary.csv and differences.csv is the share of variance they cause")
     console.print(f"results written to {out}/ (summary.csv, differences.csv, runs.parquet, timeseries.parquet"
                   f"{', figures' if figures else ''})")
     _report_failures(c.experiment, out)

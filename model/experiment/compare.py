@@ -13,6 +13,7 @@ from .. import results
 from ..outcomes import HEADLINE, OUTCOME_NAMES, outcome
 from ..runs import summarise
 from .design import MAX_RUNS
+from .posterior import draw_of, variance_shares
 from .runner import resolve_scenarios, run_experiment
 from .storage import Experiment, ExperimentView, load_experiment
 
@@ -38,24 +39,42 @@ def check_outcomes(names, known) -> list[str]:
     return names
 
 
-def summary_table(runs: pd.DataFrame, outcomes=None) -> pd.DataFrame:
-    """Per scenario and outcome: finished replications, mean and 95% t-interval."""
+def _interval(values: np.ndarray, draws: np.ndarray | None) -> tuple[float, float, float, float]:
+    """Mean, 95% interval and the share of variance from parameter uncertainty (NaN without a posterior,
+    or with one replication per drawn vector)."""
+    if draws is None or values.size == 0:
+        return (*(summarise(values) if values.size else (np.nan,) * 3), np.nan)
+    mean, half, share = variance_shares(values, draws)
+    if not np.isfinite(half):
+        return mean, mean, mean, share
+    return mean, mean - half, mean + half, share
+
+
+def summary_table(runs: pd.DataFrame, outcomes=None, posterior: dict | None = None) -> pd.DataFrame:
+    """Per scenario and outcome: finished replications, mean and 95% interval (over parameter vectors
+    and replications with a posterior, and the share of variance the parameters cause)."""
     rows = []
     ok = runs[runs["status"] == "ok"]
     for scen in dict.fromkeys(runs["scenario"]):
         sub = ok[ok["scenario"] == scen]
+        draws = draw_of(sub["replication"].to_numpy(), posterior)
         for name in outcomes or outcome_columns(runs):
             v = sub[name].to_numpy(float)
-            m, lo, hi = summarise(v) if v.size else (np.nan,) * 3
-            rows.append({"scenario": scen, "outcome": name, "unit": unit_of(name), "n": v.size,
-                         "mean": m, "low": lo, "high": hi})
+            m, lo, hi, share = _interval(v, draws)
+            row = {"scenario": scen, "outcome": name, "unit": unit_of(name), "n": v.size, "mean": m, "low": lo,
+                   "high": hi}
+            if posterior:
+                row["share_parameter"] = share
+            rows.append(row)
     return pd.DataFrame(rows)
 
 
-def paired_differences(runs: pd.DataFrame, reference: str, outcomes=None) -> pd.DataFrame:
+def paired_differences(runs: pd.DataFrame, reference: str, outcomes=None, posterior: dict | None = None) -> pd.DataFrame:
     """Per scenario (but the reference) and outcome: mean difference from the reference over
     replications paired by seed, its 95% interval, the same in % of the reference mean, and the
-    unpaired (Welch) interval the same runs would give without common random numbers."""
+    unpaired (Welch) interval the same runs would give without common random numbers. With a
+    posterior, pairs share a parameter vector too; the interval comes from the vectors' mean differences
+    and `share_parameter` says how much of the differences' variance the parameters cause."""
     ok = runs[runs["status"] == "ok"]
     ref = ok[ok["scenario"] == reference].set_index("replication")
     rows = []
@@ -64,9 +83,10 @@ def paired_differences(runs: pd.DataFrame, reference: str, outcomes=None) -> pd.
             continue
         other = ok[ok["scenario"] == scen].set_index("replication")
         pairs = ref.index.intersection(other.index)
+        draws = draw_of(pairs.to_numpy(), posterior)
         for name in outcomes or outcome_columns(runs):
             a, b = ref.loc[pairs, name].to_numpy(float), other.loc[pairs, name].to_numpy(float)
-            m, lo, hi = summarise(b - a) if pairs.size else (np.nan,) * 3
+            m, lo, hi, share = _interval(b - a, draws)
             base = a.mean() if pairs.size else np.nan
             pct = 100.0 / base if base else np.nan
             ua, ub = ref[name].to_numpy(float), other[name].to_numpy(float)
@@ -78,10 +98,13 @@ def paired_differences(runs: pd.DataFrame, reference: str, outcomes=None) -> pd.
                 ulo, uhi = float(ci.low), float(ci.high)
             else:
                 ulo = uhi = np.nan
-            rows.append({"scenario": scen, "reference": reference, "outcome": name, "unit": unit_of(name),
-                         "n_pairs": int(pairs.size), "mean": m, "low": lo, "high": hi,
-                         "pct_mean": m * pct, "pct_low": lo * pct, "pct_high": hi * pct,
-                         "unpaired_low": ulo, "unpaired_high": uhi})
+            row = {"scenario": scen, "reference": reference, "outcome": name, "unit": unit_of(name),
+                   "n_pairs": int(pairs.size), "mean": m, "low": lo, "high": hi,
+                   "pct_mean": m * pct, "pct_low": lo * pct, "pct_high": hi * pct,
+                   "unpaired_low": ulo, "unpaired_high": uhi}
+            if posterior:
+                row["share_parameter"] = share
+            rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -101,8 +124,9 @@ class Comparison(ExperimentView):
         self.experiment = experiment
         self.reference = str(experiment.points["scenario"].iloc[0])
         self.outcomes = list(outcomes) if outcomes else outcome_columns(experiment.runs)
-        self.summary = summary_table(experiment.runs, self.outcomes)
-        self.differences = paired_differences(experiment.runs, self.reference, self.outcomes)
+        self.posterior = experiment.manifest.get("posterior")     # the parameter vectors drawn, if any
+        self.summary = summary_table(experiment.runs, self.outcomes, self.posterior)
+        self.differences = paired_differences(experiment.runs, self.reference, self.outcomes, self.posterior)
 
     @classmethod
     def load(cls, folder, outcomes=None) -> "Comparison":
@@ -123,7 +147,7 @@ class Comparison(ExperimentView):
         names = set(self.summary["scenario"])
         if reference not in names:
             raise ValueError(f"unknown scenario {reference!r}; the comparison holds {sorted(names)}")
-        return paired_differences(self.runs, reference, self.outcomes)
+        return paired_differences(self.runs, reference, self.outcomes, self.posterior)
 
     def plot_differences(self, outcomes=None):
         """Bars of paired differences vs the reference, for `outcomes` (default: the headline outcomes)."""
@@ -153,7 +177,7 @@ class Comparison(ExperimentView):
 def compare(scenarios, reps: int | None = None, *, seed: int | None = None, overrides: dict | None = None,
             outcomes=None, out=None, resume: bool = False, workers: int = 1, backend: str = "dask",
             scheduler: str | None = None, figures: bool = False, progress=None, cache: bool = True,
-            max_runs: int | None = MAX_RUNS) -> Comparison:
+            max_runs: int | None = MAX_RUNS, posterior=None, draws: int | None = None) -> Comparison:
     """Run scenarios over the same replication seeds and compare them with the first.
 
     `scenarios`: YAML paths or `Scenario`s (or a dict name -> Scenario); `overrides` (dotted field ->
@@ -162,6 +186,9 @@ def compare(scenarios, reps: int | None = None, *, seed: int | None = None, over
     summary/differences as CSV and Parquet and (with `figures=True`) PNG figures. Arms share each
     replication's burn-in (the status quo) through the warm-state cache; `cache=False` recomputes it.
     More than `max_runs` runs (scenarios x replications) are refused before starting; None lifts the limit.
+    `posterior` (a calibration folder) draws `draws` calibrated parameter vectors, shared by the arms, so the
+    intervals include parameter uncertainty; `share_parameter` in the tables says how much of the variance
+    it causes (with at least two replications per vector).
 
     >>> from ptsim.experiment import compare
     >>> c = compare(["scenarios/baseline.yaml", "scenarios/wechat_open.yaml"], reps=8, workers=2,
@@ -172,7 +199,8 @@ def compare(scenarios, reps: int | None = None, *, seed: int | None = None, over
     if outcomes:
         outcomes = check_outcomes(outcomes, OUTCOME_NAMES)
     exp = run_experiment(named, reps, seed=seed, out=out, resume=resume, workers=workers, backend=backend,
-                         scheduler=scheduler, progress=progress, command="compare", cache=cache, max_runs=max_runs)
+                         scheduler=scheduler, progress=progress, command="compare", cache=cache, max_runs=max_runs,
+                         posterior=posterior, draws=draws)
     comparison = Comparison(exp)
     if out is not None:
         comparison.save(out, figures=figures, outcomes=outcomes)

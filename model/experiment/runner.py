@@ -39,10 +39,11 @@ class ScenarioModel:
     scenarios: dict[str, Scenario]
     on_day: Callable[[float], None] | None = None     # in-process runs: called with the share of days done
     cache: bool = True                                # reuse warm states after the burn-in (warm_state.py)
+    by_seed: dict[int, dict] | None = None            # overrides per replication seed (a posterior's vectors)
     outcomes = OUTCOME_NAMES
 
     def __call__(self, params: dict, seed: int) -> RunResult:
-        params = dict(params)
+        params = {**(self.by_seed or {}).get(int(seed), {}), **params}
         base = self.scenarios[params.pop("scenario", next(iter(self.scenarios)))]
         scenario = base.with_overrides(params, source="design") if params else base
         days, on_day = scenario.run.days, self.on_day
@@ -239,7 +240,8 @@ def _given(executor: cf.Executor):
 def run_experiment(scenarios, reps: int | None = None, *, seed: int | None = None,
                    out: str | Path | None = None, resume: bool = False, workers: int = 1,
                    backend: str = "dask", scheduler: str | None = None, progress=None,
-                   command: str = "experiment", cache: bool = True, max_runs: int | None = MAX_RUNS) -> Experiment:
+                   command: str = "experiment", cache: bool = True, max_runs: int | None = MAX_RUNS,
+                   posterior=None, draws: int | None = None) -> Experiment:
     """Run replications of one or more scenarios with common random numbers; return the tables.
 
     `scenarios` is a list of `Scenario`s or YAML paths (or a dict name -> Scenario). Replications
@@ -247,6 +249,9 @@ def run_experiment(scenarios, reps: int | None = None, *, seed: int | None = Non
     with one scenario; `command` names the caller in the manifest. Arms share each replication's
     burn-in through the warm-state cache; `cache=False` simulates it in every run (same results).
     More than `max_runs` runs (scenarios x replications) are refused before starting; None lifts the limit.
+    With a `posterior` (a `Posterior`, a calibration folder or its posterior.parquet), `draws` parameter
+    vectors (default: one per replication) are drawn by weight and each runs `reps / draws` replications,
+    the same vector for every arm (posterior.py).
 
     >>> from ptsim.experiment import run_experiment
     >>> exp = run_experiment(["scenarios/baseline.yaml"], reps=4, workers=2)   # doctest: +SKIP
@@ -254,10 +259,21 @@ def run_experiment(scenarios, reps: int | None = None, *, seed: int | None = Non
     """
     named = resolve_scenarios(scenarios)
     first = next(iter(named.values()))
-    design = compare_design(named, reps or first.run.reps, first.run.seed if seed is None else seed, max_runs)
-    return run_design(design, ScenarioModel(named, cache=cache), scenarios=named, out=out, resume=resume,
-                      workers=workers, backend=backend, scheduler=scheduler, progress=progress,
-                      command=command)
+    root = first.run.seed if seed is None else seed
+    design = compare_design(named, reps or first.run.reps, root, max_runs)
+    model, extra = ScenarioModel(named, cache=cache), None
+    if posterior is not None:
+        from .posterior import Posterior, plan
+        posterior = posterior if isinstance(posterior, Posterior) else Posterior.load(posterior)
+        for scenario in named.values():
+            posterior.check(scenario)
+        model.by_seed, record = plan(posterior, design.seeds, root, draws)
+        design.spec["posterior"] = {k: record[k] for k in ("digest", "draws", "drawn")}
+        extra = {"posterior": record}
+    elif draws is not None:
+        raise ScenarioError("--draws: only with --posterior (the number of parameter vectors to draw)")
+    return run_design(design, model, scenarios=named, out=out, resume=resume, workers=workers, backend=backend,
+                      scheduler=scheduler, progress=progress, command=command, extra=extra)
 
 
 def resolve_scenarios(scenarios, overrides: dict | None = None) -> dict[str, Scenario]:

@@ -4,13 +4,17 @@
     scenario = load_scenario("scenarios/baseline.yaml", overrides={"population.consumers": 20_000})
     m = PrivateTrafficModel(scenario, rng=1).run()
     m.timeseries()     # daily outcomes (pandas)
+
+    from ptsim import simulate          # one run -> {outcome: value}, fields as keywords
+    simulate("baseline", seed=1, days=90, population__consumers=20_000, outcomes=["gmv_total"])
 """
 
 from importlib import import_module
 
 __version__ = "0.2.0"
 _EXPORTS = {"Scenario": "scenario", "ScenarioError": "scenario", "load_scenario": "scenario",
-            "PrivateTrafficModel": "model", "Consumer": "agents", "Merchant": "agents", "Platform": "agents"}
+            "PrivateTrafficModel": "model", "Consumer": "agents", "Merchant": "agents", "Platform": "agents",
+            "simulate": "runs"}
 __all__ = [*_EXPORTS, "__version__"]
 
 

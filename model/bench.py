@@ -10,8 +10,9 @@ import sys
 _CHILD = r"""
 import json, resource, sys, tempfile, time
 from ptsim import load_scenario, PrivateTrafficModel
+from ptsim.scenario import library
 consumers, days, warm = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "warm"
-s = load_scenario("scenarios/baseline.yaml", {"population.consumers": consumers, "run.days": days})
+s = load_scenario(library()["baseline"], {"population.consumers": consumers, "run.days": days})   # from any folder
 cache = tempfile.mkdtemp(prefix="ptsim-bench-") if warm else False
 if warm:
     PrivateTrafficModel(s, rng=1, create_agents=False, cache=cache)     # fills the cache, not timed

@@ -65,9 +65,10 @@ def _force_progress() -> bool:
 
 
 WorkersOpt = Annotated[int, typer.Option("--workers", help="Parallel workers: 1 runs in this process; "
-                                          "N > 1 starts a local Dask cluster of N single-threaded workers "
-                                          "(or a process pool with --backend processes).")]
-BackendOpt = Annotated[str, typer.Option("--backend", help="Pool for --workers > 1: dask or processes.")]
+                                          "N > 1 starts a pool of N worker processes on this machine "
+                                          "(a local Dask cluster with --backend dask).")]
+BackendOpt = Annotated[str, typer.Option("--backend", help="Pool for --workers > 1: processes (a process pool, "
+                                          "quick to start) or dask (a local Dask cluster).")]
 SchedulerOpt = Annotated[Optional[str], typer.Option("--scheduler", help="Run on an existing Dask cluster, "
                                                      "e.g. tcp://127.0.0.1:8786.")]
 ResumeOpt = Annotated[bool, typer.Option("--resume", help="Finish the experiment in --out: run only the "
@@ -164,9 +165,10 @@ def run_table(title: str, summary) -> Table:
 
 
 @app.command()
-def run(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+def run(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file, or the name of a library scenario "
+                                                 "(`ptsim scenarios` lists them), e.g. baseline.")],
         set_: SetOpt = None, days: DaysOpt = None, reps: RepsOpt = None, seed: SeedOpt = None,
-        out: OutOpt = None, workers: WorkersOpt = 1, backend: BackendOpt = "dask",
+        out: OutOpt = None, workers: WorkersOpt = 1, backend: BackendOpt = "processes",
         scheduler: SchedulerOpt = None, resume: ResumeOpt = False, figures: FiguresOpt = True,
         cache: CacheOpt = True):
     """Run a scenario's replications (a one-point experiment) and write tables, figures and manifest."""
@@ -230,10 +232,11 @@ def _outcome_list(text):
 
 
 @app.command()
-def compare(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML files; the first is the "
-                                                            "reference for paired differences.")],
+def compare(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML files or library scenario "
+                                                            "names; the first is the reference for paired "
+                                                            "differences.")],
             set_: SetOpt = None, days: DaysOpt = None, reps: RepsOpt = None, seed: SeedOpt = None,
-            out: OutOpt = None, workers: WorkersOpt = 1, backend: BackendOpt = "dask",
+            out: OutOpt = None, workers: WorkersOpt = 1, backend: BackendOpt = "processes",
             scheduler: SchedulerOpt = None, resume: ResumeOpt = False, outcomes: OutcomesOpt = None,
             figures: FiguresOpt = True, cache: CacheOpt = True, max_runs: MaxRunsOpt = MAX_RUNS,
             posterior: Annotated[Optional[Path], typer.Option(
@@ -273,7 +276,8 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML 
 
 
 @app.command()
-def sweep(scenario: Annotated[Path, typer.Argument(help="Base scenario YAML file.")],
+def sweep(scenario: Annotated[Path, typer.Argument(help="Base scenario: a YAML file or a library scenario's "
+                                                   "name.")],
           grid: Annotated[Optional[list[str]], typer.Option("--grid", help="field=v1,v2,... (repeatable; full "
                                                             "factorial), e.g. ranking.exponent=0.5,0.75,1")] = None,
           lhs: Annotated[bool, typer.Option("--lhs", help="Latin hypercube over the --param ranges.")] = False,
@@ -284,7 +288,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Base scenario YAML file
           samples: Annotated[int, typer.Option("--samples", help="LHS points, Sobol base N (a power "
                                                "of 2; N x (D+2) points), or Morris trajectories.")] = 64,
           set_: SetOpt = None, days: DaysOpt = None, reps: RepsOpt = None, seed: SeedOpt = None,
-          out: OutOpt = None, workers: WorkersOpt = 1, backend: BackendOpt = "dask",
+          out: OutOpt = None, workers: WorkersOpt = 1, backend: BackendOpt = "processes",
           scheduler: SchedulerOpt = None, resume: ResumeOpt = False, outcomes: OutcomesOpt = None,
           figures: FiguresOpt = True, cache: CacheOpt = True, max_runs: MaxRunsOpt = MAX_RUNS):
     """Sweep scenario fields: a grid, or a Latin hypercube, Sobol or Morris sample with sensitivity."""
@@ -346,7 +350,7 @@ def validate(quick: Annotated[bool, typer.Option("--quick", help="Tiny sizes (se
                                                          "of the same name beside it). Default docs/validation.md "
                                                          "for the full size with every check, else "
                                                          "results/validation-TIME/validation.md.")] = None,
-             workers: WorkersOpt = 1, backend: BackendOpt = "dask"):
+             workers: WorkersOpt = 1, backend: BackendOpt = "processes"):
     """Check the model against closed forms, published facts and its own invariances; write the report."""
     from rich.text import Text
 
@@ -385,6 +389,21 @@ def validate(quick: Annotated[bool, typer.Option("--quick", help="Tiny sizes (se
     passed, failed, none = report.counts(checks)
     console.print(Text(f"{passed} passed, {failed} not met, {none} without a target; report written to {out} "
                        f"(figures in {out.with_suffix('')}/)"))
+
+
+@app.command("scenarios")
+def list_scenarios():
+    """List the scenario library (shipped with ptsim): each name and what it is for. `ptsim run NAME` runs one."""
+    from .scenario import library, library_dir
+    table = Table(title=f"scenario library ({library_dir()})", show_lines=True)
+    table.add_column("name", no_wrap=True)
+    table.add_column("description")
+    for name, path in library().items():
+        try:
+            table.add_row(name, " ".join(load_scenario(path).description.split()))
+        except ScenarioError as exc:
+            fail(str(exc))
+    console.print(table)
 
 
 @app.command()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import subprocess
 import tempfile
 import time
 from contextlib import contextmanager
@@ -89,28 +88,63 @@ def write_figures(folder: Path, makers: dict) -> dict[str, Path]:
 
 
 def git_commit() -> str | None:
+    """The commit checked out in the git checkout this package was imported from (the folder above
+    `model/`, in a source tree or an editable install), read from `.git` without running git; None
+    for an installed package, or when it cannot be read."""
+    root = Path(__file__).resolve().parent.parent
     try:
-        root = Path(__file__).resolve().parent.parent
-        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
-                             timeout=5)
-        return out.stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
+        git = root / ".git"
+        if git.is_file():                                   # a worktree or submodule: "gitdir: <path>"
+            text = git.read_text(encoding="utf-8").strip()
+            if not text.startswith("gitdir:"):
+                return None
+            git = (root / text.removeprefix("gitdir:").strip()).resolve()
+        if not (git / "HEAD").is_file():
+            return None
+        head = (git / "HEAD").read_text(encoding="utf-8").strip()
+        if not head.startswith("ref:"):
+            return head if _is_sha(head) else None          # a detached HEAD
+        ref = head.removeprefix("ref:").strip()
+        folders = [git]
+        if (git / "commondir").is_file():                   # a worktree keeps its branches in the main .git
+            folders.append((git / (git / "commondir").read_text(encoding="utf-8").strip()).resolve())
+        for folder in folders:
+            if (folder / ref).is_file():
+                sha = (folder / ref).read_text(encoding="utf-8").strip()
+                return sha if _is_sha(sha) else None
+        for folder in folders:
+            if (folder / "packed-refs").is_file():
+                for line in (folder / "packed-refs").read_text(encoding="utf-8").splitlines():
+                    sha, _, name = line.partition(" ")
+                    if name.strip() == ref and _is_sha(sha):
+                        return sha
+    except (OSError, UnicodeDecodeError):
         return None
+    return None
+
+
+def _is_sha(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
 
 
 def versions() -> dict[str, str]:
+    """Python's and the packages' versions; ptsim's from its metadata, else from the source tree."""
+    from . import __version__
     v = {"python": platform.python_version()}
     for p in ("ptsim",) + _PACKAGES:
         try:
             v[p] = metadata.version(p)
         except metadata.PackageNotFoundError:
-            pass
+            if p == "ptsim":
+                v[p] = __version__
     return v
 
 
 def manifest(scenarios: dict[str, Scenario], seeds: list[int], **extra) -> dict:
+    from . import __version__
     return {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "ptsim_version": __version__,
         "git_commit": git_commit(),
         "versions": versions(),
         "seeds": seeds,

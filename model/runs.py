@@ -62,3 +62,49 @@ def summarise(values: np.ndarray) -> tuple[float, float, float]:
         return mean, mean, mean
     half = float(stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size))
     return mean, mean - half, mean + half
+
+
+def simulate(scenario="baseline", seed: int | None = None, days: int | None = None,
+             outcomes: list[str] | tuple[str, ...] | str | None = None, fields: dict | None = None, *,
+             cache: bool = True, **field_kwargs) -> dict[str, float]:
+    """Run one replication and return its summary outcomes: the one call for EMA Workbench, Optuna,
+    SALib or a loop of your own.
+
+    `scenario`: a library scenario's name ("baseline", "wechat_open"; see `ptsim scenarios`), a YAML
+    path or a `Scenario`. `seed`: the run's seed (an int reproduces the run); default: replication 0
+    of the scenario's `run.seed`, the first run `ptsim run` makes. `days`: recorded days (`run.days`).
+    Any scenario field is a keyword with `__` for its dots, or an entry of `fields` under its dotted
+    name (for any name)::
+
+        simulate("wechat_open", seed=1, days=90, population__consumers=20_000,
+                 fields={"policies.weight_bonus.share": 0.5}, outcomes=["gmv_total", "active_share"])
+
+    Returns {outcome: value} for every outcome (`ptsim.outcomes.OUTCOME_NAMES`) or those in
+    `outcomes`. An unknown field, a value out of range or an unknown outcome raises ScenarioError with
+    one line naming it. `cache`: reuse the burn-in from the warm-state cache (same numbers).
+    """
+    from .outcomes import OUTCOME_NAMES
+    from .scenario import ScenarioError, load_scenario
+    if isinstance(outcomes, str):
+        outcomes = [outcomes]
+    unknown = [o for o in outcomes or () if o not in OUTCOME_NAMES]
+    if unknown:
+        raise ScenarioError(f"outcomes: unknown outcome {unknown[0]!r}; known: {', '.join(OUTCOME_NAMES)}")
+    overrides = dict(fields or {})
+    for key, value in field_kwargs.items():
+        path = key.replace("__", ".")
+        if path in overrides:
+            raise ScenarioError(f"simulate: {path}: given twice (as {key}= and in fields)")
+        overrides[path] = value
+    if days is not None:
+        if "run.days" in overrides:
+            raise ScenarioError("simulate: run.days: given twice (as days= and as a field)")
+        overrides["run.days"] = days
+    base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    s = base.with_overrides(overrides, source="simulate") if overrides else base
+    if seed is None:
+        seed = replication_seeds(s.run.seed, 1)[0]
+    m = PrivateTrafficModel(s, rng=int(seed), cache=cache)
+    m.run()
+    summary = m.summary()
+    return {o: float(summary[o]) for o in (outcomes or summary)}

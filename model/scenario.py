@@ -735,15 +735,57 @@ def _read_yaml(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, str
     if parent is not None:
         if not isinstance(parent, str):
             raise ScenarioError(f"{path}: extends: must be a file name (got {quote(parent)})")
-        base_data, origins = _read_yaml((path.parent / parent).resolve(), chain + (path,))
+        target = path.parent / parent                   # a path relative to this file, else a library name
+        if not target.is_file() and _bare_name(parent) and parent in library():
+            target = library()[parent]
+        base_data, origins = _read_yaml(target.resolve(), chain + (path,))
     for p in _leaf_paths(raw):
         origins[p] = str(path)
     return _deep_merge(base_data, raw), origins
 
 
+def library_dir() -> Path:
+    """The folder of the scenario library: `ptsim/scenarios/` in an installed package, the checkout's
+    `scenarios/` (beside `model/`) in a source tree or an editable install; both are the same files
+    (pyproject.toml ships `scenarios/` as the package data `ptsim.scenarios`)."""
+    here = Path(__file__).resolve().parent
+    for folder in (here / "scenarios", here.parent / "scenarios"):
+        if (folder / "baseline.yaml").is_file():
+            return folder
+    return here / "scenarios"
+
+
+def library() -> dict[str, Path]:
+    """The library's scenarios by name (file stem), sorted: `load_scenario(name)` loads one."""
+    folder = library_dir()
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))} if folder.is_dir() else {}
+
+
+def _bare_name(text: str) -> bool:
+    """A library scenario's name as one would type it: no folder, no .yaml/.yml."""
+    return bool(text) and "/" not in text and "\\" not in text and Path(text).suffix not in (".yaml", ".yml")
+
+
+def scenario_path(path: str | Path) -> Path:
+    """The file a scenario argument names: an existing file as given; else a bare name (no folder, no
+    .yaml/.yml) of a library scenario, e.g. "baseline"; else the path as given (reported as not found)."""
+    p = Path(path)
+    text = str(path)
+    if p.is_file() or not _bare_name(text):
+        return p
+    found = library().get(text)
+    if found is None:
+        names = ", ".join(library()) or "none installed"
+        raise ScenarioError(f"{text}: scenario not found: no such file, nor a library scenario of that name "
+                            f"(library: {names}; `ptsim scenarios` lists them)")
+    return found
+
+
 def load_scenario(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Scenario:
     """Load and validate a scenario file (or the defaults if `path` is None), applying overrides.
 
+    `path` is a YAML file, or the name of a library scenario ("baseline", "wechat_open": see
+    `library()` or `ptsim scenarios`), found from any folder.
     `overrides` maps dotted field paths to values, e.g. `{"population.consumers": 5000}`.
     Raises ScenarioError with a one-line message on any malformed input.
     """
@@ -751,7 +793,7 @@ def load_scenario(path: str | Path | None = None, overrides: dict[str, Any] | No
     origins: dict[str, str] = {}
     default_origin = "defaults"
     if path is not None:
-        p = Path(path)
+        p = scenario_path(path)
         data, origins = _read_yaml(p.resolve(), ())
         # name the file as the user gave it
         origins = {k: (str(p) if v == str(p.resolve()) else v) for k, v in origins.items()}

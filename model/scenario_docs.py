@@ -31,7 +31,8 @@ def render() -> str:
              "Generated from the schema in `model/scenario.py` by `make docs` "
              "(`python -m ptsim.scenario_docs`); a test keeps it in step.", "",
              "A scenario file is YAML. `extends: other.yaml` inherits another file (paths are relative to "
-             "the file) and overrides what it sets; `--set dotted.path=value` overrides from the command "
+             "the file; a bare name such as `extends: baseline` names a library scenario, see `ptsim "
+             "scenarios`) and overrides what it sets; `--set dotted.path=value` overrides from the command "
              "line. Unknown keys, keys given twice, an empty file, wrong types, numbers that are not finite and "
              "out-of-range values are errors (exit status 2).", ""]
     current = None

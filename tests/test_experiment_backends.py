@@ -85,3 +85,18 @@ def test_runs_in_this_process_report_progress_day_by_day():
     assert seen[0] == (0, 2) and seen[-1] == (2, 2)
     fractions = [d for d, _ in seen if d != int(d)]
     assert len(fractions) >= 2 * 7 and fractions == sorted(fractions)     # daily, and never backwards
+
+
+def test_workers_start_a_process_pool_by_default():
+    """--workers N starts a process pool (about a second) unless --backend dask asks for a LocalCluster."""
+    import concurrent.futures as cf
+    import inspect
+
+    from ptsim import cli
+    from ptsim.experiment import compare, run_experiment, sweep
+    from ptsim.experiment.runner import executor_for, run_design
+    with executor_for(2) as (executor, slots):
+        assert isinstance(executor, cf.ProcessPoolExecutor) and slots == 4
+    for function in (cli.run, cli.compare, cli.sweep, cli.validate, executor_for, run_design, run_experiment,
+                     compare, sweep):
+        assert inspect.signature(function).parameters["backend"].default == "processes", function.__name__

@@ -175,7 +175,7 @@ class Comparison(ExperimentView):
 
 
 def compare(scenarios, reps: int | None = None, *, seed: int | None = None, overrides: dict | None = None,
-            outcomes=None, out=None, resume: bool = False, workers: int = 1, backend: str = "dask",
+            outcomes=None, out=None, resume: bool = False, workers: int = 1, backend: str = "processes",
             scheduler: str | None = None, figures: bool = False, progress=None, cache: bool = True,
             max_runs: int | None = MAX_RUNS, posterior=None, draws: int | None = None) -> Comparison:
     """Run scenarios over the same replication seeds and compare them with the first.

@@ -29,7 +29,7 @@ from ..scenario import Scenario, ScenarioError
 from .design import MAX_RUNS, Design, compare_design
 from .storage import Experiment, FolderStore, MemoryStore
 
-BACKENDS = ("dask", "processes")
+BACKENDS = ("processes", "dask")     # the first is the default for workers > 1
 
 
 @dataclass
@@ -64,9 +64,10 @@ class SerialExecutor(cf.Executor):
 
 
 @contextmanager
-def executor_for(workers: int = 1, backend: str = "dask", scheduler: str | None = None):
-    """Yield (executor, slots): serial for one worker, a process pool or a Dask LocalCluster for
-    more, or the Dask cluster at `scheduler` (tcp://host:port). `slots` bounds runs in flight."""
+def executor_for(workers: int = 1, backend: str = "processes", scheduler: str | None = None):
+    """Yield (executor, slots): serial for one worker; for more, a process pool (`backend="processes"`,
+    the default: it starts in about a second) or a Dask LocalCluster (`backend="dask"`); or the Dask
+    cluster at `scheduler` (tcp://host:port), whatever the backend. `slots` bounds runs in flight."""
     if backend not in BACKENDS:
         raise ScenarioError(f"--backend {backend}: expected one of {', '.join(BACKENDS)}")
     if scheduler:
@@ -155,7 +156,7 @@ def model_id(model: Callable) -> str:
 
 def run_design(design: Design, model: Callable, *, scenarios: dict[str, Scenario] | None = None,
                out: str | Path | None = None, resume: bool = False, workers: int = 1,
-               backend: str = "dask", scheduler: str | None = None, executor: cf.Executor | None = None,
+               backend: str = "processes", scheduler: str | None = None, executor: cf.Executor | None = None,
                progress: Callable[[int, int], None] | None = None, command: str = "experiment",
                extra: dict | None = None) -> Experiment:
     """Run every (point, replication) of `design` not yet stored under `out` and return the tables.
@@ -239,7 +240,7 @@ def _given(executor: cf.Executor):
 
 def run_experiment(scenarios, reps: int | None = None, *, seed: int | None = None,
                    out: str | Path | None = None, resume: bool = False, workers: int = 1,
-                   backend: str = "dask", scheduler: str | None = None, progress=None,
+                   backend: str = "processes", scheduler: str | None = None, progress=None,
                    command: str = "experiment", cache: bool = True, max_runs: int | None = MAX_RUNS,
                    posterior=None, draws: int | None = None) -> Experiment:
     """Run replications of one or more scenarios with common random numbers; return the tables.

@@ -105,7 +105,7 @@ def sweep(scenario: Scenario | str | Path | Callable, grid: dict[str, list] | No
           params: dict[str, tuple[float, float]] | None = None, method: str | None = None,
           samples: int = 64, reps: int | None = None, *, seed: int | None = None,
           overrides: dict | None = None, outcomes=None, out=None, resume: bool = False, workers: int = 1,
-          backend: str = "dask", scheduler: str | None = None, figures: bool = False,
+          backend: str = "processes", scheduler: str | None = None, figures: bool = False,
           progress=None, cache: bool = True, max_runs: int | None = MAX_RUNS) -> SweepResult:
     """Sweep a scenario's fields, or the inputs of a model function, and analyse the responses.
 

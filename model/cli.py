@@ -1,4 +1,4 @@
-"""The `ptsim` command line: run, compare, sweep, validate, bench.
+"""The `ptsim` command line: run, compare, sweep, calibrate, validate, bench.
 
 Malformed input exits with status 2 and one line naming the file, the field and what is allowed.
 """
@@ -337,6 +337,106 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Base scenario: a YAML f
                   f"{'sensitivity.csv, ' if r.indices is not None else ''}runs.parquet, points.parquet, "
                   f"timeseries.parquet{', figures' if figures else ''})")
     _report_failures(r.experiment, out)
+
+
+@app.command()
+def calibrate(scenario: Annotated[Path, typer.Argument(help="Scenario to calibrate: a YAML file or a library "
+                                                       "name (calibrated.yaml extends it).")],
+              targets: Annotated[Optional[Path], typer.Option("--targets", help="Targets file (default: "
+                                                              "targets/published.yaml).")] = None,
+              param: Annotated[Optional[list[str]], typer.Option("--param", help="field=lo:hi (repeatable): a "
+                                                                 "numeric scenario field to fit, e.g. "
+                                                                 "relationships.tie_life_days=90:720")] = None,
+              trials: Annotated[int, typer.Option("--trials", help="Trials of the study (with --resume: in "
+                                                  "total, those already run included).")] = 50,
+              reps: Annotated[int, typer.Option("--reps", help="Replications per trial: the same seeds in every "
+                                                "trial (common random numbers).")] = 4,
+              set_: SetOpt = None, days: DaysOpt = None, seed: SeedOpt = None, out: OutOpt = None,
+              workers: Annotated[int, typer.Option("--workers", help="Worker processes sharing the study (1: "
+                                                   "in this process).")] = 1,
+              resume: Annotated[bool, typer.Option("--resume", help="Continue the study in --out (after a kill "
+                                                   "or to add trials) up to --trials.")] = False,
+              pruning: Annotated[bool, typer.Option("--pruning/--no-pruning", help="Stop trials whose loss after a "
+                                                    "replication is worse than 3/4 of earlier trials'.")] = True,
+              posterior_level: Annotated[float, typer.Option("--posterior-level", help="posterior.parquet keeps "
+                                                             "completed trials within the chi-square quantile of "
+                                                             "this level of the best loss.")] = 0.95):
+    """Fit scenario fields to published facts with an Optuna study: calibrated.yaml, fit table, posterior."""
+    from .calibration.study import CalibrationError
+    from .calibration.study import calibrate as run_calibration
+    from .experiment.design import parse_params
+    from .results import OutputError, default_out_dir
+    check_min(trials=(trials, 1), reps=(reps, 1), workers=(workers, 1), seed=(seed, 0), days=(days, 1))
+    if resume and out is None:
+        fail("--resume needs --out DIR (the folder of the calibration to continue)")
+    try:
+        overrides = parse_set_options(set_)
+        if days is not None:
+            overrides["run.days"] = days
+        params = parse_params(param)
+        base = load_scenario(scenario, overrides)
+    except ScenarioError as exc:
+        fail(str(exc))
+    out = out if out is not None else str(default_out_dir(f"calibrate-{base.name}"))
+    said = False
+
+    with progress_bar() as bar:
+        task = bar.add_task("calibrate", total=trials)
+
+        def progress(done, total, best, number):
+            nonlocal said
+            if not said:
+                said, runs = True, (total - done) * reps
+                seconds = (base.population.consumers * runs * (base.run.days + base.run.burn_in_days) / SPEED
+                           + runs * RUN_OVERHEAD)              # every trial simulates its own burn-ins
+                err_console.print(f"{total - done:,} trial(s) to run x {reps} replication(s), each {base.run.days:,} "
+                                  f"days x {base.population.consumers:,} consumers: at most roughly "
+                                  f"{_duration(seconds / workers)} on {workers} worker{'s' if workers > 1 else ''}",
+                                  markup=False, highlight=False, soft_wrap=True)
+            text = "calibrate" if best is None else f"calibrate: best loss {best:.4g} (trial {number})"
+            bar.update(task, completed=done, total=total, description=text)
+        try:
+            c = run_calibration(scenario, targets, params, trials=trials, reps=reps, seed=seed, workers=workers,
+                                out=out, resume=resume, pruning=pruning, level=posterior_level, overrides=overrides,
+                                progress=progress)
+        except ScenarioError as exc:
+            bar.stop()
+            fail(str(exc))
+        except OutputError as exc:
+            bar.stop()
+            fail(f"{exc}; the study is unchanged (continue with --resume --out {out} once it can be written)")
+        except CalibrationError as exc:
+            bar.stop()
+            err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(1)
+        except KeyboardInterrupt:
+            bar.stop()
+            err_console.print(f"interrupted: finished trials are saved; continue with --resume --out {out}",
+                              markup=False, highlight=False)
+            raise typer.Exit(130)
+    states = ", ".join(f"{n} {s}" for s, n in sorted(c.counts.items()))
+    if c.best_trial is None:
+        err_console.print(f"error: no trial completed ({states}); nothing to calibrate from (see {out}/trials.parquet)",
+                          markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    from .validation.core import fmt
+    table = Table(title=f"best trial {c.best_trial} of {len(c.trials)} ({states}): loss {c.best_loss:.4g}")
+    for col in ("target", "band", "model (95% interval)", "met", "loss"):
+        table.add_column(col, justify="right" if col in ("loss",) else "left")
+    for r in c.fit.itertuples(index=False):
+        table.add_row(r.label, r.band, fmt(r.model_mean, r.model_low, r.model_high, r.display) if r.reps else "-",
+                      "yes" if r.met else "no", f"{r.loss:.3g}")
+    console.print(table)
+    console.print("best parameters: " + ", ".join(f"{k}={v:.6g}" for k, v in c.best_params.items()), highlight=False)
+    console.print("importances: " + (", ".join(f"{k} {v:.2f}" for k, v in c.importances.items())
+                                     if c.importances else c.importance_note), highlight=False)
+    console.print(f"results written to {out}/ (calibrated.yaml, fit.md, fit.csv, trials.parquet, posterior.parquet "
+                  f"[{len(c.posterior)} trial(s)], {'importances.csv, ' if c.importances else ''}calibration.json, "
+                  f"study.journal)", highlight=False)
+    if c.failed:
+        err_console.print(f"warning: {c.failed} trial(s) failed with a model error (see the error column of "
+                          f"{out}/trials.parquet)", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
 
 
 @app.command()

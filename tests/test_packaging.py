@@ -35,7 +35,7 @@ def test_non_editable_install_in_a_fresh_venv_runs_from_an_empty_folder(tmp_path
     # build the wheel from a copy of the sources, so the checkout gets no build/ or egg-info
     src = tmp_path / "src"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
-    for name in ("model", "scenarios"):
+    for name in ("model", "scenarios", "targets"):
         shutil.copytree(ROOT / name, src / name, ignore=ignore)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, src / name)
@@ -67,6 +67,11 @@ def test_non_editable_install_in_a_fresh_venv_runs_from_an_empty_folder(tmp_path
     module, library = map(Path, where.stdout.split())
     assert module.is_relative_to(venv) and library == module.parent / "scenarios", where.stdout
     assert (library / "baseline.yaml").is_file() and not module.is_relative_to(ROOT)
+    # the calibration targets ship too (the validation report reads its facts' bands from them)
+    targets = subprocess.run([py, "-c", "import ptsim.validation; from ptsim.calibration import load_targets; "
+                              "print(load_targets().path)"], cwd=empty, env=env, **run)
+    assert targets.returncode == 0 and Path(targets.stdout.strip()) == module.parent / "targets" / "published.yaml", \
+        targets.stderr + targets.stdout
 
     ptsim = venv / "bin" / "ptsim"
     listed = subprocess.run([ptsim, "scenarios"], cwd=empty, env={**env, "COLUMNS": "200"}, **run)

@@ -1,9 +1,9 @@
 """The published facts of DOMAIN.md against the baseline's outcomes over replications.
 
-Each fact the model's outcomes can speak to gets a tolerance band; it passes when the mean over
-replications lies inside the band (the 95% interval is shown beside it). Facts the model has no
-outcome for are listed as not modelled, and facts the scenario takes as inputs as inputs, both
-without a verdict.
+Each fact the model's outcomes can speak to gets a tolerance band, read from `targets/published.yaml`
+(the targets `ptsim calibrate` fits to); it passes when the mean over replications lies inside the
+band (the 95% interval is shown beside it). Facts the model has no outcome for are listed as not
+modelled, and facts the scenario takes as inputs as inputs, both without a verdict.
 """
 
 from __future__ import annotations
@@ -13,23 +13,11 @@ from typing import Callable
 
 import pandas as pd
 
+from ..calibration.targets import TARGETS_FILE, Target, load_targets, read_values
 from .core import Check, Context, fmt, interval
 
 SECTION = "facts"
 INF = float("inf")
-
-
-def _summary(name: str) -> Callable:
-    return lambda runs, ts: runs[name].to_numpy(float)
-
-
-def _vip(which: str) -> Callable:
-    def values(runs, ts):
-        g = ts.sort_values("day").groupby("run_id")["n_vip"]
-        first, last = g.first(), g.last()
-        v = {"start": first, "end": last, "growth": last / first - 1.0}[which]
-        return v.reindex(runs["run_id"]).to_numpy(float)
-    return values
 
 
 @dataclass(frozen=True)
@@ -46,37 +34,16 @@ class Fact:
     values: Callable          # (runs, timeseries) -> one value per replication
 
 
-FACTS = (
-    Fact("share_gmv_relationship", "> 60% in FMCG, sports-outdoor, health", "seed 004", 0.60, INF, "≥ 60%", "pct",
-         "on-platform GMV bought by fans, members and group members of the selling store over all on-platform "
-         "GMV, summed over the recorded days, all six categories (the model has no per-category split of "
-         "this outcome; the source's figure is for three categories)", _summary("share_gmv_relationship")),
-    Fact("fan_return_visit_ratio", "2.5x", "seed 004", 2.0, 3.0, "2.0 to 3.0 (2.5 ± 20%)", "x",
-         "on the last recorded day: share of fan ties (fan level or above) with a store visit in the last "
-         "30 days over the same share of all tied consumer-store pairs (the source compares with all users)",
-         _summary("fan_return_visit_ratio")),
-    Fact("member_aov_ratio", "2.7x", "seed 004", 2.16, 3.24, "2.16 to 3.24 (2.7 ± 20%)", "x",
-         "members' on-platform order value (orders at stores where the buyer is a member) over all "
-         "on-platform orders' order value, summed over the recorded days", _summary("member_aov_ratio")),
-    Fact("wechat_aov_ratio", "> 1.5x (\"half or more higher\")", "seed 002", 1.5, INF, "≥ 1.5 (no upper bound "
-         "published)", "x", "order value of WeChat-community purchases (on or off platform) over public-traffic "
-         "orders' order value, summed over the recorded days", _summary("wechat_aov_ratio")),
-    Fact("member_repurchase_share_top", "> 50%", "seed 003", 0.5, INF, "≥ 50%", "pct",
-         "top brands' on-platform GMV from members' repeat purchases over top brands' GMV, summed over the "
-         "recorded days", _summary("member_repurchase_share_top")),
-    Fact("n_vip at the start", "42 million before Double 11 2024", "seed 003", 42e6 * 0.8, 42e6 * 1.2,
-         "33.6M to 50.4M (42M ± 20%)", "M",
-         "88VIP members at real scale on the first recorded day (1 January, standing for 'before Double 11')",
-         _vip("start")),
-    Fact("n_vip at the end", "49 million early 2025", "seed 003", 49e6 * 0.8, 49e6 * 1.2,
-         "39.2M to 58.8M (49M ± 20%)", "M",
-         "88VIP members at real scale on the last recorded day (31 December, standing for 'early 2025')",
-         _vip("end")),
-    Fact("n_vip growth", "+16.7% (42M to 49M, mostly right after Double 11)", "seed 003", 0.117, 0.217,
-         "11.7% to 21.7% (16.7% ± 5 points)", "pct",
-         "88VIP members on the last recorded day over the first, minus 1 (the recorded year spans Double 11)",
-         _vip("growth")),
-)
+def fact(target: Target) -> Fact:
+    """A target of the targets file as a row of the report (`read_values` reads its model value)."""
+    return Fact(target.title, target.source.published, target.source.ref, target.band.lo, target.band.hi,
+                target.band.text, target.display, " ".join(target.definition.split()),
+                lambda runs, ts: read_values(target, runs, ts))
+
+
+# the bands come from targets/published.yaml, which `ptsim calibrate` fits to: one source of truth;
+# the price elasticity (read by the probe, not from the runs) has its own section (elasticity.py)
+FACTS = tuple(fact(t) for t in load_targets(TARGETS_FILE).targets if t.model.read != "price_probe")
 
 # (fact, published, source, why the model has no verdict on it)
 NOT_MODELLED = (

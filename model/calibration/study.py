@@ -1,0 +1,625 @@
+"""`ptsim calibrate`: an Optuna study over scenario fields, fitted to a targets file.
+
+Design (docs/calibration.md):
+
+- **Storage.** The study lives in `DIR/study.journal`, Optuna's JournalStorage on a file (append-only,
+  one JSON line per event, safe for several processes through a file lock). A killed calibration
+  leaves every finished trial in it; `--resume` marks the trials that were running as failed
+  (`interrupted`, not counted) and continues the same study up to `--trials`.
+- **Parallelism.** K worker processes (spawned; one runs in this process when K is 1) share the
+  study: each asks for a trial, runs its replications, tells the result. Asking happens under a
+  lock shared by the workers, so exactly `--trials` trials are run. The sampler (TPE, with Optuna's
+  constant liar for trials in flight) is seeded per session and worker.
+- **Common random numbers.** Every trial runs the same replication seeds (spawned from the root
+  seed), so two trials differ by their parameters, not by their luck.
+- **Loss.** `TargetSet.loss` on the mean over the trial's replications: per target, weight x the
+  squared distance outside its band in band half-widths (zero inside the band).
+- **Pruning.** After each replication but the last, the trial reports the loss so far; a
+  `PercentilePruner(75)` stops a trial whose loss is worse than three quarters of earlier trials'
+  at the same replication (after 5 trials), so hopeless points cost one replication.
+- **Outputs** (rewritten from the study at the end of every session): `calibrated.yaml`, `fit.md` and
+  `fit.csv`, `importances.csv`, `trials.parquet`, `posterior.parquet`, `calibration.json`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import multiprocessing
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .. import results
+from ..runs import replication_seeds, summarise
+from ..scenario import MAX_NAME, Scenario, ScenarioError, load_scenario
+from .targets import TargetSet, load_targets, probe_column, replication_values
+
+STUDY = "calibration"
+JOURNAL = "study.journal"
+MANIFEST = "calibration.json"
+LOCK = ".calibrate.lock"
+PRUNE_PERCENTILE = 75.0         # prune a trial worse than this percentile of earlier trials ...
+PRUNE_STARTUP = 5               # ... once this many trials have finished
+MIN_IMPORTANCE_TRIALS = 4       # completed trials before parameter importances are computed
+POSTERIOR_LEVEL = 0.95
+# settings of a calibration's runs, not parameters of the model: set with --set, never fitted
+NOT_FITTED = ("name", "description", "run.", "population.consumers", "population.merchants",
+              "population.real_consumers", "population.scale")
+
+
+class CalibrationError(RuntimeError):
+    """The calibration ran but could not finish as asked (a worker died, no trial completed)."""
+
+
+@dataclass
+class Spec:
+    """Everything a worker needs to run trials (picklable: it is sent to spawned processes)."""
+    folder: str
+    base: Scenario
+    targets: TargetSet
+    params: dict[str, tuple[float, float, bool]]      # name -> (low, high, integer)
+    seeds: list[int]
+    trials: int
+    pruning: bool
+    sampler_seed: int
+    pruner: object = None                             # an Optuna pruner instead of the default
+
+
+@dataclass
+class Calibration:
+    """What a calibration wrote: the best point, its fit, every trial, the posterior sample."""
+    folder: Path
+    trials: pd.DataFrame
+    fit: pd.DataFrame
+    posterior: pd.DataFrame
+    best_trial: int | None
+    best_loss: float
+    best_params: dict
+    importances: dict | None
+    importance_note: str
+    calibrated: Path | None
+    counts: dict = field(default_factory=dict)
+
+    @property
+    def failed(self) -> int:
+        """Trials that failed with a model error (not those interrupted by a kill or Ctrl-C)."""
+        return self.counts.get("fail", 0)
+
+
+# ----------------------------------------------------------------------------- study and storage
+def storage(folder: str | Path):
+    """The study's JournalStorage in `folder/study.journal`."""
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+    return JournalStorage(JournalFileBackend(str(Path(folder) / JOURNAL)))
+
+
+def distributions(params: dict[str, tuple[float, float, bool]]) -> dict:
+    from optuna.distributions import FloatDistribution, IntDistribution
+    return {name: IntDistribution(int(lo), int(hi)) if integer else FloatDistribution(lo, hi)
+            for name, (lo, hi, integer) in params.items()}
+
+
+def default_pruner():
+    import optuna
+    return optuna.pruners.PercentilePruner(PRUNE_PERCENTILE, n_startup_trials=PRUNE_STARTUP, n_warmup_steps=0)
+
+
+def counted(trial) -> bool:
+    """Trials that count towards --trials: all but those interrupted by a kill or Ctrl-C."""
+    from optuna.trial import TrialState
+    return not (trial.state == TrialState.FAIL and trial.user_attrs.get("interrupted"))
+
+
+def _json_value(v: float) -> float | None:
+    return float(v) if v is not None and math.isfinite(v) else None
+
+
+def mean_values(per_rep: list[dict]) -> dict[str, float]:
+    """Each target's mean over replications (NaN values left out; NaN if every one is)."""
+    out = {}
+    for name in per_rep[0] if per_rep else ():
+        vals = np.array([np.nan if r.get(name) is None else r[name] for r in per_rep], dtype=float)
+        out[name] = float(np.nanmean(vals)) if np.isfinite(vals).any() else math.nan
+    return out
+
+
+def replicate(scenario: Scenario, seed: int, targets: TargetSet) -> dict[str, float]:
+    """One replication: build the model (it simulates the burn-in: no warm-state cache, as every trial's
+    status quo differs), probe prices if a target needs it, run the recorded days, read every target."""
+    from ..model import PrivateTrafficModel
+    from ..probe import price_elasticity
+    m = PrivateTrafficModel(scenario, rng=seed, cache=False, create_agents=False)
+    probes = {}
+    for t in targets.targets:
+        if t.model.read == "price_probe" and probe_column(t) not in probes:
+            probes[probe_column(t)] = price_elasticity(m, n_needs=t.model.needs)
+    m.run()
+    return replication_values(targets, m.summary(), m.timeseries(), probes)
+
+
+def evaluate(trial, spec: Spec) -> float:
+    """Run a trial's replications with the common seeds; report the loss after each replication but
+    the last (the pruner may stop the trial there); return the loss over all of them."""
+    import optuna
+    t0 = time.perf_counter()
+    scenario = spec.base.with_overrides(dict(trial.params), source="calibrate")
+    per_rep: list[dict] = []
+    loss = math.nan
+    for k, seed in enumerate(spec.seeds):
+        values = replicate(scenario, seed, spec.targets)
+        per_rep.append({name: _json_value(v) for name, v in values.items()})
+        loss = spec.targets.loss(mean_values(per_rep))
+        trial.set_user_attr("values", per_rep)
+        trial.set_user_attr("loss", loss)
+        trial.set_user_attr("seconds", time.perf_counter() - t0)
+        if spec.pruning and k < len(spec.seeds) - 1:
+            trial.report(loss, k)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+    return loss
+
+
+def work(spec: Spec, lock, worker: int = 0, on_trial: Callable[[], None] | None = None) -> None:
+    """A worker: ask for trials (under `lock`, so exactly `spec.trials` count) and run them until
+    the study has enough."""
+    import optuna
+    from optuna.trial import TrialState
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    seed = int(np.random.SeedSequence([spec.sampler_seed, worker]).generate_state(1)[0])
+    study = optuna.load_study(study_name=STUDY, storage=storage(spec.folder),
+                              sampler=optuna.samplers.TPESampler(seed=seed),
+                              pruner=spec.pruner if spec.pruner is not None else default_pruner())
+    dists = distributions(spec.params)
+    while True:
+        with lock:
+            if sum(counted(t) for t in study.get_trials(deepcopy=False)) >= spec.trials:
+                return
+            trial = study.ask(dists)
+        try:
+            loss = evaluate(trial, spec)
+        except optuna.TrialPruned:
+            study.tell(trial, state=TrialState.PRUNED)
+        except KeyboardInterrupt:
+            trial.set_user_attr("interrupted", True)
+            study.tell(trial, state=TrialState.FAIL)
+            raise
+        except Exception as exc:              # noqa: BLE001 - a model error fails the trial, not the study
+            trial.set_user_attr("error", f"{type(exc).__name__}: {exc}".splitlines()[0][:1000])
+            study.tell(trial, state=TrialState.FAIL)
+        else:
+            study.tell(trial, loss)
+        if on_trial is not None:
+            on_trial()
+
+
+def _child(spec: Spec, lock, worker: int, parent: int) -> None:
+    """A spawned worker process: exits as soon as the parent is gone; errors become one line."""
+    import sys
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True).start()
+    try:
+        work(spec, lock, worker)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BaseException as exc:              # noqa: BLE001 - reported by the parent
+        print(f"calibration worker {worker}: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
+        sys.exit(3)
+
+
+def progress_state(study) -> tuple[int, float | None, int | None]:
+    """(trials finished and counted, best loss so far, its trial number)."""
+    from optuna.trial import TrialState
+    trials = study.get_trials(deepcopy=False)
+    done = sum(counted(t) and t.state != TrialState.RUNNING for t in trials)
+    complete = [t for t in trials if t.state == TrialState.COMPLETE and t.value is not None]
+    best = min(complete, key=lambda t: t.value, default=None)
+    return done, (best.value if best else None), (best.number if best else None)
+
+
+def run_workers(spec: Spec, workers: int, progress=None) -> None:
+    """Run the study's remaining trials: in this process (one worker) or in `workers` spawned
+    processes sharing the journal; `progress(done, total, best_loss, best_trial)` as trials finish."""
+    import optuna
+    study = optuna.load_study(study_name=STUDY, storage=storage(spec.folder))
+
+    def report():
+        if progress is not None:
+            done, best, number = progress_state(study)
+            progress(done, spec.trials, best, number)
+    report()
+    if workers <= 1:
+        work(spec, contextlib.nullcontext(), 0, on_trial=report)
+        return
+    ctx = multiprocessing.get_context("spawn")
+    lock = ctx.Lock()
+    procs = [ctx.Process(target=_child, args=(spec, lock, i, os.getpid()), daemon=True) for i in range(workers)]
+    for p in procs:
+        p.start()
+    try:
+        while any(p.is_alive() for p in procs):
+            report()
+            for p in procs:
+                p.join(timeout=0.5 / len(procs))
+    except KeyboardInterrupt:
+        for p in procs:                        # each marks its trial as interrupted and stops
+            if p.is_alive():
+                with contextlib.suppress(OSError):
+                    os.kill(p.pid, 2)
+        for p in procs:
+            p.join(timeout=20)
+            if p.is_alive():
+                p.terminate()
+        raise
+    report()
+    bad = [p.exitcode for p in procs if p.exitcode != 0]
+    if bad:
+        raise CalibrationError(f"{len(bad)} of {workers} calibration worker(s) stopped with an error (exit "
+                               f"{bad[0]}); finished trials are saved: continue with --resume")
+
+
+# ----------------------------------------------------------------------------- the folder
+def check_folder(folder: Path, resume: bool) -> None:
+    """Refuse, before anything starts, a folder this calibration must not write into."""
+    if not str(folder).strip():
+        raise ScenarioError("--out '': give a folder name (an empty one would write into the current folder)")
+    if folder.exists() and not folder.is_dir():
+        raise ScenarioError(f"{folder}: exists and is not a folder; choose another --out")
+    if not folder.exists():
+        ancestor = next(p for p in folder.absolute().parents if p.exists())
+        if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
+            raise ScenarioError(f"{folder}: cannot be created ({ancestor} is not a writable folder); choose "
+                                "another --out")
+        return
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ScenarioError(f"{folder}: folder is not writable; choose another --out")
+    has = (folder / MANIFEST).is_file()
+    if resume:
+        if not has and any(not p.name.startswith(".") for p in folder.iterdir()):
+            raise ScenarioError(f"{folder}: --resume: the folder holds no calibration (no {MANIFEST}) and is not "
+                                "empty; choose another --out")
+        return
+    if has:
+        raise ScenarioError(f"{folder}: already holds a calibration; pass --resume to continue it, or choose "
+                            "another --out")
+    if any(folder.iterdir()):
+        raise ScenarioError(f"{folder}: folder exists and is not empty; choose another --out")
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path):
+    """Hold `folder/.calibrate.lock` while this calibration runs: a second `ptsim calibrate` on the
+    same folder is refused (the lock goes with the process, so a killed one leaves none)."""
+    try:
+        import fcntl
+    except ImportError:                        # not POSIX: no lock
+        yield
+        return
+    with results.writing(folder / LOCK):
+        fh = open(folder / LOCK, "a+")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise ScenarioError(f"{folder}: another ptsim calibrate is running on this folder; wait for it or "
+                                "choose another --out") from None
+        yield
+    finally:
+        fh.close()
+
+
+def repair_journal(path: Path) -> None:
+    """Cut a last line a kill left half-written (the journal's lines must each end with a newline)."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    with open(path, "rb+") as fh:
+        data = fh.read()
+        if not data.endswith(b"\n"):
+            fh.truncate(data.rfind(b"\n") + 1)
+
+
+def fail_interrupted(study) -> int:
+    """Mark trials left running by a killed calibration as failed and interrupted (not counted)."""
+    from optuna.trial import TrialState
+    n = 0
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        study._storage.set_trial_user_attr(t._trial_id, "interrupted", True)
+        study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
+        n += 1
+    return n
+
+
+# ----------------------------------------------------------------------------- parameters
+def check_params(base: Scenario, params: dict) -> dict[str, tuple[float, float, bool]]:
+    """Validate `--param` ranges against the scenario: numeric fields, both ends allowed."""
+    from ..experiment.design import check_range, field_type
+    from ..scenario import LEVER_FIELDS
+    if not params:
+        raise ScenarioError("--param: give at least one field=lo:hi to calibrate, e.g. choice.deal_utility=0.5:3")
+    out = {}
+    for name, bounds in params.items():
+        lo, hi = check_range(name, bounds)
+        if any(name == f or (f.endswith(".") and name.startswith(f)) for f in NOT_FITTED):
+            raise ScenarioError(f"--param {name}: a setting of the runs (size, horizon, seeds), not a model "
+                                "parameter; set it with --set instead")
+        if any(name == lever or name.startswith(lever + ".") for lever in LEVER_FIELDS):
+            raise ScenarioError(f"--param {name}: a policy lever; calibrate parameters of the world (consumers, "
+                                "stores, mechanisms), which the status quo's facts speak to")
+        kind = field_type(name)
+        if kind is None:
+            base.with_overrides({name: lo}, source="--param")          # names the unknown field
+        if kind not in (int, float):
+            raise ScenarioError(f"--param {name}: only numeric fields can be calibrated (this one is "
+                                f"{getattr(kind, '__name__', kind)})")
+        if kind is int:
+            lo, hi = math.ceil(lo), math.floor(hi)
+            if lo >= hi:
+                raise ScenarioError(f"--param {name}: an integer field; the range holds fewer than two integers")
+        for v in (lo, hi):
+            base.with_overrides({name: v}, source="--param")
+        out[name] = (lo, hi, kind is int)
+    return out
+
+
+# ----------------------------------------------------------------------------- tables and files
+def trials_table(study, targets: TargetSet, params: dict) -> pd.DataFrame:
+    """One row per trial: trial, state, loss (over the `reps` replications run), parameters, each
+    target's mean over those replications, seconds, error."""
+    rows = []
+    for t in study.get_trials(deepcopy=False):
+        per_rep = t.user_attrs.get("values", [])
+        means = mean_values(per_rep) if per_rep else {}
+        loss = t.value if t.value is not None else t.user_attrs.get("loss", math.nan)
+        rows.append({"trial": t.number, "state": t.state.name.lower(), "loss": float(loss),
+                     "reps": len(per_rep), **{p: t.params.get(p, math.nan) for p in params},
+                     **{n: means.get(n, math.nan) for n in targets.names},
+                     "seconds": float(t.user_attrs.get("seconds", math.nan)),
+                     "error": t.user_attrs.get("error") or ("interrupted" if t.user_attrs.get("interrupted")
+                                                           else None)})
+    df = pd.DataFrame(rows, columns=["trial", "state", "loss", "reps", *params, *targets.names, "seconds", "error"])
+    df["error"] = df["error"].astype("string")
+    return df
+
+
+def posterior_threshold(n_params: int, level: float = POSTERIOR_LEVEL) -> float:
+    """How far above the best loss a trial may lie and stay in the posterior: the `level` quantile of
+    a chi-square with one degree of freedom per calibrated parameter."""
+    from scipy import stats
+    return float(stats.chi2.ppf(level, max(1, n_params)))
+
+
+def posterior_table(table: pd.DataFrame, params: list[str], level: float = POSTERIOR_LEVEL) -> pd.DataFrame:
+    """Completed trials with loss <= best + posterior_threshold, weighted by exp(-(loss - best)/2)
+    (normalised to sum to 1): parameter columns, weight, loss, trial; best first."""
+    done = table[(table["state"] == "complete") & np.isfinite(table["loss"])]
+    cols = [*params, "weight", "loss", "trial"]
+    if done.empty:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in cols})
+    best = float(done["loss"].min())
+    keep = done[done["loss"] <= best + posterior_threshold(len(params), level)].sort_values(["loss", "trial"])
+    w = np.exp(-(keep["loss"].to_numpy(float) - best) / 2)
+    out = keep[params].reset_index(drop=True)
+    out["weight"] = w / w.sum()
+    out["loss"] = keep["loss"].to_numpy(float)
+    out["trial"] = keep["trial"].to_numpy(int)
+    return out
+
+
+def fit_table(targets: TargetSet, per_rep: list[dict]) -> pd.DataFrame:
+    """The best trial against every target: mean and 95% interval over its replications, met or not,
+    and the target's share of the loss."""
+    rows = []
+    for t in targets.targets:
+        vals = np.array([np.nan if r.get(t.name) is None else r[t.name] for r in per_rep], dtype=float)
+        vals = vals[np.isfinite(vals)]
+        mean, low, high = summarise(vals) if vals.size else (math.nan, math.nan, math.nan)
+        rows.append({"target": t.name, "label": t.title, "published": t.source.published, "source": t.source.ref,
+                     "value": t.value, "band_low": t.band.lo, "band_high": t.band.hi, "band": t.band.text,
+                     "model_mean": mean, "model_low": low, "model_high": high, "reps": int(vals.size),
+                     "met": bool(math.isfinite(mean) and t.band.contains(mean)), "weight": t.weight,
+                     "loss": t.loss(mean), "display": t.display})
+    return pd.DataFrame(rows)
+
+
+def fit_markdown(fit: pd.DataFrame, title: str) -> str:
+    from ..validation.core import fmt
+    lines = [f"# {title}", "", "| target | published | band | model (95% interval) | met | weight | loss |",
+             "|---|---|---|---|---|---|---|"]
+    for r in fit.itertuples(index=False):
+        model = fmt(r.model_mean, r.model_low, r.model_high, r.display) if r.reps else "undefined"
+        lines.append(f"| {r.label} | {r.published} ({r.source}) | {r.band} | {model} | "
+                     f"{'**yes**' if r.met else 'no'} | {r.weight:g} | {r.loss:.4g} |")
+    met = int(fit["met"].sum())
+    lines += ["", f"{met} of {len(fit)} targets met; loss {fit['loss'].sum():.4g} (the sum of the last column: "
+              "weight x squared distance outside the band in band half-widths)."]
+    return "\n".join(lines) + "\n"
+
+
+def nested(params: dict) -> dict:
+    """{'a.b': 1} -> {'a': {'b': 1}}"""
+    out: dict = {}
+    for path, value in params.items():
+        node = out
+        *parents, leaf = path.split(".")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = value.item() if hasattr(value, "item") else value
+    return out
+
+
+def calibrated_yaml(extends: str | None, base: Scenario, best: dict, header: str, overrides: dict | None = None) -> str:
+    """A scenario that `extends:` the input scenario (a library name, or a path relative to the
+    calibration folder) with the best parameters; without an input file, the whole resolved scenario
+    with them."""
+    name = f"{base.name}-calibrated"[:MAX_NAME]
+    if extends is not None:
+        doc = {"extends": extends, "name": name,
+               "description": f"{base.name} with the parameters calibrated by ptsim calibrate ({header})."}
+        doc.update(nested(best))
+    else:
+        doc = base.with_overrides(best, source="calibrate").to_dict()
+        doc.update(name=name, description=f"{base.description} Calibrated by ptsim calibrate ({header}).".strip())
+    comment = ("# Written by `ptsim calibrate`: the input scenario with the best trial's parameters.\n"
+               f"# {header}\n")
+    if overrides:
+        sets = " ".join(f"--set {k}={v}" for k, v in overrides.items())
+        comment += f"# The trials ran with {sets} (settings of the calibration, not carried over here).\n"
+    return comment + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+
+
+def importances(study, n_complete: int) -> tuple[dict | None, str]:
+    """fANOVA parameter importances (Optuna), or None and why not."""
+    import optuna
+    if n_complete < MIN_IMPORTANCE_TRIALS:
+        return None, f"not computed: {n_complete} completed trial(s), fewer than {MIN_IMPORTANCE_TRIALS}"
+    try:
+        imp = optuna.importance.get_param_importances(
+            study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0))
+    except (ValueError, RuntimeError, ZeroDivisionError, IndexError) as exc:
+        return None, f"not computed: {exc}".splitlines()[0]
+    imp = {k: float(v) for k, v in imp.items()}
+    if not imp or not all(math.isfinite(v) for v in imp.values()):
+        return None, "not computed: the completed trials' losses do not vary"
+    return imp, f"fANOVA over {n_complete} completed trials"
+
+
+# ----------------------------------------------------------------------------- the calibration
+def calibrate(scenario, targets=None, params: dict | None = None, *, trials: int = 50, reps: int = 4,
+              seed: int | None = None, workers: int = 1, out: str | Path | None = None, resume: bool = False,
+              pruning: bool = True, pruner=None, level: float = POSTERIOR_LEVEL,
+              overrides: dict | None = None, progress=None) -> Calibration:
+    """Fit `params` (dotted scenario field -> (low, high)) of `scenario` (a YAML path or Scenario) to
+    `targets` (a TargetSet, a path, or None for targets/published.yaml) with an Optuna study of
+    `trials` trials of `reps` replications each (common seeds from `seed`, default `run.seed`) on
+    `workers` processes, stored in `out`. `resume` continues the study in `out`. `pruner` replaces the
+    default `PercentilePruner(75)`. `progress(done, total, best_loss, best_trial)` is called as trials
+    finish. Every trial simulates its own burn-in (its parameters change the status quo), so the
+    warm-state cache is not used.
+
+    >>> c = calibrate("scenarios/baseline.yaml", None, {"choice.deal_utility": (0.5, 3)},
+    ...               trials=40, reps=4, out="results/cal")                      # doctest: +SKIP
+    >>> c.best_params, c.fit[["target", "model_mean", "met"]]                    # doctest: +SKIP
+    """
+    import optuna
+
+    from ..scenario import scenario_path
+    for name, value, minimum in (("trials", trials, 1), ("reps", reps, 1), ("workers", workers, 1)):
+        if value < minimum:
+            raise ScenarioError(f"--{name}: must be >= {minimum} (got {value})")
+    if not 0 < level < 1:
+        raise ScenarioError(f"--posterior-level: must lie between 0 and 1 (got {level})")
+    source, by_name = None, False
+    if isinstance(scenario, (str, Path)):
+        source = scenario_path(scenario)          # a file, or a library scenario's name ("baseline")
+        base = load_scenario(scenario, overrides)
+        by_name = not Path(str(scenario)).is_file()
+    else:
+        base = scenario.with_overrides(overrides) if overrides else scenario
+    targets = targets if isinstance(targets, TargetSet) else load_targets(targets)
+    spec_params = check_params(base, params or {})
+    root = base.run.seed if seed is None else seed
+    seeds = replication_seeds(root, reps)
+    folder = Path(out) if out is not None else results.default_out_dir(f"calibrate-{base.name}")
+    check_folder(folder, resume)
+    # calibrated.yaml extends the input: by library name, or by its path relative to the folder
+    extends = None if source is None else str(scenario) if by_name else \
+        os.path.relpath(source.resolve(), folder.resolve())
+
+    identity = {"scenario": base.digest(), "targets": targets.digest(),
+                "params": {k: [lo, hi, "int" if i else "float"] for k, (lo, hi, i) in spec_params.items()},
+                "seeds": [str(s) for s in seeds], "pruning": pruning}
+    with results.writing(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+    with folder_lock(folder):
+        manifest_path = folder / MANIFEST
+        if manifest_path.is_file():
+            old = json.loads(manifest_path.read_text())
+            diff = [k for k in identity if old.get("identity", {}).get(k) != identity[k]]
+            if diff:
+                raise ScenarioError(f"{folder}: --resume: the folder holds a different calibration (differs in: "
+                                    f"{', '.join(diff)}); use the same scenario, --set, --targets, --param, "
+                                    "--reps, --seed and pruning, or another --out")
+            manifest = old
+            manifest["resumed"] = old.get("resumed", []) + [time.strftime("%Y-%m-%dT%H:%M:%S%z")]
+        else:
+            manifest = results.manifest({base.name: base}, seeds, command="calibrate", identity=identity)
+            manifest.update(scenario_file=str(source) if source else None, overrides=overrides or {},
+                            targets_file=targets.path, params=identity["params"], reps=reps, root_seed=root,
+                            storage=JOURNAL, study=STUDY)
+        manifest.update(trials=trials, workers=workers)
+        results.atomic_write_json(manifest, manifest_path)
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        repair_journal(folder / JOURNAL)
+        with results.writing(folder / JOURNAL):
+            study = optuna.create_study(study_name=STUDY, storage=storage(folder), direction="minimize",
+                                        load_if_exists=True)
+        interrupted = fail_interrupted(study)
+        session = len(study.get_trials(deepcopy=False))
+        spec = Spec(str(folder), base, targets, spec_params, seeds, trials, pruning,
+                    int(np.random.SeedSequence([root, session]).generate_state(1)[0]), pruner)
+        try:
+            run_workers(spec, workers, progress)
+        finally:
+            # whatever happened, the files reflect every trial finished so far
+            result = write_outputs(folder, study, spec, extends, level, manifest, interrupted)
+    return result
+
+
+def write_outputs(folder: Path, study, spec: Spec, extends: str | None, level: float, manifest: dict,
+                  interrupted: int = 0) -> Calibration:
+    """Write trials.parquet, posterior.parquet, calibrated.yaml, fit.md/csv, importances.csv and the
+    manifest's result from the study as it stands."""
+    from optuna.trial import TrialState
+    targets, params = spec.targets, list(spec.params)
+    table = trials_table(study, targets, spec.params)
+    states = table["state"].where(table["error"].fillna("") != "interrupted", "interrupted")
+    counts = {k: int(v) for k, v in states.value_counts().items()}
+    results.atomic_write_parquet(table, folder / "trials.parquet")
+    posterior = posterior_table(table, params, level)
+    results.atomic_write_parquet(posterior, folder / "posterior.parquet")
+    complete = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) if t.value is not None]
+    best = min(complete, key=lambda t: (t.value, t.number), default=None)
+    imp, note = importances(study, len(complete))
+    if imp is not None:
+        results.atomic_write_bytes(folder / "importances.csv", pd.DataFrame(
+            {"parameter": list(imp), "importance": list(imp.values())}).to_csv(index=False).encode())
+    else:
+        (folder / "importances.csv").unlink(missing_ok=True)
+    calibrated, fit = None, pd.DataFrame()
+    if best is not None:
+        header = (f"best of {len(complete)} completed trials: trial {best.number}, loss {best.value:.6g}; "
+                  f"{len(spec.seeds)} replication{'s' if len(spec.seeds) > 1 else ''} each")
+        fit = fit_table(targets, best.user_attrs.get("values", []))
+        results.atomic_write_bytes(folder / "fit.csv", fit.to_csv(index=False).encode())
+        results.atomic_write_bytes(folder / "fit.md", fit_markdown(
+            fit, f"Calibration fit: {header}").encode())
+        calibrated = folder / "calibrated.yaml"
+        results.atomic_write_bytes(calibrated, calibrated_yaml(extends, spec.base, dict(best.params), header,
+                                                               manifest.get("overrides")).encode())
+        load_scenario(calibrated)                       # it must load: a broken file is a bug, not bad input
+    manifest["result"] = {
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "states": counts, "interrupted_marked": interrupted,
+        "best_trial": best.number if best else None, "best_loss": best.value if best else None,
+        "best_params": dict(best.params) if best else None,
+        "posterior": {"rule": "completed trials with loss <= best + chi2.ppf(level, n_params), weight "
+                              "exp(-(loss - best)/2), normalised", "level": level,
+                      "threshold": posterior_threshold(len(params), level), "trials": len(posterior)},
+        "importances": imp, "importance_note": note}
+    results.atomic_write_json(manifest, folder / MANIFEST)
+    return Calibration(folder, table, fit, posterior, best.number if best else None,
+                       best.value if best else math.nan, dict(best.params) if best else {}, imp, note, calibrated,
+                       counts)

@@ -530,6 +530,63 @@ def cache(clear: Annotated[bool, typer.Option("--clear", help="Delete every stor
     console.print(f"{folder}: {len(states)} warm states, {size / 1e6:.1f} MB (ptsim cache --clear deletes them)")
 
 
+def _text_opt(name: str, help_: str):
+    return Annotated[Optional[str], typer.Option(name, help=help_)]
+
+
+@app.command("fit-consumers")
+def fit_consumers(
+        log: Annotated[Path, typer.Argument(help="Transaction log: CSV (.csv, .csv.gz) or Parquet (.parquet), "
+                                            "one row per transaction.")],
+        customer: _text_opt("--customer", "Column of customer ids.") = None,
+        date: _text_opt("--date", "Column of transaction dates (YYYY-MM-DD; a time after it is ignored).") = None,
+        amount: _text_opt("--amount", "Column of amounts (>= 0).") = None,
+        until: _text_opt("--until", "Last day of the calibration period (YYYY-MM-DD); later transactions are "
+                         "the hold-out.") = None,
+        out: _text_opt("--out", "Output folder, new or empty (default: results/fit-consumers-TIME).") = None,
+        end: _text_opt("--end", "Last day the log covers (default: its last date): the hold-out is the days "
+                       "after --until up to this one.") = None,
+        date_format: _text_opt("--date-format", "strftime format of the dates, e.g. %d/%m/%Y (default: "
+                               "ISO 8601).") = None,
+        extends: Annotated[Optional[Path], typer.Option("--extends", help="Scenario (a file, or a library name "
+                                                        "such as baseline) that consumers.yaml extends, making "
+                                                        "it a complete scenario; without it the file sets only "
+                                                        "the purchase block.")] = None,
+        figures: FiguresOpt = True):
+    """Fit BG/NBD purchase timing and Gamma-Gamma spend to a transaction log: fit.json, consumers.yaml."""
+    from .fit_consumers import LogError, fit_log
+    from .results import OutputError, default_out_dir
+    missing = [f"--{n}" for n, v in (("customer", customer), ("date", date), ("amount", amount),
+                                     ("until", until)) if v is None]
+    if missing:
+        fail(f"fit-consumers needs {', '.join(missing)} (the columns of customer id, date and amount, and the "
+             "last day of calibration as YYYY-MM-DD)")
+    out = out if out is not None else str(default_out_dir("fit-consumers"))
+    try:
+        f = fit_log(log, customer, date, amount, until, out, end=end, date_format=date_format, extends=extends,
+                    figures=figures, command=f"ptsim fit-consumers {log} --customer {customer} --date {date} "
+                                             f"--amount {amount} --until {until}")
+    except (LogError, OutputError) as exc:
+        fail(str(exc))
+    for warning in f["warnings"]:
+        err_console.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+    cal = f["calibration"]
+    table = Table(title=f"{cal['customers']:,} customers, {cal['first_day']} to {cal['until']}")
+    for col in ("model", "parameter", "estimate", "se", "unit"):
+        table.add_column(col, justify="right" if col in ("estimate", "se") else "left")
+    for model, block in (("BG/NBD", f["bgnbd"]), ("Gamma-Gamma", f["gamma_gamma"])):
+        for name, p in (block or {}).get("parameters", {}).items():
+            table.add_row(model, name, f"{p['estimate']:.4g}", "-" if p["se"] is None else f"{p['se']:.3g}",
+                          p.get("unit", ""))
+    console.print(table)
+    h = f["holdout"]
+    if h is not None:
+        console.print(f"hold-out {h['first_day']} to {h['last_day']} ({h['weeks']:g} weeks): expected "
+                      f"{h['expected_repeat_transactions']:,.0f} repeat transactions, actual "
+                      f"{h['actual_repeat_transactions']:,}", markup=False, highlight=False)
+    console.print(f"results written to {out}/ ({', '.join(f['files'])})", markup=False, highlight=False)
+
+
 def main(argv=None) -> None:
     """Entry point of `ptsim` and `python -m ptsim`."""
     try:

@@ -12,9 +12,9 @@ from typing import Callable
 import numpy as np
 
 from ..runs import summarise
-from ..scenario import Population, Scenario, load_scenario
+from ..scenario import Population, Scenario, library_dir, load_scenario
 
-BASELINE = Path(__file__).resolve().parent.parent.parent / "scenarios" / "baseline.yaml"
+BASELINE = library_dir() / "baseline.yaml"             # the library's copy: works outside a checkout too
 REAL_CONSUMERS = 1e9                          # Taobao/Tmall active buyers, early 2025 (seed 003)
 
 

@@ -10,7 +10,16 @@ from ..runs import replication_seeds
 from .core import Check, Context, fmt, interval
 
 SECTION = "elasticity"
-TARGET, LOW, HIGH = -2.62, -3.0, -2.2
+
+
+def _band() -> tuple[float, float, float]:
+    """The published value and band, from targets/published.yaml (one source for report and calibration)."""
+    from ..calibration.targets import load_targets
+    t = load_targets()["price_elasticity"]
+    return t.value, t.band.low, t.band.high
+
+
+TARGET, LOW, HIGH = _band()
 
 
 def probe_after_burn_in(scenario, seed: int, n_needs: int) -> float:

@@ -47,3 +47,49 @@ class Calendar:
     def month_ends(day: int) -> bool:
         """Monthly work (merchants adapt, diversion decisions) runs at the end of every 30th day."""
         return (day + 1) % 30 == 0
+
+
+# ---------------------------------------------------------------- dates for figures and tables
+NOMINAL_YEAR = 2025
+"""The model's year has 365 days and no weekdays; figures show simulation days as dates of a nominal
+calendar whose day of year 0 is 1 January 2025 (a year without 29 February, so day of year d is
+the same date every year of a run: 168 = 18 June, 314 = 11 November)."""
+
+_FESTIVAL_NAMES = {(6, 18): "618", (11, 11): "Double 11", (12, 12): "Double 12"}
+
+
+def date_of_year(day_of_year: int):
+    """The date (`datetime.date`) of a day of the year (0 = 1 January) in the nominal year."""
+    import datetime
+    return datetime.date(NOMINAL_YEAR, 1, 1) + datetime.timedelta(days=int(day_of_year) % 365)
+
+
+def dates(days, start_day_of_year: int = 0) -> np.ndarray:
+    """Simulation days (0 = the run's first recorded day) as `datetime64[D]` dates, day 0 being
+    `start_day_of_year` of `NOMINAL_YEAR` (later years continue the count day by day)."""
+    start = np.datetime64(f"{NOMINAL_YEAR}-01-01", "D") + np.timedelta64(int(start_day_of_year), "D")
+    return start + np.asarray(days, dtype="int64").astype("timedelta64[D]")
+
+
+def festival_names(seasonality) -> dict[int, str]:
+    """The festival peak days of a scenario's `seasonality` block, as day of year -> name ("618",
+    "Double 11", else the date as month.day); empty when seasonality is off."""
+    if not getattr(seasonality, "enabled", True):
+        return {}
+    out = {}
+    for doy in seasonality.festival_days:
+        d = date_of_year(doy)
+        out[int(doy)] = _FESTIVAL_NAMES.get((d.month, d.day), f"{d.month}.{d.day}")
+    return out
+
+
+def festival_run_days(festivals: dict[int, str], start_day_of_year: int, first: int, last: int) \
+        -> list[tuple[int, str]]:
+    """(simulation day, name) of every festival peak between simulation days `first` and `last`
+    (inclusive) of a run starting on `start_day_of_year` (the calendar's 365-day year)."""
+    out = []
+    for day in range(int(first), int(last) + 1):
+        name = festivals.get((start_day_of_year + day) % 365)
+        if name is not None:
+            out.append((day, name))
+    return out

@@ -19,7 +19,16 @@ from .scenario import LEVER_FIELDS, MAX_RUNS, ScenarioError, load_scenario, one_
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="ptsim: simulate Tmall's private-traffic ecosystem under platform policies.")
-console = Console()
+
+
+def _stdout_console() -> Console:
+    """A terminal's own width; piped or in CI (no terminal), wide enough that tables keep their
+    natural width instead of being cut or wrapped at rich's default of 80 columns."""
+    terminal = Console()
+    return terminal if terminal.is_terminal else Console(width=4000)
+
+
+console = _stdout_console()
 err_console = Console(stderr=True)
 
 SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="Override a field: dotted.path=value "
@@ -190,7 +199,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file, or th
         paths.extend(Path(out) / n for n in ("manifest.json", "points.parquet", "runs.parquet",
                                              "timeseries.parquet"))
         if figures and len(exp.ok):
-            paths.extend(results.write_figures(out, plots.run_figures(exp.labelled_timeseries())).values())
+            paths.extend(results.write_figures(out, plots.run_figures(exp.labelled_timeseries(), s)).values())
         return exp
     exp = _experiment(f"{s.name}: {s.run.reps} x {s.run.days} days", out, resume, call,
                       _announcer(s, None, True, workers, scheduler))

@@ -4,20 +4,59 @@ sweep response curves and sensitivity bars. Money is shown in real yuan (billion
 Every function takes tidy tables as the experiment API returns them (`Comparison.timeseries`,
 `SweepResult.runs` merged with `points`, `SweepResult.indices`) and returns a matplotlib Figure.
 A single run's `model.timeseries()` (indexed by day, no scenario or replication columns) works too.
+
+Colours are the Okabe-Ito palette (`PALETTE`), distinguishable with the common colour-vision
+deficiencies; GMV channels also differ by line style, so figures read in greyscale print too.
+Figures over days show dates of a nominal year (`calendar.NOMINAL_YEAR`, 2025) counted from the
+scenario's `run.start_day_of_year`, with the scenario's festival peaks (`seasonality.festival_days`)
+marked; pass `**plots.calendar_of(scenario)` to use a scenario's own start day and festivals.
 """
 
 from __future__ import annotations
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from . import calendar
 from .outcomes import OUTCOME_NAMES, outcome
 
 _PERCENT_UNITS = {"share"}
 
-# Day of the recorded year (day 0 = 1 January, the default run.start_day_of_year) of the festivals.
-FESTIVALS = {168: "618", 314: "11.11"}
+# Okabe & Ito (2008), "Color Universal Design": eight colours told apart with any common form of
+# colour blindness. Lines take them in this order (yellow last: it is faint on white paper).
+PALETTE = {"blue": "#0072B2", "vermillion": "#D55E00", "bluish green": "#009E73", "orange": "#E69F00",
+           "reddish purple": "#CC79A7", "sky blue": "#56B4E9", "black": "#000000", "yellow": "#F0E442"}
+COLOURS = tuple(PALETTE.values())
+# GMV channels: a fixed colour and line style each (public, private, WeChat direct, off-platform)
+CHANNEL_STYLE = {"gmv_public": (PALETTE["blue"], "-"), "gmv_private": (PALETTE["orange"], "--"),
+                 "gmv_wechat_direct": (PALETTE["bluish green"], "-."),
+                 "gmv_offplatform": (PALETTE["reddish purple"], ":")}
+BAND_LABEL = "95% confidence interval of the mean over replications"
+
+
+def colour(k: int) -> str:
+    """The k-th colour of the palette (cycling)."""
+    return COLOURS[k % len(COLOURS)]
+
+
+def calendar_of(scenario=None) -> dict:
+    """`start_day_of_year` and `festivals` (day of year -> name) of a scenario (a `Scenario` or a
+    resolved scenario dict, as in a manifest), as keywords for the figures over days; without a
+    scenario, the defaults of the scenario schema."""
+    from .scenario import Run, Seasonality
+    if scenario is None:
+        run, seasonality = Run(), Seasonality()
+    elif isinstance(scenario, dict):
+        run, seasonality = Run(**scenario.get("run", {})), Seasonality(**scenario.get("seasonality", {}))
+    else:
+        run, seasonality = scenario.run, scenario.seasonality
+    return {"start_day_of_year": run.start_day_of_year, "festivals": calendar.festival_names(seasonality)}
+
+
+# The default festivals (day of year -> name), read from the calendar of the default scenario.
+FESTIVALS = calendar_of()["festivals"]
 
 
 def scale_for(name: str) -> tuple[float, str]:
@@ -86,35 +125,56 @@ def band(ts: pd.DataFrame, name: str, by: str = "scenario", smooth: int = 1) -> 
     return out
 
 
-def _mark_festivals(ax, days, festivals) -> None:
-    if not festivals or len(days) == 0:
+def _mark_festivals(ax, days, festivals, start_day_of_year: int = 0) -> None:
+    """A dotted grey line at each festival peak (day of year -> name) within `days`, named at the top."""
+    days = np.asarray(days, dtype=float)
+    if not festivals or len(days) == 0 or not np.isfinite(days).any():
         return
-    lo, hi = np.nanmin(days), np.nanmax(days)
-    for day, name in festivals.items():
-        if lo <= day <= hi:
-            ax.axvline(day, color="grey", linestyle=":", linewidth=0.9)
-            ax.annotate(name, (day, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -10),
-                        textcoords="offset points", fontsize=7, color="grey")
+    for day, name in calendar.festival_run_days(festivals, start_day_of_year, np.nanmin(days), np.nanmax(days)):
+        x = calendar.dates([day], start_day_of_year)[0]
+        ax.axvline(x, color="grey", linestyle=":", linewidth=0.9, label=f"_festival {name}")
+        ax.annotate(name, (mdates.date2num(x), 1.0), xycoords=("data", "axes fraction"), xytext=(2, -10),
+                    textcoords="offset points", fontsize=7, color="dimgrey")
+
+
+def _date_axis(ax, start_day_of_year: int = 0) -> None:
+    """Dates on the x axis (concise month ticks) and a label saying they are of a nominal year."""
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    first = calendar.date_of_year(start_day_of_year)
+    ax.set_xlabel(f"date (day 0 = {first.day} {first:%b}; nominal year {calendar.NOMINAL_YEAR})", fontsize=8)
+
+
+def _band_handle():
+    from matplotlib.patches import Patch
+    return Patch(facecolor="grey", alpha=0.3, linewidth=0, label=BAND_LABEL)
 
 
 def plot_band(ax, ts: pd.DataFrame, name: str, by: str = "scenario", smooth: int = 1, prefix: str = "",
-              festivals: dict | None = FESTIVALS):
-    """Draw one outcome over days, a line per group with its 95% band (festival days marked)."""
+              festivals: dict | None = FESTIVALS, start_day_of_year: int = 0):
+    """Draw one outcome over the run's dates, a line per group with the 95% confidence interval of
+    its mean over replications (festival peaks marked). Lines drawn earlier on `ax` keep their
+    colours: the next group takes the next colour of the palette."""
     b = band(ts, name, by, smooth)
-    for key, d in b.groupby(by, sort=False):
-        line, = ax.plot(d["day"], d["mean"], label=f"{prefix}{key}")
-        ax.fill_between(d["day"], d["low"], d["high"], color=line.get_color(), alpha=0.2, linewidth=0)
-    _mark_festivals(ax, b["day"].to_numpy(), festivals)
-    ax.set_xlabel("day of the year")
+    used = sum(not line.get_label().startswith("_") for line in ax.get_lines())
+    for k, (key, d) in enumerate(b.groupby(by, sort=False)):
+        x = calendar.dates(d["day"], start_day_of_year)
+        line, = ax.plot(x, d["mean"], color=colour(used + k), label=f"{prefix}{key}")
+        ax.fill_between(x, d["low"], d["high"], color=line.get_color(), alpha=0.2, linewidth=0)
+    _mark_festivals(ax, b["day"].to_numpy(), festivals, start_day_of_year)
+    _date_axis(ax, start_day_of_year)
     ax.set_ylabel(label(name))
     ax.grid(alpha=0.3)
 
 
-def _legend_below(fig, axes, rect_top: float = 1.0):
-    """One legend under the panels, wrapped into as many rows as the figure's width needs."""
+def _legend_below(fig, axes, rect_top: float = 1.0, extra=()):
+    """One legend under the panels, wrapped into as many rows as the figure's width needs; `extra`
+    handles (e.g. what the shaded bands are) are added after the lines'."""
     handles, labels = axes.ravel()[0].get_legend_handles_labels()
+    handles, labels = handles + list(extra), labels + [h.get_label() for h in extra]
     bottom = 0.0
-    if len(labels) > 1:
+    if len(labels) > 1 or extra:
         longest = max(len(text) for text in labels)
         per_row = max(1, min(len(labels), 5, int(fig.get_figwidth() / (0.75 + 0.085 * longest))))
         rows = int(np.ceil(len(labels) / per_row))
@@ -124,20 +184,21 @@ def _legend_below(fig, axes, rect_top: float = 1.0):
 
 
 def timeseries_figure(ts: pd.DataFrame, names, title: str, by: str = "scenario", smooth: int = 7,
-                      ncols: int = 3, festivals: dict | None = FESTIVALS):
-    """A grid of panels, one outcome each, lines per group with bands (flows smoothed over a week)."""
+                      ncols: int = 3, festivals: dict | None = FESTIVALS, start_day_of_year: int = 0):
+    """A grid of panels, one outcome each, lines per group with the 95% confidence interval of the
+    mean over replications shaded (flows smoothed over a week), over the run's dates."""
     names = list(names)
     cols = min(ncols, len(names))
     rows = int(np.ceil(len(names) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows + 0.4), squeeze=False)
     for ax, name in zip(axes.ravel(), names):
         flow = _smoothed(name)
-        plot_band(ax, ts, name, by, smooth if flow else 1, festivals=festivals)
+        plot_band(ax, ts, name, by, smooth if flow else 1, festivals=festivals, start_day_of_year=start_day_of_year)
         ax.set_title(nice(name) + (f" ({smooth}-day mean)" if flow and smooth > 1 else ""), fontsize=10)
     for ax in axes.ravel()[len(names):]:
         ax.set_visible(False)
     fig.suptitle(title)
-    _legend_below(fig, axes)
+    _legend_below(fig, axes, extra=[_band_handle()])
     return fig
 
 
@@ -145,7 +206,7 @@ CHANNELS = ("gmv_public", "gmv_private", "gmv_wechat_direct", "gmv_offplatform")
 
 
 def channel_figure(ts: pd.DataFrame, channels=None, smooth: int = 7, by: str = "scenario",
-                   festivals: dict | None = FESTIVALS):
+                   festivals: dict | None = FESTIVALS, start_day_of_year: int = 0):
     """GMV by channel over the year (weekly mean of daily GMV), one panel per scenario.
 
     `channels` defaults to public, private, WeChat direct and off-platform leakage, leaving out
@@ -158,31 +219,34 @@ def channel_figure(ts: pd.DataFrame, channels=None, smooth: int = 7, by: str = "
     fig, axes = plt.subplots(1, len(groups), figsize=(4.6 * len(groups) + 0.6, 3.8), squeeze=False, sharey=True)
     for ax, key in zip(axes[0], groups):
         sub = ts[ts[by] == key]
-        for ch in channels:
+        for k, ch in enumerate(channels):
             if ch not in sub:
                 continue
             b = band(sub.assign(group=ch), ch, by="group", smooth=smooth)
-            line, = ax.plot(b["day"], b["mean"], label=nice(ch))
-            ax.fill_between(b["day"], b["low"], b["high"], color=line.get_color(), alpha=0.2, linewidth=0)
-        _mark_festivals(ax, sub["day"].to_numpy(), festivals)
+            x = calendar.dates(b["day"], start_day_of_year)
+            col, style = CHANNEL_STYLE.get(ch, (colour(k), "-"))
+            line, = ax.plot(x, b["mean"], color=col, linestyle=style, label=nice(ch))
+            ax.fill_between(x, b["low"], b["high"], color=col, alpha=0.2, linewidth=0)
+        _mark_festivals(ax, sub["day"].to_numpy(), festivals, start_day_of_year)
+        _date_axis(ax, start_day_of_year)
         ax.set_title(str(key))
-        ax.set_xlabel("day of the year")
         ax.grid(alpha=0.3)
     axes[0, 0].set_ylabel("GMV per day (bn yuan, real scale)")
-    fig.suptitle(f"GMV by channel ({smooth}-day mean, 95% band over replications)")
-    _legend_below(fig, axes)
+    fig.suptitle(f"GMV by channel ({smooth}-day mean)")
+    _legend_below(fig, axes, extra=[_band_handle()])
     return fig
 
 
-def run_figures(ts: pd.DataFrame) -> dict:
+def run_figures(ts: pd.DataFrame, scenario=None) -> dict:
     """The standard figures of a results folder, as name -> function drawing it: GMV by channel,
-    retention, price sensitivity."""
+    retention, price sensitivity (dates and festivals from `scenario`'s calendar)."""
+    cal = calendar_of(scenario)
     return {
-        "fig_gmv_by_channel": lambda: channel_figure(ts),
+        "fig_gmv_by_channel": lambda: channel_figure(ts, **cal),
         "fig_retention": lambda: timeseries_figure(
-            ts, ["active_share", "repurchase_rate_90d", "dormant_share"], "Retention"),
+            ts, ["active_share", "repurchase_rate_90d", "dormant_share"], "Retention", **cal),
         "fig_price_sensitivity": lambda: timeseries_figure(
-            ts, ["mean_deal_proneness", "share_needs_deferred", "mean_reference_price"], "Price sensitivity"),
+            ts, ["mean_deal_proneness", "share_needs_deferred", "mean_reference_price"], "Price sensitivity", **cal),
     }
 
 
@@ -195,7 +259,7 @@ def difference_figure(diff: pd.DataFrame, title: str = "Paired difference agains
     """
     diff = diff.reset_index(drop=True)
     scenarios = list(dict.fromkeys(diff["scenario"]))
-    colours = {s: plt.cm.tab10(k % 10) for k, s in enumerate(scenarios)}
+    colours = {s: colour(k) for k, s in enumerate(scenarios)}
     outcomes = list(dict.fromkeys(diff["outcome"]))
     ys, labels, y = [], [], 0.0
     for o in outcomes:
@@ -212,11 +276,12 @@ def difference_figure(diff: pd.DataFrame, title: str = "Paired difference agains
     for yy, row, ok in zip(ys, d.itertuples(), resolved):
         ax.barh(yy, row.pct_mean, xerr=[[row.pct_mean - row.pct_low], [row.pct_high - row.pct_mean]],
                 color=colours[row.scenario], alpha=0.85 if ok else 0.35, hatch=None if ok else "//",
-                capsize=3, edgecolor=colours[row.scenario])
+                capsize=3, edgecolor=colours[row.scenario], ecolor="black")
     ax.set_yticks(ys, labels, fontsize=8)
     ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_xlabel("difference vs reference (% of reference mean, 95% interval)")
+    ax.set_xlabel("difference vs reference (% of reference mean; bars: 95% confidence interval of the mean "
+                  "paired difference over replications)", fontsize=8)
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
     if len(scenarios) > 1:
@@ -246,8 +311,9 @@ def sensitivity_figure(indices: pd.DataFrame, outcome_name: str, kind: str = "so
              "sigma": "sigma (interactions, non-linearity)"}
     for k, col in enumerate(cols):
         conf = d.get(f"{col}_conf")
-        ax.barh(y + (k - 0.5) * h, d[col] * factor, height=h,
-                xerr=None if conf is None else conf * factor, label=names.get(col, col), capsize=3)
+        ax.barh(y + (k - 0.5) * h, d[col] * factor, height=h, color=colour(k),
+                xerr=None if conf is None else conf * factor, label=names.get(col, col), capsize=3,
+                ecolor="black", error_kw={"linewidth": 0.8})
     ax.set_yticks(y, d["parameter"], fontsize=8)
     if kind == "sobol":
         ax.set_xlabel("share of output variance")
@@ -331,11 +397,11 @@ def response_figure(table: pd.DataFrame, parameter: str, names, by: str | None =
             m, lo, hi = (g[c].to_numpy(float) * factor for c in ("mean", "low", "high"))
             lab = f"{by} = {key}" if by else None
             if numeric:
-                line, = ax.plot(xs, m, marker="o", label=lab)
+                line, = ax.plot(xs, m, marker="o", color=colour(gi), label=lab)
                 ax.fill_between(xs, lo, hi, color=line.get_color(), alpha=0.2, linewidth=0)
             else:
                 pos = np.array([values.index(x) for x in xs]) + (gi - (len(groups) - 1) / 2) * width
-                ax.errorbar(pos, m, yerr=[m - lo, hi - m], fmt="o", capsize=4, label=lab)
+                ax.errorbar(pos, m, yerr=[m - lo, hi - m], fmt="o", capsize=4, color=colour(gi), label=lab)
         if not numeric:
             ax.set_xticks(range(len(values)), [str(v) for v in values], rotation=20)
         if reference is not None:
@@ -346,12 +412,18 @@ def response_figure(table: pd.DataFrame, parameter: str, names, by: str | None =
         ax.set_ylabel(label(name, difference=reference is not None), fontsize=9)
         ax.set_title(nice(name), fontsize=10)
         ax.grid(alpha=0.3)
-        if by:
-            ax.legend(frameon=False, fontsize=8)
+    first = axes.ravel()[0]
+    handles, labels = first.get_legend_handles_labels()
+    if numeric:
+        handles.append(_band_handle())
+    else:
+        from matplotlib.lines import Line2D
+        handles.append(Line2D([], [], color="grey", marker="|", linestyle="none", markersize=10, label=BAND_LABEL))
+    first.legend(handles=handles, frameon=False, fontsize=7)
     for ax in axes.ravel()[len(names):]:
         ax.set_visible(False)
     if title is None and reference is not None:
-        title = f"Paired difference from {parameter} = {reference} (mean and 95% interval, same seeds)"
+        title = f"Paired difference from {parameter} = {reference} (mean and 95% confidence interval, same seeds)"
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -377,7 +449,7 @@ def sensitivity_grid(indices: pd.DataFrame, names, kind: str = "sobol", title: s
 
 
 def spread_figure(ts: pd.DataFrame, names, title: str, by: str = "point", q=(0.05, 0.95), smooth: int = 7,
-                  festivals: dict | None = FESTIVALS):
+                  festivals: dict | None = FESTIVALS, start_day_of_year: int = 0):
     """Forecast spread over a design (e.g. a sensitivity sample): per day, the median over points
     of each point's mean over replications, with the `q` quantile band. It shows how far parameter
     uncertainty moves each outcome, next to the replication bands of `timeseries_figure`."""
@@ -395,12 +467,13 @@ def spread_figure(ts: pd.DataFrame, names, title: str, by: str = "point", q=(0.0
         per_point = df.groupby([by, "day"])[name].mean().unstack(by) * factor
         days = per_point.index.to_numpy()
         lo, med, hi = (per_point.quantile(p, axis=1).to_numpy() for p in (q[0], 0.5, q[1]))
-        line, = ax.plot(days, med, label="median over the design")
-        ax.fill_between(days, lo, hi, color=line.get_color(), alpha=0.25, linewidth=0,
-                        label=f"{int(q[0] * 100)}-{int(q[1] * 100)}% of design points")
-        _mark_festivals(ax, days, festivals)
+        x = calendar.dates(days, start_day_of_year)
+        line, = ax.plot(x, med, color=colour(0), label="median over the design points of the mean over replications")
+        ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.25, linewidth=0,
+                        label=f"{int(q[0] * 100)}-{int(q[1] * 100)}% quantiles over the design points")
+        _mark_festivals(ax, days, festivals, start_day_of_year)
+        _date_axis(ax, start_day_of_year)
         ax.set_title(nice(name) + (f" ({smooth}-day mean)" if flow and smooth > 1 else ""), fontsize=10)
-        ax.set_xlabel("day of the year")
         ax.set_ylabel(label(name))
         ax.grid(alpha=0.3)
     for ax in axes.ravel()[len(names):]:
@@ -418,7 +491,7 @@ def summary_figure(summary: pd.DataFrame, names, title: str, by: str = "scenario
     """
     names = list(names)
     groups = list(dict.fromkeys(summary[by]))
-    colours = [plt.cm.tab10(k % 10) for k in range(len(groups))]
+    colours = [colour(k) for k in range(len(groups))]
     cols = min(ncols, len(names))
     rows = int(np.ceil(len(names) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(max(3.2, 0.75 * len(groups) + 1.6) * cols, 3.3 * rows + 0.5),
@@ -439,7 +512,8 @@ def summary_figure(summary: pd.DataFrame, names, title: str, by: str = "scenario
     for ax in axes.ravel()[len(names):]:
         ax.set_visible(False)
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.text(0.5, 0.005, f"bars: {BAND_LABEL}", ha="center", va="bottom", fontsize=7, color="dimgrey")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
     return fig
 
 

@@ -133,14 +133,21 @@ class Comparison(ExperimentView):
         """The comparison stored in an experiment folder."""
         return cls(load_experiment(folder), outcomes)
 
-    def plot_timeseries(self, outcomes=None, title: str = "Scenarios (mean and 95% band over replications)"):
+    def calendar(self) -> dict:
+        """The reference scenario's start day and festivals, for the figures over days."""
+        from ..plots import calendar_of
+        resolved = self.experiment.manifest.get("scenarios", {}).get(self.reference, {}).get("resolved")
+        return calendar_of(resolved)
+
+    def plot_timeseries(self, outcomes=None, title: str = "Scenarios (mean and 95% confidence interval over "
+                                                              "replications)"):
         from ..plots import timeseries_figure
         names = [n for n in (outcomes or HEADLINE) if n in self.outcomes]
-        return timeseries_figure(self.timeseries, names, title)
+        return timeseries_figure(self.timeseries, names, title, **self.calendar())
 
     def plot_channels(self):
         from ..plots import channel_figure
-        return channel_figure(self.timeseries)
+        return channel_figure(self.timeseries, **self.calendar())
 
     def differences_from(self, reference: str) -> pd.DataFrame:
         """Paired differences of every other scenario against `reference` (same seeds)."""

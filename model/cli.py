@@ -343,8 +343,8 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Base scenario: a YAML f
             table.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
     console.print(table)
     console.print(f"results written to {out}/ (responses.csv, "
-                  f"{'sensitivity.csv, ' if r.indices is not None else ''}runs.parquet, points.parquet, "
-                  f"timeseries.parquet{', figures' if figures else ''})")
+                  f"{'sensitivity.csv, sensitivity.parquet, ' if r.indices is not None else ''}runs.parquet, "
+                  f"points.parquet, timeseries.parquet{', figures' if figures else ''})")
     _report_failures(r.experiment, out)
 
 

@@ -17,8 +17,7 @@ import pandas as pd
 from .scenario import Scenario
 
 RESULTS_ROOT = Path("results")
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+FILE_MODE = 0o644          # every results file: readable by all, writable by its owner, whatever the umask
 _PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "matplotlib", "dask", "SALib")
 
 
@@ -49,7 +48,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
-            os.fchmod(fd, 0o666 & ~_UMASK)          # mkstemp makes 0600; results are ordinary files
+            os.fchmod(fd, FILE_MODE)                # mkstemp makes 0600; results are ordinary files
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()
@@ -60,10 +59,104 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             raise
 
 
-def atomic_write_parquet(df: pd.DataFrame, path: Path) -> None:
+# Units and descriptions of the columns of ptsim's tables that are not outcomes or scenario fields.
+# "outcome unit" = the unit of the row's outcome (its `unit` column, from ptsim.outcomes).
+COLUMNS: dict[str, tuple[str, str]] = {
+    "run_id": ("-", "Run identifier: p<point>-r<replication>."),
+    "point": ("-", "Design point (0, 1, ...): one setting of the scenario or the swept fields."),
+    "scenario": ("-", "Scenario name (the design point's label)."),
+    "replication": ("-", "Replication number; replication k of every point uses the same seed (common random "
+                         "numbers)."),
+    "seed": ("-", "Seed of the replication's random numbers (spawned from the root seed)."),
+    "status": ("-", "ok, failed or missing."),
+    "error": ("-", "Error message of a failed run (empty otherwise)."),
+    "day": ("day", "Simulation day (0 = the first recorded day, run.start_day_of_year of the calendar)."),
+    "reference": ("-", "The scenario the differences are taken against (same seeds)."),
+    "outcome": ("-", "Outcome name (see ptsim.outcomes / docs/ODD.md)."),
+    "unit": ("-", "Unit of the row's outcome."),
+    "parameter": ("-", "Scenario field (dotted path) varied in the design."),
+    "n": ("runs", "Finished replications the statistics are over."),
+    "n_pairs": ("runs", "Replications paired by seed with the reference."),
+    "mean": ("outcome unit", "Mean over replications."),
+    "std": ("outcome unit", "Standard deviation over replications."),
+    "low": ("outcome unit", "Lower end of the 95% confidence interval of the mean over replications."),
+    "high": ("outcome unit", "Upper end of the 95% confidence interval of the mean over replications."),
+    "pct_mean": ("% of reference mean", "Mean paired difference in % of the reference's mean."),
+    "pct_low": ("% of reference mean", "Lower end of the 95% confidence interval of pct_mean."),
+    "pct_high": ("% of reference mean", "Upper end of the 95% confidence interval of pct_mean."),
+    "unpaired_low": ("outcome unit", "Lower end of the 95% interval of the difference ignoring the pairing "
+                                     "(Welch)."),
+    "unpaired_high": ("outcome unit", "Upper end of the 95% interval of the difference ignoring the pairing "
+                                      "(Welch)."),
+    "share_parameter": ("share", "Share of the variance caused by parameter uncertainty (posterior draws)."),
+    "S1": ("share of variance", "First-order sensitivity index."),
+    "S1_conf": ("share of variance", "Half-width of the 95% confidence interval of S1."),
+    "ST": ("share of variance", "Total-order sensitivity index (Sobol)."),
+    "ST_conf": ("share of variance", "Half-width of the 95% confidence interval of ST."),
+    "mu": ("outcome unit", "Morris mean elementary effect over the parameter's full range."),
+    "mu_star": ("outcome unit", "Morris mean absolute elementary effect over the parameter's full range."),
+    "mu_star_conf": ("outcome unit", "Half-width of the 95% confidence interval of mu_star."),
+    "sigma": ("outcome unit", "Standard deviation of the Morris elementary effects (interactions, "
+                              "non-linearity)."),
+    "trial": ("-", "Optuna trial number."),
+    "state": ("-", "Trial state (complete, pruned, fail, running, interrupted)."),
+    "loss": ("-", "Calibration loss: sum of weight x squared distance outside the band in half-widths."),
+    "reps": ("runs", "Replications run in the trial."),
+    "seconds": ("s", "Wall-clock time of the trial."),
+    "weight": ("share", "Posterior weight exp(-(loss - best)/2), normalised to sum to 1."),
+}
+
+
+def column_metadata(name: str, extra: dict | None = None) -> dict[str, str]:
+    """{"unit": ..., "description": ...} of a table column: an outcome (from ptsim.outcomes), a key or
+    statistic (`COLUMNS`), a dotted scenario field (from the scenario schema), or `extra[name]`."""
+    from .outcomes import OUTCOME_NAMES, outcome
+    if extra and name in extra:
+        unit, description = extra[name]
+    elif name in OUTCOME_NAMES:
+        o = outcome(name)
+        return {"unit": o.unit, "description": o.doc, "label": o.label}
+    elif name in COLUMNS:
+        unit, description = COLUMNS[name]
+    else:
+        unit, description = _scenario_field(name)
+    return {"unit": unit, "description": description}
+
+
+def _scenario_field(name: str) -> tuple[str, str]:
+    from pydantic import BaseModel
+    from .scenario import Scenario
+    cls, field = Scenario, None
+    for part in name.split("."):
+        field = cls.model_fields.get(part) if isinstance(cls, type) and issubclass(cls, BaseModel) else None
+        if field is None:
+            return "-", f"{name} (not a model outcome or scenario field)"
+        cls = field.annotation
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    return str(extra.get("unit", "-")), f"Scenario field {name}: {field.description or ''}".strip()
+
+
+def with_units(table, extra: dict | None = None):
+    """The Arrow table with each column's unit and description in its field metadata (the table's
+    own metadata, e.g. pandas', is kept)."""
+    import pyarrow as pa
+    fields = []
+    for f in table.schema:
+        meta = dict(f.metadata or {})
+        meta.update({k.encode(): v.encode() for k, v in column_metadata(f.name, extra).items()})
+        fields.append(f.with_metadata(meta))
+    return table.cast(pa.schema(fields, metadata=table.schema.metadata))
+
+
+def atomic_write_parquet(df: pd.DataFrame, path: Path, extra: dict | None = None) -> None:
+    """Write a table as Parquet, each column's unit and description in its schema field metadata
+    (`extra`: name -> (unit, description) for columns ptsim cannot describe itself)."""
     import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
     buf = io.BytesIO()
-    df.to_parquet(buf, index=False)
+    pq.write_table(with_units(pa.Table.from_pandas(df, preserve_index=False), extra), buf)
     atomic_write_bytes(path, buf.getvalue())
 
 
@@ -147,7 +240,8 @@ def manifest(scenarios: dict[str, Scenario], seeds: list[int], **extra) -> dict:
         "ptsim_version": __version__,
         "git_commit": git_commit(),
         "versions": versions(),
-        "seeds": seeds,
+        "seeds": [str(s) for s in seeds],   # decimal strings, as everywhere in manifests: 63-bit seeds are
+                                            # beyond the exact integers of JSON readers that use doubles
         "scenarios": {k: {"digest": s.digest(), "resolved": s.to_dict()} for k, s in scenarios.items()},
         **extra,
     }

@@ -123,3 +123,74 @@ def test_compare_output_in_a_pipe_is_not_cut_to_80_columns(tmp_path):
     row = next(line for line in lines if "share_gmv_private" in line)
     assert row.count("[") == 3 and "…" not in done.stdout          # every interval whole, nothing elided
     assert f"results written to {tmp_path / 'c'}/ (summary.csv" in done.stdout
+
+
+# ------------------------------------------------------------------------------- item 6: tidy outputs
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory):
+    """A tiny Latin-hypercube sweep by the command line, under a umask that would make files 0664."""
+    out = tmp_path_factory.mktemp("sweep") / "s"
+    done = subprocess.run(ptsim_cmd("sweep", "baseline", "--lhs", "--param", "ranking.exponent=0.5:1",
+                                    "--samples", "8", "--reps", "1", "--outcomes", "gmv_total,active_share",
+                                    "--out", out, *TINY),
+                          cwd=out.parent, capture_output=True, text=True, timeout=180,
+                          preexec_fn=lambda: os.umask(0o002))
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def test_every_parquet_table_carries_units_and_descriptions(swept):
+    import pyarrow.parquet as pq
+    tables = sorted(swept.glob("*.parquet")) + sorted((swept / "runs").glob("*.parquet"))
+    assert {p.name for p in tables} >= {"points.parquet", "runs.parquet", "timeseries.parquet",
+                                        "responses.parquet", "sensitivity.parquet"}
+    for path in tables:
+        for field in pq.read_schema(path):
+            meta = field.metadata or {}
+            assert meta.get(b"unit") and meta.get(b"description"), (path.name, field.name)
+    runs = pq.read_schema(swept / "runs.parquet")
+    assert runs.field("gmv_total").metadata[b"unit"] == b"yuan"
+    assert runs.field("active_share").metadata[b"unit"] == b"share"
+    assert b"On-platform GMV" in runs.field("gmv_total").metadata[b"description"]
+    assert b"seed" in runs.field("seed").metadata[b"description"].lower()
+    assert pq.read_schema(swept / "timeseries.parquet").field("day").metadata[b"unit"] == b"day"
+    points = pq.read_schema(swept / "points.parquet")
+    assert b"Scenario field ranking.exponent" in points.field("ranking.exponent").metadata[b"description"]
+    import pandas as pd
+    assert len(pd.read_parquet(swept / "runs.parquet")) == 8            # the metadata does not change the data
+
+
+def test_sensitivity_is_written_as_parquet_next_to_its_csv(swept):
+    csv = pd.read_csv(swept / "sensitivity.csv")
+    pqt = pd.read_parquet(swept / "sensitivity.parquet")
+    assert list(pqt.columns) == list(csv.columns) == ["outcome", "parameter", "S1", "S1_conf"]
+    pd.testing.assert_frame_equal(pqt, csv, check_dtype=False)
+
+
+def test_seeds_are_decimal_strings_in_every_manifest(swept):
+    from ptsim.results import manifest
+
+    def seeds_in(obj):
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                if k in ("seeds", "seed") and isinstance(v, list):
+                    yield from v
+                else:
+                    yield from seeds_in(v)
+        elif isinstance(obj, list):
+            for v in obj:
+                yield from seeds_in(v)
+
+    m = json.loads((swept / "manifest.json").read_text())
+    found = list(seeds_in(m))
+    assert found and all(isinstance(s, str) and s.isdigit() for s in found)
+    assert m["seeds"] == m["design"]["seeds"]
+    assert m["seeds"] == [str(s) for s in pd.read_parquet(swept / "runs.parquet").drop_duplicates("replication")["seed"]]
+    assert manifest({}, [1, 2**62])["seeds"] == ["1", str(2**62)]    # as the calibration's manifest too
+
+
+def test_every_result_file_is_0644(swept):
+    files = [p for p in swept.rglob("*") if p.is_file()]
+    assert len(files) > 10
+    assert {oct(p.stat().st_mode & 0o777) for p in files} == {"0o644"}, \
+        [(p.name, oct(p.stat().st_mode & 0o777)) for p in files if p.stat().st_mode & 0o777 != 0o644]

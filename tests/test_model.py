@@ -112,7 +112,7 @@ def test_ptsim_run_writes_outputs_reproducibly(tmp_path):
     assert set(OUTCOME_NAMES) <= set(runs.columns)
     assert set(a["run_id"]) == set(runs["run_id"])
     assert exp.manifest["command"] == "run"
-    assert exp.manifest["seeds"] == list(runs["seed"]) and "baseline" in exp.manifest["scenarios"]
+    assert exp.manifest["seeds"] == [str(s) for s in runs["seed"]] and "baseline" in exp.manifest["scenarios"]
 
 
 def test_arms_share_the_burn_in_and_the_cache_changes_no_number(tmp_path):

@@ -128,10 +128,11 @@ def test_numeric_options_out_of_range_exit_2_with_one_line(args):
 
 
 def test_result_files_get_ordinary_permissions(tmp_path):
-    """Atomic writes go through mkstemp (0600); the final file has the mode the umask gives new files."""
-    from ptsim.results import _UMASK, atomic_write_bytes
+    """Atomic writes go through mkstemp (0600); every results file ends 0644 (tests/test_figures_and_outputs.py
+    checks whole experiment folders)."""
+    from ptsim.results import atomic_write_bytes
     atomic_write_bytes(tmp_path / "x.json", b"{}")
-    assert (tmp_path / "x.json").stat().st_mode & 0o777 == 0o666 & ~_UMASK
+    assert (tmp_path / "x.json").stat().st_mode & 0o777 == 0o644
 
 
 # ---- retired fields: policies.exclusivity moved to the submodels that use its thresholds ----

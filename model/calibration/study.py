@@ -588,9 +588,11 @@ def write_outputs(folder: Path, study, spec: Spec, extends: str | None, level: f
     table = trials_table(study, targets, spec.params)
     states = table["state"].where(table["error"].fillna("") != "interrupted", "interrupted")
     counts = {k: int(v) for k, v in states.value_counts().items()}
-    results.atomic_write_parquet(table, folder / "trials.parquet")
+    described = {t.name: ("-", f"Target {t.name}, mean over the trial's replications: {t.definition}")
+                 for t in targets.targets}
+    results.atomic_write_parquet(table, folder / "trials.parquet", described)
     posterior = posterior_table(table, params, level)
-    results.atomic_write_parquet(posterior, folder / "posterior.parquet")
+    results.atomic_write_parquet(posterior, folder / "posterior.parquet", described)
     complete = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) if t.value is not None]
     best = min(complete, key=lambda t: (t.value, t.number), default=None)
     imp, note = importances(study, len(complete))

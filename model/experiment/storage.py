@@ -126,7 +126,7 @@ def _run_table(record: dict, timeseries: pd.DataFrame | None) -> pa.Table:
         table = pa.table({"day": pa.array([], pa.int64())})
     else:
         table = pa.Table.from_pandas(timeseries.reset_index(), preserve_index=False)
-    return table.replace_schema_metadata({RUN_KEY: json.dumps(record).encode()})
+    return results.with_units(table).replace_schema_metadata({RUN_KEY: json.dumps(record).encode()})
 
 
 class MemoryStore:
@@ -257,7 +257,7 @@ class FolderStore:
 
     def _stream_timeseries(self, run_ids, target: Path) -> None:
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{target.name}.", suffix=".tmp")
-        os.fchmod(fd, 0o666 & ~results._UMASK)          # as atomic_write_bytes: an ordinary file, not 0600
+        os.fchmod(fd, results.FILE_MODE)                # as atomic_write_bytes: 0644, not mkstemp's 0600
         os.close(fd)
         writer, batch, rows = None, [], 0
         try:
@@ -265,7 +265,7 @@ class FolderStore:
                 t = pq.read_table(self.runs_dir / f"{rid}.parquet").replace_schema_metadata(None)
                 if t.num_rows == 0:
                     continue
-                batch.append(t.add_column(0, "run_id", pa.array([rid] * t.num_rows, pa.string())))
+                batch.append(results.with_units(t.add_column(0, "run_id", pa.array([rid] * t.num_rows, pa.string()))))
                 rows += t.num_rows
                 if rows >= _ROW_GROUP_ROWS:
                     writer = writer or pq.ParquetWriter(tmp, batch[0].schema)
@@ -275,8 +275,8 @@ class FolderStore:
                 writer = writer or pq.ParquetWriter(tmp, batch[0].schema)
                 writer.write_table(pa.concat_tables(batch))
             if writer is None:
-                pq.write_table(pa.table({"run_id": pa.array([], pa.string()),
-                                         "day": pa.array([], pa.int64())}), tmp)
+                pq.write_table(results.with_units(pa.table({"run_id": pa.array([], pa.string()),
+                                                            "day": pa.array([], pa.int64())})), tmp)
             else:
                 writer.close()
             os.replace(tmp, target)

@@ -79,14 +79,15 @@ class SweepResult(ExperimentView):
                                by=others[0] if len(others) == 1 else None)
 
     def save(self, folder, figures: bool = True) -> list[Path]:
-        """Write responses (CSV, Parquet), sensitivity.csv and the figures into `folder`."""
+        """Write responses and sensitivity (CSV and Parquet) and the figures into `folder`."""
         folder, paths = Path(folder), []
         results.atomic_write_bytes(folder / "responses.csv", self.table.to_csv(index=False).encode())
         results.atomic_write_parquet(self.table, folder / "responses.parquet")
         paths += [folder / "responses.csv", folder / "responses.parquet"]
         if self.indices is not None:
             results.atomic_write_bytes(folder / "sensitivity.csv", self.indices.to_csv(index=False).encode())
-            paths.append(folder / "sensitivity.csv")
+            results.atomic_write_parquet(self.indices, folder / "sensitivity.parquet")
+            paths += [folder / "sensitivity.csv", folder / "sensitivity.parquet"]
         if not figures or not len(self.experiment.ok):
             return paths
         figs = {}

@@ -44,4 +44,4 @@ notebooks: $(STAMP)
 	@echo "Registered the Jupyter kernel 'ptsim (.venv)'. To open the notebooks:"
 	@echo "  $(PY) -m pip install jupyterlab && $(VENV)/bin/jupyter lab notebooks/"
 	@echo "  (or any Jupyter or VS Code, choosing the 'ptsim (.venv)' kernel)"
-	@echo "Before committing an executed notebook: $(PY) notebooks/strip_outputs.py notebooks/*.ipynb"
+	@echo "Before committing an executed notebook: $(VENV)/bin/nbstripout --keep-id notebooks/*.ipynb"

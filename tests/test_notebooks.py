@@ -1,7 +1,8 @@
 """The notebooks run top to bottom at a tiny size and draw their figures; saved notebooks carry no
 outputs. The `parameters` cell of each notebook is replaced with tiny values before execution."""
 
-import importlib.util
+import subprocess
+import sys
 
 import pytest
 
@@ -32,12 +33,10 @@ OUT_DIR = {out!r}
 """
 
 
-def _strip_outputs_module():
-    """notebooks/strip_outputs.py, loaded from its path (nothing added to sys.path)."""
-    spec = importlib.util.spec_from_file_location("strip_outputs", ROOT / "notebooks" / "strip_outputs.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def nbstripout(*args):
+    """nbstripout (the test extra) with the cell ids kept, as `make notebooks` says to run it."""
+    return subprocess.run([sys.executable, "-m", "nbstripout", "--keep-id", *map(str, args)],
+                          capture_output=True, text=True, timeout=60)
 
 
 def tags(cell) -> list[str]:
@@ -55,8 +54,9 @@ def test_saved_notebook_has_no_outputs_and_a_parameters_cell(path):
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, \
-                f"{path.name}: clear outputs with `python notebooks/strip_outputs.py {path.relative_to(ROOT)}`"
-    assert not _strip_outputs_module().has_outputs(nb)
+                f"{path.name}: clear outputs with `.venv/bin/nbstripout --keep-id {path.relative_to(ROOT)}`"
+    done = nbstripout("--verify", path)
+    assert done.returncode == 0, f"{path.name}: nbstripout would change it: {done.stdout}{done.stderr}"
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "parameters" in tags(code[0]), "the first code cell must be tagged `parameters`"
     for name in ("CONSUMERS", "MERCHANTS", "DAYS", "BURN_IN", "REPS", "WORKERS", "OUT_DIR"):
@@ -85,3 +85,16 @@ def test_notebook_runs_at_a_tiny_size_and_draws_its_figures(path, tmp_path):
     images = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert images >= len(figure_cells)
     assert len(list((tmp_path / "out").glob("*.png"))) >= len(figure_cells)    # figures saved to OUT_DIR
+
+
+def test_nbstripout_clears_an_executed_notebook(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+    nb.cells[0].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=1)]
+    nb.cells[0].execution_count = 1
+    path = tmp_path / "run.ipynb"
+    nbformat.write(nb, path)
+    assert nbstripout("--verify", path).returncode == 1              # outputs found
+    assert nbstripout(path).returncode == 0
+    cell = nbformat.read(path, as_version=4).cells[0]
+    assert cell.outputs == [] and cell.execution_count is None and cell.id == nb.cells[0].id
+    assert nbstripout("--verify", path).returncode == 0

@@ -10,7 +10,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 	done; root=$$(pyenv root 2>/dev/null || echo $$HOME/.pyenv); \
 	for c in $$(ls -d $$root/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V -r); do echo $$c; exit 0; done)
 
-.PHONY: setup run test bench validate docs notebooks clean
+.PHONY: setup run test browser bench validate docs notebooks clean
 
 setup: $(STAMP)
 
@@ -18,13 +18,13 @@ $(STAMP): pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.12 found (PATH or pyenv)"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,ema]"     # ema: EMA Workbench, tested when installed
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,ema,viz]"     # ema: EMA Workbench, tested when installed; viz: the dashboard
 	@touch $(STAMP)
 
 run: $(STAMP)
 	$(VENV)/bin/ptsim run scenarios/baseline.yaml
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest -q -n 2      # two workers: the suite takes about 3.5 min on 2 cores
 
 bench: $(STAMP)
@@ -45,3 +45,10 @@ notebooks: $(STAMP)
 	@echo "  $(PY) -m pip install jupyterlab && $(VENV)/bin/jupyter lab notebooks/"
 	@echo "  (or any Jupyter or VS Code, choosing the 'ptsim (.venv)' kernel)"
 	@echo "Before committing an executed notebook: $(VENV)/bin/nbstripout --keep-id notebooks/*.ipynb"
+
+# A headless Chromium for the dashboard's browser test: Debian's package, installed when we are root
+# with apt-get; otherwise the test says why it skips its browser part.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1; } || \
+	  echo "note: no chromium (not root, no apt-get or no network): the dashboard's browser test will be skipped"

@@ -526,6 +526,23 @@ def bench(consumers: Annotated[int, typer.Option(help="Consumer agents.")] = 100
 
 
 @app.command()
+def dashboard(host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")]
+              = "127.0.0.1",
+              port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8765,
+              open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open a browser tab.")] = False):
+    """A browser dashboard (Mesa SolaraViz): pick a library scenario, move the levers, step or play and
+    watch GMV by channel, price sensitivity and retention. Needs ptsim's optional viz extra."""
+    try:
+        from . import dashboard as dash
+    except ImportError as exc:
+        fail(f"the dashboard needs the viz extra: pip install 'ptsim[viz]' ({exc})")
+    if not 0 <= port <= 65535:
+        fail(f"--port: must be 0 to 65535 (got {port})")
+    console.print(f"ptsim dashboard: http://{host}:{port}/ (Ctrl-C stops it)", markup=False, highlight=False)
+    dash.serve(host=host, port=port, open_browser=open_browser)
+
+
+@app.command()
 def cache(clear: Annotated[bool, typer.Option("--clear", help="Delete every stored warm state.")] = False):
     """Show (or clear) the cache of warm states after the burn-in (`$PTSIM_CACHE`, else ~/.cache/ptsim/warm)."""
     from . import warm_state

@@ -50,5 +50,5 @@ notebooks: $(STAMP)
 # with apt-get; otherwise the test says why it skips its browser part.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1; } || \
+	  (timeout 300 apt-get update -qq && DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq chromium) >/dev/null 2>&1; } || \
 	  echo "note: no chromium (not root, no apt-get or no network): the dashboard's browser test will be skipped"

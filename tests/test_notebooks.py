@@ -29,6 +29,10 @@ SA_CONSUMERS = 1500
 SA_MERCHANTS = 40
 SA_TRAJECTORIES = 2
 SA_REPS = 1
+DRAWS = 2
+CAL_DIR = None
+CAL_TRIALS = 6
+CAL_REPS = 2
 OUT_DIR = {out!r}
 """
 
@@ -43,9 +47,10 @@ def tags(cell) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
 
 
-def test_there_are_four_notebooks():
+def test_there_are_five_notebooks():
     assert [p.name for p in NOTEBOOKS] == ["01_quickstart.ipynb", "02_wechat_direct_and_weight_bonus.ipynb",
-                                           "03_exclusivity_thresholds.ipynb", "04_sensitivity.ipynb"]
+                                           "03_exclusivity_thresholds.ipynb", "04_sensitivity.ipynb",
+                                           "05_calibration.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

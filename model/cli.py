@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
     TimeRemainingColumn
 from rich.table import Table
 
-from .scenario import LEVER_FIELDS, MAX_RUNS, ScenarioError, load_scenario, one_line, parse_set_options
+from .scenario import MAX_RUNS, ScenarioError, is_lever, load_scenario, one_line, parse_set_options
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="ptsim: simulate Tmall's private-traffic ecosystem under platform policies.")
@@ -322,7 +322,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Base scenario: a YAML f
     except ScenarioError as exc:
         fail(str(exc))
     out = out if out is not None else (None if resume else default_out_dir(f"sweep-{base.name}"))
-    levers_only = all(any(f == lever or f.startswith(lever + ".") for lever in LEVER_FIELDS) for f in g or p)
+    levers_only = all(is_lever(f) for f in g or p)
     r = _experiment(f"sweep {base.name}", out, resume, lambda progress: experiment.sweep(
         base, grid=g, params=p, method=methods[0] if methods else None, samples=samples, reps=reps, seed=seed,
         outcomes=_outcome_list(outcomes), out=out, resume=resume, workers=workers, backend=backend,

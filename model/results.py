@@ -42,6 +42,23 @@ def writing(path: Path):
         raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
 
 
+def check_output_folder(folder: Path) -> bool:
+    """Refuse (ScenarioError, one line) an output folder that is a file, cannot be created or cannot be
+    written; True when it already exists (the caller then checks what it holds)."""
+    from .scenario import ScenarioError
+    if folder.exists() and not folder.is_dir():
+        raise ScenarioError(f"{folder}: exists and is not a folder; choose another --out")
+    if not folder.exists():
+        ancestor = next(p for p in folder.absolute().parents if p.exists())
+        if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
+            raise ScenarioError(f"{folder}: cannot be created ({ancestor} is not a writable folder); choose "
+                                "another --out")
+        return False
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ScenarioError(f"{folder}: folder is not writable; choose another --out")
+    return True
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write to a temporary file beside `path`, then rename: readers never see a partial file."""
     with writing(path):

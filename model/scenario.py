@@ -482,6 +482,11 @@ class Scenario(Block):
 # the levers: they act from record day 0; the burn-in before it runs the status quo (their defaults)
 LEVER_FIELDS = ("policies", "insider.eligibility_threshold", "groups.entry")
 
+
+def is_lever(name: str) -> bool:
+    """Whether a dotted field is (or lies under) a policy lever: set by the arms, not by the world."""
+    return any(name == lever or name.startswith(lever + ".") for lever in LEVER_FIELDS)
+
 # fields that moved: old dotted path -> new one (a scenario using the old name gets an error naming the new)
 MOVED = {"policies.exclusivity.insider_threshold": "insider.eligibility_threshold",
          "policies.exclusivity.group_entry": "groups.entry",

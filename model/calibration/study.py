@@ -276,16 +276,8 @@ def check_folder(folder: Path, resume: bool) -> None:
     """Refuse, before anything starts, a folder this calibration must not write into."""
     if not str(folder).strip():
         raise ScenarioError("--out '': give a folder name (an empty one would write into the current folder)")
-    if folder.exists() and not folder.is_dir():
-        raise ScenarioError(f"{folder}: exists and is not a folder; choose another --out")
-    if not folder.exists():
-        ancestor = next(p for p in folder.absolute().parents if p.exists())
-        if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
-            raise ScenarioError(f"{folder}: cannot be created ({ancestor} is not a writable folder); choose "
-                                "another --out")
+    if not results.check_output_folder(folder):
         return
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise ScenarioError(f"{folder}: folder is not writable; choose another --out")
     has = (folder / MANIFEST).is_file()
     if resume:
         if not has and any(not p.name.startswith(".") for p in folder.iterdir()):
@@ -346,7 +338,7 @@ def fail_interrupted(study) -> int:
 def check_params(base: Scenario, params: dict) -> dict[str, tuple[float, float, bool]]:
     """Validate `--param` ranges against the scenario: numeric fields, both ends allowed."""
     from ..experiment.design import check_range, field_type
-    from ..scenario import LEVER_FIELDS
+    from ..scenario import is_lever
     if not params:
         raise ScenarioError("--param: give at least one field=lo:hi to calibrate, e.g. choice.deal_utility=0.5:3")
     out = {}
@@ -355,7 +347,7 @@ def check_params(base: Scenario, params: dict) -> dict[str, tuple[float, float, 
         if any(name == f or (f.endswith(".") and name.startswith(f)) for f in NOT_FITTED):
             raise ScenarioError(f"--param {name}: a setting of the runs (size, horizon, seeds), not a model "
                                 "parameter; set it with --set instead")
-        if any(name == lever or name.startswith(lever + ".") for lever in LEVER_FIELDS):
+        if is_lever(name):
             raise ScenarioError(f"--param {name}: a policy lever; calibrate parameters of the world (consumers, "
                                 "stores, mechanisms), which the status quo's facts speak to")
         kind = field_type(name)

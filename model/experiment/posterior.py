@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..scenario import LEVER_FIELDS, Scenario, ScenarioError
+from ..scenario import Scenario, ScenarioError, is_lever
 
 RESERVED = ("weight", "loss", "trial")
 
@@ -64,7 +64,7 @@ class Posterior:
         """Refuse lever fields (a posterior describes the world, not the policy) and values the scenario's
         schema rejects, naming the field."""
         for name in self.fields:
-            if any(name == lever or name.startswith(lever + ".") for lever in LEVER_FIELDS):
+            if is_lever(name):
                 raise ScenarioError(f"{self.source}: {name} is a policy lever; a posterior may only hold "
                                     "parameters of the world (consumers, stores, mechanisms)")
         for i in {int(self.values.index[0]), int(np.argmax(self.weights))}:

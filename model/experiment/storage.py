@@ -170,16 +170,8 @@ class FolderStore:
         """Refuse, before anything starts, a folder this experiment must not write into: a file, a
         folder that cannot be created or written, or one already in use (without `resume`)."""
         folder = self.folder
-        if folder.exists() and not folder.is_dir():
-            raise ScenarioError(f"{folder}: exists and is not a folder; choose another --out")
-        if not folder.exists():
-            ancestor = next(p for p in folder.absolute().parents if p.exists())
-            if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
-                raise ScenarioError(f"{folder}: cannot be created ({ancestor} is not a writable folder); "
-                                    "choose another --out")
+        if not results.check_output_folder(folder):
             return
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise ScenarioError(f"{folder}: folder is not writable; choose another --out")
         if resume:
             if not (folder / "manifest.json").is_file() and any(
                     p.name != "runs" and not p.name.endswith(".tmp") for p in folder.iterdir()):

@@ -615,6 +615,13 @@ def _set_path(data: dict, path: str, value: Any, source: str, origins: dict[str,
         raise _moved_error(source, path)
     node, cls = data, Scenario
     for i, part in enumerate(parts):
+        if i == len(parts) - 1 and isinstance(node, list):           # an item of a list field: name.2
+            field = ".".join(parts[:-1])
+            if not part.isdigit() or int(part) >= len(node):
+                raise ScenarioError(f"{source}: {path}: {field} has {len(node)} items; allowed: "
+                                    f"{field}.0 to {field}.{len(node) - 1}")
+            node[int(part)] = value
+            break
         fields = cls.model_fields if cls is not None else {}
         if part not in fields:
             where = ".".join(parts[:i]) or "the top level"
@@ -624,6 +631,8 @@ def _set_path(data: dict, path: str, value: Any, source: str, origins: dict[str,
         sub = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
         if i == len(parts) - 1:
             node[part] = value
+        elif sub is None and i == len(parts) - 2 and isinstance(node.get(part, fields[part].default), list):
+            node = node.setdefault(part, list(fields[part].default))
         else:
             if sub is None:
                 raise ScenarioError(f"{source}: {path}: {'.'.join(parts[:i + 1])} is a value, not a block")

@@ -77,10 +77,23 @@ def test_error_in_parent_names_parent_file(tmp_path):
     ({"nope.x": 1}, "unknown field 'nope'"),
     ({"run.days.x": 1}, "is a value, not a block"),
     ({"run.days": "abc"}, "--set: run.days"),
+    ({"relationships.touch_rate.3": 0.1}, r"has 3 items; allowed: relationships.touch_rate.0 to relationships.touch_rate.2"),
+    ({"relationships.touch_rate.fan": 0.1}, "has 3 items"),
+    ({"relationships.touch_rate.1": 99}, r"relationships.touch_rate\[1\].*<= 10"),
 ])
 def test_bad_overrides(override, expected):
     with pytest.raises(ScenarioError, match=expected):
         load_scenario(ROOT / "scenarios" / "baseline.yaml", override)
+
+
+def test_list_item_override_sets_one_item():
+    """`field.k` sets item k of a list field (for --set, --grid and calibrate's --param), the rest kept."""
+    from ptsim.experiment.design import field_type
+    base = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    s = load_scenario(ROOT / "scenarios" / "baseline.yaml", {"relationships.touch_rate.1": 0.3})
+    assert s.relationships.touch_rate == [base.relationships.touch_rate[0], 0.3, base.relationships.touch_rate[2]]
+    assert s.with_overrides({"relationships.touch_rate.2": 0.4}).relationships.touch_rate[1:] == [0.3, 0.4]
+    assert field_type("relationships.touch_rate.1") is float
 
 
 CLI_CASES = [

@@ -8,6 +8,8 @@ Morris) over numeric scenario fields or over the inputs of any model function.
 
 from __future__ import annotations
 
+import typing
+
 import hashlib
 import itertools
 import json
@@ -167,9 +169,14 @@ def check_range(name: str, bounds) -> tuple[float, float]:
 
 
 def field_type(path: str) -> Any:
-    """The annotation of a dotted scenario field (int, float, bool, list[...], ...)."""
+    """The annotation of a dotted scenario field (int, float, bool, list[...], ...); `name.k` is an
+    item of a list field (its item type)."""
     cls: Any = Scenario
     for part in path.split("."):
+        if typing.get_origin(cls) is list and part.isdigit():
+            item = typing.get_args(cls)[0]
+            cls = typing.get_args(item)[0] if typing.get_origin(item) is typing.Annotated else item
+            continue
         if not (isinstance(cls, type) and issubclass(cls, BaseModel)) or part not in cls.model_fields:
             return None
         cls = cls.model_fields[part].annotation

@@ -216,6 +216,7 @@ class PrivateTrafficModel(mesa.Model):
         if self.modulated and self.calendar.month_ends(self.day):
             adaptation.adapt(self)
             wechat.decide_diversion(self)
+        outcomes.track_return_visits(self)
 
     def purchase(self, orders: Orders) -> None:
         """Everything a batch of purchases changes, in a fixed order."""

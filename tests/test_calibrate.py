@@ -360,3 +360,19 @@ def test_bad_param_exits_2_with_one_line_from_the_shell(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: --param"), proc.stderr
     assert "choice.nope" in lines[0] and not (tmp_path / "o").exists()
+
+
+def test_the_first_trial_is_the_input_scenarios_own_point(tmp_path, monkeypatch):
+    """Trial 0 runs the scenario's values (those inside their ranges; a list item by index), so the study
+    measures the starting fit itself; the others are sampled."""
+    from ptsim.calibration import calibrate
+    base = load_scenario(BASE)
+    monkeypatch.setattr("ptsim.probe.price_elasticity", lambda m, n_needs: -2.5)
+    params = {"choice.deal_utility": (0.1, 5.0), "relationships.touch_rate.1": (0.01, 0.5),
+              "relationships.tie_life_days": (500, 900)}          # the baseline's 180 days lies outside
+    c = calibrate(BASE, None, params, trials=2, reps=1, out=tmp_path / "s", overrides=TINY)
+    first = c.trials.set_index("trial").loc[0]
+    assert first["choice.deal_utility"] == base.choice.deal_utility
+    assert first["relationships.touch_rate.1"] == base.relationships.touch_rate[1]
+    assert 500 <= first["relationships.tie_life_days"] <= 900
+    assert c.trials.set_index("trial").loc[1, "choice.deal_utility"] != base.choice.deal_utility

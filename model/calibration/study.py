@@ -366,6 +366,25 @@ def check_params(base: Scenario, params: dict) -> dict[str, tuple[float, float, 
     return out
 
 
+def field_value(scenario: Scenario, name: str):
+    """The value of a dotted field (`name.k`: item k of a list field)."""
+    node = scenario.to_dict()
+    for part in name.split("."):
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node
+
+
+def starting_point(base: Scenario, params: dict[str, tuple[float, float, bool]]) -> dict[str, float]:
+    """The input scenario's own values of the parameters that lie within their ranges: the study's first
+    trial, so its fit is measured in the same study and the sampler starts from a known point."""
+    out = {}
+    for name, (lo, hi, _) in params.items():
+        value = field_value(base, name)
+        if lo <= value <= hi:
+            out[name] = value
+    return out
+
+
 # ----------------------------------------------------------------------------- tables and files
 def trials_table(study, targets: TargetSet, params: dict) -> pd.DataFrame:
     """One row per trial: trial, state, loss (over the `reps` replications run), parameters, each
@@ -460,7 +479,9 @@ def calibrated_yaml(extends: str | None, base: Scenario, best: dict, header: str
     if extends is not None:
         doc = {"extends": extends, "name": name,
                "description": f"{base.name} with the parameters calibrated by ptsim calibrate ({header})."}
-        doc.update(nested(best))
+        resolved = base.with_overrides(best, source="calibrate")      # a list item is written as its whole list
+        fields = dict.fromkeys(name.rsplit(".", 1)[0] if name.rsplit(".", 1)[-1].isdigit() else name for name in best)
+        doc.update(nested({f: field_value(resolved, f) for f in fields}))
     else:
         doc = base.with_overrides(best, source="calibrate").to_dict()
         doc.update(name=name, description=f"{base.description} Calibrated by ptsim calibrate ({header}).".strip())
@@ -561,6 +582,10 @@ def calibrate(scenario, targets=None, params: dict | None = None, *, trials: int
                                         load_if_exists=True)
         interrupted = fail_interrupted(study)
         session = len(study.get_trials(deepcopy=False))
+        if session == 0:
+            start = starting_point(base, spec_params)
+            if start:
+                study.enqueue_trial(start)
         spec = Spec(str(folder), base, targets, spec_params, seeds, trials, pruning,
                     int(np.random.SeedSequence([root, session]).generate_state(1)[0]), pruner)
         try:

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .orders import Channel, Level, Prompt, Tier
+from .scenario import CATEGORIES
+
+# the categories where seed 004 reports relationship users' share of GMV (health has no category here)
+FMCG_SPORTS = np.array([CATEGORIES.index("fmcg"), CATEGORIES.index("sports_outdoor")])
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,10 @@ OUTCOMES: tuple[Outcome, ...] = (
             flow=True),
     Outcome("gmv_relationship", "yuan", "GMV of relationship users", "On-platform GMV bought by fans, members "
             "and group members of the store.", flow=True),
+    Outcome("gmv_fmcg_sports", "yuan", "GMV in FMCG and sports", "On-platform GMV in the FMCG and "
+            "sports-outdoor categories (where seed 004 reports relationship users' share).", flow=True),
+    Outcome("gmv_relationship_fmcg_sports", "yuan", "relationship GMV in FMCG and sports", "On-platform GMV "
+            "bought by relationship users of the store in FMCG and sports-outdoor.", flow=True),
     Outcome("gmv_group", "yuan", "GMV of group members", "On-platform GMV bought by group members at their "
             "group's store.", flow=True),
     Outcome("gmv_member", "yuan", "GMV of members", "On-platform GMV bought by members of the store.", flow=True),
@@ -73,6 +81,9 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("share_gmv_relationship", "share", "relationship users' share of GMV", "Share of on-platform GMV "
             "bought by relationship users (fans, members, group members) of the store.", "ratio",
             ("gmv_relationship", "gmv_total")),
+    Outcome("share_gmv_relationship_fmcg_sports", "share", "relationship share of GMV, FMCG and sports",
+            "Relationship users' share of on-platform GMV in FMCG and sports-outdoor (seed 004: > 60% in FMCG, "
+            "sports-outdoor and health).", "ratio", ("gmv_relationship_fmcg_sports", "gmv_fmcg_sports")),
     Outcome("share_gmv_wechat_direct", "share", "WeChat-direct share of GMV", "WeChat-direct share of "
             "on-platform GMV.", "ratio", ("gmv_wechat_direct", "gmv_total")),
     Outcome("leakage_ratio", "share", "leakage / on-platform GMV", "Off-platform leakage relative to "
@@ -213,6 +224,9 @@ def record_flows(flows: dict[str, float], merchants, orders) -> None:
     flows["gmv_discounted"] += float(v_on[orders.depth > 0].sum())
     flows["gmv_insider"] += float(v_on[orders.insider].sum())
     flows["gmv_relationship"] += float(v_on[level >= Level.FAN].sum())
+    focus = np.isin(orders.category, FMCG_SPORTS)
+    flows["gmv_fmcg_sports"] += float(v_on[focus].sum())
+    flows["gmv_relationship_fmcg_sports"] += float(v_on[focus & (level >= Level.FAN)].sum())
     flows["gmv_group"] += float(v_on[level == Level.GROUP].sum())
     member = level >= Level.MEMBER
     flows["gmv_member"] += float(v_on[member].sum())
@@ -277,6 +291,7 @@ def daily_outcomes(model) -> dict[str, float]:
         "aov": ratio(f["gmv_total"], f["orders"]),
         "share_gmv_private": ratio(f["gmv_private"], f["gmv_total"]),
         "share_gmv_relationship": ratio(f["gmv_relationship"], f["gmv_total"]),
+        "share_gmv_relationship_fmcg_sports": ratio(f["gmv_relationship_fmcg_sports"], f["gmv_fmcg_sports"]),
         "share_gmv_wechat_direct": ratio(f["gmv_wechat_direct"], f["gmv_total"]),
         "leakage_ratio": ratio(f["gmv_offplatform"], f["gmv_total"]),
         "share_gmv_discounted": ratio(f["gmv_discounted"], f["gmv_total"]),

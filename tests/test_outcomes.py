@@ -56,3 +56,28 @@ def test_return_visits_are_read_from_a_cohort_a_month_later():
     track_return_visits(model)
     assert np.isclose(c.fan_return_visit_ratio, (1 / 2) / (3 / 7))
     assert c.cohort_store.tolist() == [[5, 6, -1, -1], [-1, 8, 11, -1]]   # the next cohort: days 30..59
+
+
+def test_relationship_share_in_fmcg_and_sports_counts_only_those_categories():
+    """Seed 004's '> 60%' is for FMCG and sports-outdoor (and health): the focus flows take only orders in
+    those two categories, on platform; the relationship flow only fans' and members' among them."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from ptsim.orders import Channel, Level, Orders
+    from ptsim.outcomes import FLOWS, record_flows
+    from ptsim.scenario import CATEGORIES
+    fmcg, sports, beauty = (CATEGORIES.index(c) for c in ("fmcg", "sports_outdoor", "beauty"))
+    n = 5
+    orders = Orders(buyers=np.arange(n), stores=np.zeros(n, int), category=np.array([fmcg, sports, beauty, fmcg, sports]),
+                    level=np.array([Level.FAN, Level.VISITOR, Level.MEMBER, Level.MEMBER, Level.FAN]),
+                    price=np.ones(n), depth=np.zeros(n), insider=np.zeros(n, bool), slot=np.zeros(n, int),
+                    channel=np.array([Channel.PRIVATE, Channel.PUBLIC, Channel.PRIVATE, Channel.PRIVATE,
+                                      Channel.OFFPLATFORM]),
+                    value=np.array([10.0, 20.0, 40.0, 80.0, 160.0]), orders_before=np.zeros(n, int))
+    flows = dict.fromkeys(FLOWS, 0.0)
+    record_flows(flows, SimpleNamespace(tier=np.zeros(1, int)), orders)
+    assert flows["gmv_fmcg_sports"] == 10 + 20 + 80                   # beauty and off-platform left out
+    assert flows["gmv_relationship_fmcg_sports"] == 10 + 80
+    assert flows["gmv_relationship"] == 10 + 40 + 80

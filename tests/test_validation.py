@@ -71,7 +71,7 @@ def test_scale_verdict_fails_when_sizes_disagree():
 
 
 def test_fact_verdict_follows_the_band():
-    runs = pd.DataFrame({"run_id": ["a", "b"], "share_gmv_relationship": [0.3, 0.32],
+    runs = pd.DataFrame({"run_id": ["a", "b"], "share_gmv_relationship_fmcg_sports": [0.3, 0.32],
                          "fan_return_visit_ratio": [2.5, 2.45], "member_aov_ratio": [2.7, 2.8],
                          "wechat_aov_ratio": [1.0, 1.1], "member_repurchase_share_top": [0.7, 0.72]})
     ts = pd.DataFrame({"run_id": ["a", "a", "b", "b"], "day": [0, 9, 0, 9], "n_vip": [42e6, 49e6, 42e6, 60e6]})

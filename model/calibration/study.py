@@ -115,9 +115,11 @@ def default_pruner():
 
 
 def counted(trial) -> bool:
-    """Trials that count towards --trials: all but those interrupted by a kill or Ctrl-C."""
+    """Trials that count towards --trials: all but those interrupted by a kill or Ctrl-C and the
+    enqueued starting point not yet asked for."""
     from optuna.trial import TrialState
-    return not (trial.state == TrialState.FAIL and trial.user_attrs.get("interrupted"))
+    return not (trial.state == TrialState.WAITING
+                or trial.state == TrialState.FAIL and trial.user_attrs.get("interrupted"))
 
 
 def _json_value(v: float) -> float | None:

@@ -115,3 +115,20 @@ def test_cli_only_writes_a_partial_report(tmp_path):
     text = out.read_text()
     assert "Partial report: only bass" in text and "Published facts" not in text
     assert (tmp_path / "v" / "fig_bass.png").is_file()
+
+
+def test_a_targets_limit_is_shown_only_when_the_target_is_not_met(monkeypatch):
+    """A target's `limit` (why the model cannot reach it) goes into the report beside a miss, not a hit."""
+    import importlib
+
+    from ptsim.calibration import load_targets
+    facts_module = importlib.import_module("ptsim.validation.facts")    # the package exports a function `facts`
+    target = load_targets()["member_aov_ratio"].model_copy(update={"limit": "a structural reason, measured"})
+    monkeypatch.setattr(facts_module, "FACTS", (facts_module.fact(target),))
+    ts = pd.DataFrame({"run_id": ["a", "b"], "day": [0, 0], "n_vip": [1.0, 1.0]})
+    hit, *_ = facts_module.fact_checks(pd.DataFrame({"run_id": ["a", "b"], "member_aov_ratio": [2.7, 2.8]}),
+                                       ts, "cmd", "synthetic")
+    miss, *_ = facts_module.fact_checks(pd.DataFrame({"run_id": ["a", "b"], "member_aov_ratio": [1.7, 1.8]}),
+                                        ts, "cmd", "synthetic")
+    assert hit.passed and "why not met" not in hit.definition
+    assert miss.passed is False and miss.definition.endswith("**why not met**: a structural reason, measured")

@@ -148,6 +148,9 @@ class Target(_Block):
     scale: float | None = Field(None, gt=0, description="loss scale; default: the band's half-width")
     display: Literal["pct", "x", "M"] = "x"
     weight: float = Field(1.0, ge=0, le=1000)
+    limit: str | None = Field(None, min_length=1, max_length=2000,
+                              description="why the model cannot reach the band, a structural limit argued with a "
+                              "measurement and its command; the validation report shows it when not met")
 
     @model_validator(mode="after")
     def _check(self):

@@ -32,13 +32,15 @@ class Fact:
     kind: str                 # display: pct, x, M
     definition: str
     values: Callable          # (runs, timeseries) -> one value per replication
+    limit: str | None = None  # why the model cannot reach the band (shown when not met)
 
 
 def fact(target: Target) -> Fact:
     """A target of the targets file as a row of the report (`read_values` reads its model value)."""
     return Fact(target.title, target.source.published, target.source.ref, target.band.lo, target.band.hi,
                 target.band.text, target.display, " ".join(target.definition.split()),
-                lambda runs, ts: read_values(target, runs, ts))
+                lambda runs, ts: read_values(target, runs, ts),
+                " ".join(target.limit.split()) if target.limit else None)
 
 
 # the bands come from targets/published.yaml, which `ptsim calibrate` fits to: one source of truth;
@@ -79,9 +81,11 @@ def fact_checks(runs: pd.DataFrame, timeseries: pd.DataFrame, command: str, sett
     rows = []
     for f in FACTS:
         mean, low, high = interval(f.values(runs, timeseries))
+        met = bool(f.low <= mean <= f.high)
+        why = f"; **why not met**: {f.limit}" if f.limit and not met else ""
         rows.append(Check(SECTION, f.name, f"{f.published} ({f.source}); band {f.band}",
                           fmt(mean, low, high, f.kind),
-                          f"{f.definition}; {setting}", bool(f.low <= mean <= f.high), command,
+                          f"{f.definition}; {setting}{why}", met, command,
                           {"mean": mean, "low": low, "high": high, "band": (f.low, f.high)}))
     for name, published, source, why in NOT_MODELLED + INPUTS:
         verdict, _, reason = why.partition(": ")

@@ -529,17 +529,24 @@ def bench(consumers: Annotated[int, typer.Option(help="Consumer agents.")] = 100
 def dashboard(host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")]
               = "127.0.0.1",
               port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8765,
-              open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open a browser tab.")] = False):
+              open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open a browser tab.")] = False,
+              experiment: Annotated[Optional[Path], typer.Option(
+                  "--experiment", help="A `ptsim compare` or `ptsim sweep` folder for the Experiment page to "
+                  "open with (it can load others).")] = None):
     """A browser dashboard (Mesa SolaraViz): pick a library scenario, move the levers, step or play and
-    watch GMV by channel, price sensitivity and retention. Needs ptsim's optional viz extra."""
+    watch GMV by channel, price sensitivity and retention; on the Experiment page, load a compare or sweep
+    folder and see its differences or responses. Needs ptsim's optional viz extra."""
     try:
         from . import dashboard as dash
     except ImportError as exc:
         fail(f"the dashboard needs the viz extra: pip install 'ptsim[viz]' ({exc})")
     if not 0 <= port <= 65535:
         fail(f"--port: must be 0 to 65535 (got {port})")
-    console.print(f"ptsim dashboard: http://{host}:{port}/ (Ctrl-C stops it)", markup=False, highlight=False)
-    dash.serve(host=host, port=port, open_browser=open_browser)
+    if experiment is not None and not experiment.is_dir():
+        fail(f"--experiment {experiment}: no such folder")
+    page = f" (experiment: http://{host}:{port}/experiment)" if experiment is not None else ""
+    console.print(f"ptsim dashboard: http://{host}:{port}/{page} (Ctrl-C stops it)", markup=False, highlight=False)
+    dash.serve(host=host, port=port, open_browser=open_browser, experiment=experiment)
 
 
 @app.command()

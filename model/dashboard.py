@@ -1,18 +1,24 @@
-"""`ptsim dashboard`: a browser dashboard on Mesa's SolaraViz.
+"""`ptsim dashboard`: a browser dashboard on Mesa's SolaraViz, in two pages.
 
-Pick a library scenario, move the main levers, press Reset to build the model with them, then Step
-or play (▶) and watch GMV by channel, price sensitivity and retention update day by day, with
-units and the festival peaks marked. The server binds 127.0.0.1 unless told otherwise, and serves
-Solara's front end from the installed `solara-assets` package (no CDN, works offline).
+**Simulation** (/): pick a library scenario, move the main levers, press Reset to build the model with
+them, then Step or play (▶) and watch GMV by channel, price sensitivity and retention update day by
+day, with units and the festival peaks marked. **Experiment** (/experiment): load a `ptsim compare` or
+`ptsim sweep` folder (`ptsim dashboard --experiment DIR` opens with one) and see its paired differences
+against the reference, or its responses to the swept levers, as tables and charts with 95% intervals;
+the folder is read and drawn by the experiment API and `plots`, as the CLI writes it.
 
-This module is the Solara app (`solara run ptsim.dashboard`); it imports solara and
-mesa.visualization at the top, so only the `dashboard` command imports it (`ptsim --help` stays fast).
+The server binds 127.0.0.1 unless told otherwise, and serves Solara's front end from the installed
+`solara-assets` package (no CDN, works offline). This module is the Solara app (`solara run
+ptsim.dashboard`); it imports solara and mesa.visualization at the top, so only the `dashboard` command
+imports it (`ptsim --help` stays fast).
 """
 
 from __future__ import annotations
 
+import io
 import os
 import warnings
+from pathlib import Path
 
 # no calls home: Solara's usage telemetry off (before solara is imported); the version check is off in serve()
 os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
@@ -22,15 +28,20 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import solara  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from mesa.visualization import SolaraViz  # noqa: E402
 from mesa.visualization.utils import update_counter  # noqa: E402
 
 from . import calendar as cal  # noqa: E402
+from . import plots  # noqa: E402
+from .experiment.compare import Comparison  # noqa: E402
+from .experiment.storage import load_experiment  # noqa: E402
+from .experiment.sweep import SweepResult  # noqa: E402
 from .model import PrivateTrafficModel  # noqa: E402
 from .outcomes import outcome  # noqa: E402
-from .scenario import library  # noqa: E402
+from .scenario import ScenarioError, library, one_line  # noqa: E402
 
 AS_SCENARIO = "(as in scenario)"
 DEFAULT_CONSUMERS = 5_000
@@ -256,22 +267,258 @@ lines mark the festival peaks of the scenario's calendar.
 """
 
 
+TITLE = "ptsim: private traffic on Tmall"
+
+
 @solara.component
 def Page():
-    """One model per browser session (built once, rebuilt by Reset with the sidebar's levers)."""
+    """The Simulation page: one model per browser session (built once, rebuilt by Reset with the
+    sidebar's levers)."""
     initial = solara.use_memo(DashboardModel, [])
     model = solara.use_reactive(initial)
-    SolaraViz(model, components=[], model_params=model_params(), name="ptsim: private traffic on Tmall",
-              play_interval=50, render_interval=5)
+    SolaraViz(model, components=[], model_params=model_params(), name=TITLE, play_interval=50, render_interval=5)
     Charts(model.value)
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False) -> None:
-    """Start the Solara server on host:port until interrupted."""
+# ------------------------------------------------------------------------- the Experiment page
+EXPERIMENT_ENV = "PTSIM_DASHBOARD_EXPERIMENT"      # the folder of `ptsim dashboard --experiment DIR`
+
+
+def open_experiment(folder: str | Path) -> Comparison | SweepResult:
+    """The comparison or sweep stored in `folder`, read by the experiment API; anything else (no such
+    folder, a calibration or `ptsim run` folder, an unfinished or unreadable one) is a ScenarioError
+    with one line saying what the folder is."""
+    from .calibration.study import MANIFEST as CALIBRATION_MANIFEST
+    if not str(folder).strip():
+        raise ScenarioError("give the folder of a `ptsim compare` or `ptsim sweep` experiment")
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise ScenarioError(f"{folder}: no such folder")
+    if (folder / CALIBRATION_MANIFEST).is_file():
+        raise ScenarioError(f"{folder}: a calibration folder, not a compare or sweep experiment (see "
+                            "notebooks/05_calibration.ipynb for its fit)")
+    try:
+        experiment = load_experiment(folder)
+        command = experiment.manifest.get("command")
+        if command == "compare":
+            return Comparison(experiment)
+        if command == "sweep":
+            return SweepResult.load(folder)
+    except (OSError, ValueError, KeyError, TypeError) as exc:      # a damaged table or manifest
+        raise ScenarioError(f"{folder}: cannot be read as an experiment: {exc}") from exc
+    raise ScenarioError(f"{folder}: an experiment of `ptsim {command}`, not of compare or sweep: nothing to "
+                        "compare or respond to")
+
+
+def default_outcome(result) -> str:
+    """GMV when the experiment has it, else its first outcome."""
+    return "gmv_total" if "gmv_total" in result.outcomes else result.outcomes[0]
+
+
+def difference_table(c: Comparison) -> pd.DataFrame:
+    """Every outcome (rows, with its unit) against each policy's paired difference from the reference:
+    mean [95% interval] in display units and in % of the reference's mean (the folder's differences)."""
+    if c.differences.empty:                           # the reference alone
+        return pd.DataFrame()
+    names = list(dict.fromkeys(c.differences["outcome"]))
+    columns = {}
+    for scenario, d in c.differences.groupby("scenario", sort=False):
+        level = plots.interval_table(d, names, difference=True).T
+        pct = plots.interval_table(d, names, pct=True).T
+        columns[f"{scenario} − {c.reference}"] = level.iloc[:, 0].to_numpy()
+        columns[f"{scenario} − {c.reference} (% of {c.reference})"] = pct.iloc[:, 0].to_numpy()
+    table = pd.DataFrame(columns, index=level.index)
+    return table.map(lambda cell: "–" if cell.startswith("nan") else cell)      # a reference mean of 0
+
+
+def response_table(s: SweepResult, outcome_name: str, parameter: str | None = None) -> pd.DataFrame:
+    """Mean [95% interval] of one outcome at each value of a swept lever (a column per value of the
+    other lever, when the grid has two); for a sampled design, the sensitivity indices."""
+    if s.indices is not None:
+        d = s.indices[s.indices["outcome"] == outcome_name].drop(columns="outcome").set_index("parameter")
+        return d.map(lambda v: f"{v:.3g}")
+    parameter = parameter or s.parameters[0]
+    others = [p for p in s.parameters if p != parameter]
+    by = others[0] if len(others) == 1 else None
+    runs = s.experiment.ok.merge(s.points.drop(columns="scenario"), on="point")    # as SweepResult.plot_response
+    resp = plots.response_table(runs, parameter, [outcome_name], by=by)
+    groups = resp.groupby(by, sort=False) if by else [(None, resp)]
+    return pd.concat({(f"{by} = {key}" if by else plots.label(outcome_name)):
+                      plots.interval_table(g, [outcome_name], rows=parameter).iloc[:, 0] for key, g in groups},
+                     axis=1).rename_axis(parameter)
+
+
+def experiment_figure(result, outcome_name: str, parameter: str | None = None) -> Figure | None:
+    """The chart of one outcome: a comparison's paired differences (forest of 95% intervals, in % of the
+    reference), a grid sweep's response to `parameter`, a sampled sweep's sensitivity indices; None when
+    there is nothing to draw (no finished run, or a reference mean of 0)."""
+    if not len(result.experiment.ok):
+        return None
+    if isinstance(result, Comparison):
+        d = result.differences
+        if d.empty or not np.isfinite(d.loc[d["outcome"] == outcome_name, "pct_mean"]).any():
+            return None
+        return result.plot_differences([outcome_name])
+    if result.indices is not None:
+        return result.plot_sensitivity(outcome_name)
+    return result.plot_response(parameter, [outcome_name])
+
+
+def _table(df: pd.DataFrame, caption: str):
+    """A plain HTML table (escaped), which needs nothing from the internet, unlike Solara's DataTable."""
+    with solara.Column(gap="2px") as main:
+        _html(caption)
+        solara.HTML(tag="div", unsafe_innerHTML=df.to_html(classes="ptsim-table", border=0))
+    return main
+
+
+def _png(fig: Figure) -> bytes:
+    """The figure as PNG; pyplot's figure is closed (the plots module draws with pyplot)."""
+    import matplotlib.pyplot as plt
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+@solara.component
+def ExperimentResult(result):
+    """A loaded comparison or sweep: choose the outcome (and the swept lever), see its table and chart."""
+    outcome_name, set_outcome = solara.use_state(default_outcome(result))
+    sweep = isinstance(result, SweepResult)
+    grid = sweep and result.indices is None
+    lever, set_lever = solara.use_state(result.parameters[0] if sweep else None)
+    def draw():
+        fig = experiment_figure(result, outcome_name, lever)
+        return None if fig is None else _png(fig)
+    png = solara.use_memo(draw, [result, outcome_name, lever])
+    with solara.Column(gap="8px") as main:
+        with solara.Row(gap="16px"):
+            solara.Select("Outcome", value=outcome_name, values=list(result.outcomes), on_value=set_outcome,
+                          style={"max-width": "24em"})
+            if grid:
+                solara.Select("Swept lever", value=lever, values=list(result.parameters), on_value=set_lever,
+                              style={"max-width": "24em"})
+        ok, runs = len(result.experiment.ok), len(result.runs)
+        if isinstance(result, Comparison):
+            _html(f"A **comparison** of {result.summary['scenario'].nunique()} scenarios against the reference "
+                  f"`{result.reference}` ({ok} of {runs} runs finished; replications share seeds).")
+        else:
+            _html(f"A **{result.method} sweep** of {', '.join(f'`{p}`' for p in result.parameters)} over "
+                  f"{len(result.points)} points ({ok} of {runs} runs finished).")
+        if png is None:
+            solara.Text(f"No chart of {plots.nice(outcome_name)}: no run finished, no other scenario, or the "
+                        "reference's mean is 0 (no % difference; the table has the difference in its unit).",
+                        style={"color": "grey"})
+        else:
+            solara.Image(png)
+        if isinstance(result, Comparison):
+            pairs = int(result.differences["n_pairs"].max()) if len(result.differences) else 0
+            _table(difference_table(result), f"Paired difference from `{result.reference}` (same seeds): mean "
+                   f"[95% confidence interval of the mean over {pairs} paired replications]; shares in "
+                   "percentage points (pp).")
+        elif grid:
+            _table(response_table(result, outcome_name, lever), f"**{plots.nice(outcome_name)}** at each value of "
+                   f"`{lever}`: mean [95% confidence interval of the mean over replications], in "
+                   f"{plots.scale_for(outcome_name)[1] or 'its unit'}.")
+        else:
+            _table(response_table(result, outcome_name), f"Sensitivity of **{plots.nice(outcome_name)}** "
+                   "to each parameter (`_conf`: half-width of the 95% confidence interval).")
+    return main
+
+
+@solara.component
+def ExperimentPage():
+    """The Experiment page: a folder field (filled from --experiment), Load, then the result or one line
+    saying why the folder cannot be shown."""
+    path = solara.use_reactive(os.environ.get(EXPERIMENT_ENV, ""))
+    result, set_result = solara.use_state(None)
+    message, set_message = solara.use_state("")
+
+    def load():
+        try:
+            set_result(open_experiment(path.value))
+            set_message("")
+        except ScenarioError as exc:
+            set_result(None)
+            set_message(one_line(str(exc)))
+
+    solara.use_effect(lambda: load() if path.value else None, [])       # the --experiment folder, once
+    with solara.Column(style={"padding": "8px", "max-width": "1400px"}) as main:
+        with solara.AppBar():
+            solara.AppBarTitle(TITLE)
+        with solara.Row(gap="12px", style={"align-items": "center"}):
+            solara.InputText("Experiment folder (output of ptsim compare or ptsim sweep)", value=path,
+                             continuous_update=False, style={"min-width": "40em"})
+            solara.Button("Load", on_click=load, color="primary")
+        if message:                    # (solara.Error's Vuetify 2 alert does not build with Vuetify 3)
+            solara.Text(f"error: {message}", style={"color": "#D55E00", "font-weight": "bold"})
+        elif result is None:
+            solara.Text("Type the path of a compare or sweep folder (e.g. results/compare-baseline-...) and "
+                        "press Load.", style={"color": "grey"})
+        else:
+            ExperimentResult(result).key(f"result-{id(result)}")      # a new folder: fresh choices
+    return main
+
+
+# ------------------------------------------------------------------------- layout and routes
+# Solara's AppLayout gives Vuetify 3's navigation drawer the width "min-content", which Vuetify's layout
+# cannot add up (--v-layout-left: NaN), so the sidebar covered the charts and the title on wide windows:
+# give the drawer a fixed width and move the main area and the app bar beside it while it is open and
+# docked. Mesa's sliders show their value only while dragged (Vuetify's v-show): always show it here.
+# A checkbox's label is also put inside its box (a Vue 3 slot), where it spills over the sidebar: hide it;
+# the sidebar's toggle in the app bar comes without its icon: draw one.
+SIDEBAR = "400px"
+CSS = f"""
+.v-navigation-drawer.solara-content-main {{ width: {SIDEBAR} !important; }}
+.v-application:has(.v-navigation-drawer--active:not(.v-navigation-drawer--temporary)) .v-main {{
+    --v-layout-left: {SIDEBAR} !important; }}
+.v-application:has(.v-navigation-drawer--active:not(.v-navigation-drawer--temporary)) .v-app-bar {{
+    left: {SIDEBAR} !important; width: calc(100% - {SIDEBAR}) !important; }}
+.v-slider-thumb__label-container {{ display: block !important; }}
+.v-navigation-drawer .v-slider {{ margin-top: 30px; }}
+.v-app-bar-nav-icon .v-btn__content::before {{ content: "☰"; font-size: 22px; }}
+.v-selection-control__wrapper {{ font-size: 0; }}
+.v-selection-control__wrapper .v-icon {{ font-size: 24px; }}
+.ptsim-page {{ color: white !important; opacity: 0.75; }}
+.ptsim-page-current {{ opacity: 1; border-bottom: 2px solid white; border-radius: 0; }}
+.ptsim-table {{ border-collapse: collapse; font-size: 0.85em; }}
+.ptsim-table th, .ptsim-table td {{ padding: 2px 10px; border-bottom: 1px solid #ddd; text-align: right; }}
+.ptsim-table tbody th {{ text-align: left; font-weight: normal; }}
+"""
+
+
+@solara.component
+def Layout(children=[]):  # noqa: B006 (Solara's signature)
+    """Solara's app layout with a button per page in the app bar (Solara's own page tabs need Vuetify 2's
+    TabsSlider, missing from the Vuetify 3 front end of this release), and the style sheet above (in the
+    app bar: a child of the layout itself would become its sidebar)."""
+    _, routes = solara.use_route(peek=True)
+    router = solara.use_router()
+    with solara.AppLayout(children=children, navigation=False) as main:
+        with solara.AppBar():
+            solara.Style(CSS)
+            for route in routes:
+                path = solara.resolve_path(route, level=0)
+                solara.Button(route.label, on_click=lambda path=path: router.push(path), text=True,
+                              classes=["ptsim-page"] + (["ptsim-page-current"] if router.path == path else []))
+    return main
+
+
+routes = [solara.Route(path="/", component=Page, label="Simulation", layout=Layout),
+          solara.Route(path="experiment", component=ExperimentPage, label="Experiment")]
+
+
+def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False,
+          experiment: str | Path | None = None) -> None:
+    """Start the Solara server on host:port until interrupted; `experiment`: the folder the Experiment
+    page opens with."""
     from solara.__main__ import run
+    if experiment is not None:
+        os.environ[EXPERIMENT_ENV] = str(Path(experiment).expanduser().absolute())
     # the front end (JavaScript, CSS, fonts) comes from the installed solara-assets package through the
     # local server's /_solara/cdn path, never from the internet
     os.environ.setdefault("SOLARA_ASSETS_PROXY", "true")
-    args = ["ptsim.dashboard:Page", "--host", host, "--port", str(port), "--production", "--no-check-version",
+    args = ["ptsim.dashboard", "--host", host, "--port", str(port), "--production", "--no-check-version",
             "--open" if open_browser else "--no-open", "--log-level", "warning"]
     run.main(args=args, prog_name="ptsim dashboard", standalone_mode=True)

@@ -1,5 +1,7 @@
 """`ptsim dashboard`: the server starts on 127.0.0.1, serves its page and Solara's front end from the
-installed solara-assets (no CDN), and in a headless Chromium a Step press updates the charts.
+installed solara-assets (no CDN), and in a headless Chromium a Step press updates the charts, the sidebar
+sits beside them and its sliders show their values; the Experiment page reads a tiny compare and a tiny
+sweep folder (its data functions tested directly too) and refuses other folders with one line.
 
 Needs the viz extra (solara, solara-assets; skipped without it). The browser part needs Playwright and
 a Chromium: Playwright's own build, or Debian's `chromium` package (skipped, saying why, without one).
@@ -18,6 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("solara", reason="the dashboard needs the viz extra (pip install 'ptsim[viz]')")
@@ -37,14 +40,30 @@ def _get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
         return r.status, r.read()
 
 
+TINY = {"population.consumers": 300, "population.merchants": 20, "run.days": 10, "run.burn_in_days": 5}
+LEVERS = {"policies.weight_bonus.share": [0, 1], "groups.entry": ["none", "purchased"]}
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def experiments(tmp_path_factory):
+    """A tiny compare (baseline vs wechat_open) and a tiny two-lever grid sweep, 2 replications each
+    (about a second): folders as `ptsim compare` and `ptsim sweep` write them."""
+    from ptsim.experiment import compare, sweep
+    root = tmp_path_factory.mktemp("experiments")
+    compare(["baseline", "wechat_open"], reps=2, overrides=TINY, out=root / "compare", cache=False)
+    sweep("baseline", grid=LEVERS, reps=2, overrides=TINY, out=root / "sweep", cache=False)
+    return {"compare": root / "compare", "sweep": root / "sweep"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, experiments):
     port = _free_port()
     log = tmp_path_factory.mktemp("dashboard") / "server.log"
     env = {**os.environ, "PTSIM_CACHE": str(tmp_path_factory.mktemp("cache"))}
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "ptsim", "dashboard", "--port", str(port)], cwd=ROOT,
-                                stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        proc = subprocess.Popen([sys.executable, "-m", "ptsim", "dashboard", "--port", str(port), "--experiment",
+                                 str(experiments["compare"])], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 30
@@ -102,10 +121,11 @@ def _chromium() -> str | None:
     return None
 
 
-def test_dashboard_in_browser_step_updates_charts(server):
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium (Playwright's build, else the system's), or a skip saying why there is none."""
     playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install "
                                      "playwright); the browser part of the dashboard test is skipped")
-    url, _, _ = server
     with playwright.sync_playwright() as p:
         try:
             browser = p.chromium.launch(args=["--no-sandbox"])
@@ -117,34 +137,170 @@ def test_dashboard_in_browser_step_updates_charts(server):
                             "(apt-get install chromium)")
             browser = p.chromium.launch(executable_path=path, args=["--no-sandbox"])
         try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            errors = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("request", lambda r: errors.append(f"request outside: {r.url}")
-                    if not r.url.startswith((url, "ws://127.0.0.1", "blob:", "data:")) else None)
-            page.goto(url)
-            page.get_by_text("Time: 0", exact=False).wait_for(timeout=40_000)   # first model built
-            charts = page.locator("img")
-            charts.first.wait_for(timeout=20_000)
-            assert charts.count() >= 3
-            before = [charts.nth(i).get_attribute("src") for i in range(charts.count())]
-            assert "nothing simulated yet" in page.inner_text("body")
-            page.get_by_role("button", name="Step").click()
-            page.get_by_text("Time: 5", exact=False).wait_for(timeout=20_000)   # one press: 5 days
-            page.get_by_text("Recorded days: 5", exact=False).wait_for(timeout=20_000)
-            deadline = time.monotonic() + 10
-            while [charts.nth(i).get_attribute("src") for i in range(charts.count())] == before:
-                assert time.monotonic() < deadline, "the charts did not change after Step"
-                time.sleep(0.2)
-            assert "bn yuan" in page.inner_text("body")
-            if SCREENSHOT:
-                page.get_by_role("button", name="Step").click()
-                page.get_by_text("Time: 10", exact=False).wait_for(timeout=20_000)
-                page.get_by_role("button", name="▶").click()
-                page.get_by_text("Time: 120", exact=False).wait_for(timeout=60_000)
-                page.get_by_role("button", name="❚❚").click()
-                time.sleep(1.5)
-                page.screenshot(path=SCREENSHOT, full_page=True)
-            assert not errors, errors
+            yield browser
         finally:
             browser.close()
+
+
+def _page(browser, url):
+    """A wide page (1600 px: the sidebar docked beside the main area) that records script errors and any
+    request leaving this server."""
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on("request", lambda r: page.errors.append(f"request outside: {r.url}")
+            if not r.url.startswith((url, "ws://127.0.0.1", "blob:", "data:")) else None)
+    return page
+
+
+def test_dashboard_in_browser_step_updates_charts(server, browser):
+    url, _, _ = server
+    page = _page(browser, url)
+    try:
+        page.goto(url)
+        page.get_by_text("Time: 0", exact=False).wait_for(timeout=40_000)   # first model built
+        charts = page.locator("img")
+        charts.first.wait_for(timeout=20_000)
+        assert charts.count() >= 3
+        # the sidebar sits beside the charts, not over them (once the layout has settled); the sliders
+        # show their values at rest
+        def beside():
+            drawer = page.locator(".v-navigation-drawer").bounding_box()
+            return charts.first.bounding_box()["x"] >= drawer["x"] + drawer["width"] - 1
+        deadline = time.monotonic() + 10
+        while not beside():
+            assert time.monotonic() < deadline, "the sidebar covers the charts"
+            time.sleep(0.2)
+        page.get_by_text("ptsim: private traffic on Tmall").wait_for(timeout=10_000)
+        for value in ("5000", "365"):                  # consumer agents, days to record
+            page.locator(".v-slider-thumb__label", has_text=value).first.wait_for(timeout=10_000)
+        before = [charts.nth(i).get_attribute("src") for i in range(charts.count())]
+        assert "nothing simulated yet" in page.inner_text("body")
+        page.get_by_role("button", name="Step").click()
+        page.get_by_text("Time: 5", exact=False).wait_for(timeout=20_000)   # one press: 5 days
+        page.get_by_text("Recorded days: 5", exact=False).wait_for(timeout=20_000)
+        deadline = time.monotonic() + 10
+        while [charts.nth(i).get_attribute("src") for i in range(charts.count())] == before:
+            assert time.monotonic() < deadline, "the charts did not change after Step"
+            time.sleep(0.2)
+        assert "bn yuan" in page.inner_text("body")
+        if SCREENSHOT:
+            page.get_by_role("button", name="Step").click()
+            page.get_by_text("Time: 10", exact=False).wait_for(timeout=20_000)
+            page.get_by_role("button", name="▶").click()
+            page.get_by_text("Time: 120", exact=False).wait_for(timeout=60_000)
+            page.get_by_role("button", name="❚❚").click()
+            time.sleep(1.5)
+            page.screenshot(path=SCREENSHOT, full_page=True)
+        assert not page.errors, page.errors
+    finally:
+        page.close()
+
+
+def test_dashboard_in_browser_experiment_page_shows_differences_and_responses(server, browser, experiments):
+    """The page opens with the --experiment folder (a comparison: table and chart), Load reads a sweep,
+    and a folder that is not an experiment gets one line."""
+    url, _, _ = server
+    page = _page(browser, url)
+    try:
+        page.goto(url)
+        page.get_by_text("Time: 0", exact=False).wait_for(timeout=40_000)
+        page.get_by_role("button", name="Experiment").click()              # the page button in the app bar
+        page.get_by_text("wechat_open − baseline", exact=False).first.wait_for(timeout=20_000)
+        assert page.url.endswith("/experiment")
+        body = page.inner_text("body")
+        assert "A comparison of 2 scenarios" in body and "difference in GMV on platform (bn yuan)" in body
+        assert page.locator("table.ptsim-table").count() == 1
+        assert page.locator("img").count() == 1                             # the forest of differences
+        folder = page.get_by_label("Experiment folder", exact=False)
+        for path, expected in ((experiments["sweep"], "groups.entry = purchased"),
+                               (ROOT / "model", "not an experiment folder")):
+            folder.fill(str(path))                     # then Load, as a user does (the field commits on blur)
+            page.get_by_role("button", name="Load").click()
+            page.get_by_text(expected, exact=False).first.wait_for(timeout=20_000)
+        page.get_by_text("model: not an experiment folder (no manifest.json)", exact=False).wait_for()
+        assert page.locator("img").count() == 0 and "Traceback" not in page.inner_text("body")
+        assert not page.errors, page.errors
+    finally:
+        page.close()
+
+
+# ------------------------------------------------------------------------- the Experiment page's data
+def _numbers(cell: str) -> list[float]:
+    """'1,234.5 [-1.5, 2]' -> [1234.5, -1.5, 2.0]"""
+    return [float(x) for x in re.findall(r"-?[\d,]+(?:\.\d+)?", cell.replace(",", ""))]
+
+
+def test_experiment_page_shows_a_comparisons_differences_as_written(experiments):
+    import pandas as pd
+
+    from ptsim import dashboard, plots
+    c = dashboard.open_experiment(experiments["compare"])
+    assert c.reference == "baseline"
+    table = dashboard.difference_table(c)
+    written = pd.read_csv(experiments["compare"] / "differences.csv")
+    assert list(table.columns) == ["wechat_open − baseline", "wechat_open − baseline (% of baseline)"]
+    assert len(table) == written["outcome"].nunique()
+    for name in ("gmv_total", "gmv_private", "share_gmv_private", "active_share"):
+        row = written[written["outcome"] == name].iloc[0]
+        head = plots.label(name, difference=True)
+        factor, _ = plots.scale_for(name)
+        level, pct = table.loc[head]
+        got = _numbers(level)
+        decimals = max(len(x.split(".")[1]) if "." in x else 0 for x in re.findall(r"[\d.]+", level))
+        assert got == pytest.approx([row[k] * factor for k in ("mean", "low", "high")], abs=0.51 * 10 ** -decimals)
+        if np.isfinite(row["pct_mean"]):
+            assert _numbers(pct)[0] == pytest.approx(row["pct_mean"], abs=0.51 * 10 ** -max(0, len(
+                pct.split(" ")[0].partition(".")[2])))
+    fig = dashboard.experiment_figure(c, "gmv_private")
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == [plots.nice("gmv_private")]
+    # the baseline sells nothing inside WeChat: no % difference to draw, the table says so with a dash
+    assert dashboard.experiment_figure(c, "gmv_wechat_direct") is None
+    assert table.loc[plots.label("gmv_wechat_direct", difference=True)].iloc[1] == "–"
+
+
+def test_experiment_page_shows_a_sweeps_response_to_each_lever(experiments):
+    from ptsim import dashboard, plots
+    s = dashboard.open_experiment(experiments["sweep"])
+    assert s.parameters == list(LEVERS) and dashboard.default_outcome(s) == "gmv_total"
+    for lever, other in (list(LEVERS), list(LEVERS)[::-1]):
+        table = dashboard.response_table(s, "active_share", lever)
+        assert table.index.name == lever and list(table.index) == LEVERS[lever]
+        assert list(table.columns) == [f"{other} = {v}" for v in LEVERS[other]]
+        assert all(len(_numbers(cell)) == 3 for cell in table.to_numpy().ravel())    # mean [low, high]
+        fig = dashboard.experiment_figure(s, "active_share", lever)
+        assert fig.axes[0].get_xlabel() == lever and fig.axes[0].get_ylabel() == plots.label("active_share")
+        # the table's means are the folder's responses (mean over replications per point), in %
+        written = s.table.groupby(lever)["active_share"].mean() * 100
+        means = table.map(lambda cell: _numbers(cell)[0]).mean(axis=1)
+        assert means.to_numpy() == pytest.approx(written.to_numpy(), abs=1)
+
+
+def test_experiment_page_refuses_other_folders_in_one_line(experiments, tmp_path):
+    import shutil
+
+    from ptsim import dashboard
+    from ptsim.calibration.study import MANIFEST
+    from ptsim.experiment import run_experiment
+    from ptsim.scenario import ScenarioError, load_scenario
+    (tmp_path / "calibration").mkdir()
+    (tmp_path / "calibration" / MANIFEST).write_text("{}")
+    run_experiment([load_scenario("baseline", TINY)], 1, out=tmp_path / "run", command="run", cache=False)
+    shutil.copytree(experiments["compare"], tmp_path / "unfinished")
+    (tmp_path / "unfinished" / "runs.parquet").unlink()
+    shutil.copytree(experiments["compare"], tmp_path / "damaged")
+    (tmp_path / "damaged" / "runs.parquet").write_bytes(b"not parquet")
+    cases = {"": "give the folder", tmp_path / "nowhere": "no such folder",
+             tmp_path / "calibration": "a calibration folder", tmp_path / "run": "`ptsim run`",
+             tmp_path / "unfinished": "not finished", tmp_path / "damaged": "cannot be read",
+             experiments["compare"] / "runs": "not an experiment folder"}
+    for folder, expected in cases.items():
+        with pytest.raises(ScenarioError, match=re.escape(expected)) as err:
+            dashboard.open_experiment(folder)
+        assert "\n" not in str(err.value) and str(folder) in str(err.value)
+
+
+def test_dashboard_experiment_option_refuses_a_missing_folder(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "ptsim", "dashboard", "--experiment", str(tmp_path / "nowhere")],
+                         capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.returncode == 2 and out.stderr.strip().count("\n") == 0 and "no such folder" in out.stderr

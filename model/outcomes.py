@@ -120,6 +120,11 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("n_wechat_community", "consumers", "WeChat community memberships", "Memberships of stores' WeChat "
             "communities.", "last"),
     Outcome("n_vip", "consumers", "88VIP members", "88VIP members.", "last"),
+    Outcome("return_rate_fans", "share", "fans' 30-day return rate", "Share of a store's fan visitors (fan "
+            "level or above) of one month who visit it again in the next 30 days (last monthly cohort read).",
+            "mean"),
+    Outcome("return_rate_all", "share", "visitors' 30-day return rate", "Share of a store's visitors of one month "
+            "who visit it again in the next 30 days (last monthly cohort read).", "mean"),
     Outcome("fan_return_visit_ratio", "x", "fans' return-visit ratio", "Fans' 30-day store return-visit rate "
             "over all of a store's visitors' (published: 2.5), of the last monthly cohort read; summary: "
             "mean over the recorded days.", "mean"),
@@ -270,7 +275,7 @@ def track_return_visits(model) -> None:
         back = cohort & (c.rel_merchant == c.cohort_store) & (c.rel_last > day - RETURN_WINDOW)
         fans = cohort & c.cohort_fan
         count = np.count_nonzero
-        c.fan_return_visit_ratio = ratio(count(back & fans), count(fans), count(back), count(cohort))
+        c.return_rates = np.array([ratio(count(back & fans), count(fans)), ratio(count(back), count(cohort))])
     visited = (c.rel_level > Level.NONE) & (c.rel_last > day - RETURN_WINDOW)
     c.cohort_store = np.where(visited, c.rel_merchant, -1).astype(np.int32)
     c.cohort_fan = visited & (c.rel_level >= Level.FAN)
@@ -308,7 +313,8 @@ def daily_outcomes(model) -> dict[str, float]:
         "n_group_members": ties["group_members"] * k,
         "n_wechat_community": ties["community"] * k,
         "n_vip": count(c.vip_until > day) * k,
-        "fan_return_visit_ratio": c.fan_return_visit_ratio,
+        "return_rate_fans": c.return_rates[0], "return_rate_all": c.return_rates[1],
+        "fan_return_visit_ratio": ratio(*c.return_rates),
         "member_aov_ratio": ratio(f["gmv_member"], f["orders_member"], f["gmv_total"], f["orders"]),
         "wechat_aov_ratio": ratio(f["gmv_wechat"], f["orders_wechat"], f["gmv_public"], f["orders_public"]),
         "member_repurchase_share_top": ratio(f["gmv_top_member_repeat"], by_tier[0] / k),

@@ -199,10 +199,11 @@ class ConsumerState:
         self.rel_wechat = np.zeros((n, R), dtype=bool)
         self.rel_invited_until = np.full((n, R), -10**6, dtype=np.int32)
         # the return-visit cohort (outcomes.track_return_visits): the store of each tie visited in the
-        # cohort's month (-1: not in it), whether it was a fan tie then, and the last cohort's result
+        # cohort's month (-1: not in it), whether it was a fan tie then, and the last cohort's return
+        # rates of fans and of all (0 until a cohort is read, as outcomes.ratio with nothing to divide by)
         self.cohort_store = np.full((n, R), -1, dtype=np.int32)
         self.cohort_fan = np.zeros((n, R), dtype=bool)
-        self.fan_return_visit_ratio = 0.0      # as outcomes.ratio with nothing to divide by yet
+        self.return_rates = np.zeros(2)
         self.rel_slighted_until = np.full((n, R), -10**6, dtype=np.int32)
         self._lc = s.lifecycle
 

@@ -40,7 +40,7 @@ def test_return_visits_are_read_from_a_cohort_a_month_later():
                         rel_merchant=np.array([[5, 6, 7, -1], [5, 8, 9, 3]], np.int32),
                         rel_last=np.array([[20, 25, 29, -100], [10, 29, 1, 29]], np.int32),
                         cohort_store=np.full((2, 4), -1, np.int32), cohort_fan=np.zeros((2, 4), bool),
-                        fan_return_visit_ratio=0.0)
+                        return_rates=np.zeros(2))
     model = SimpleNamespace(consumers=c, day=RETURN_WINDOW - 2)
     track_return_visits(model)                       # not a cohort day: nothing happens
     assert (c.cohort_store == -1).all()
@@ -48,13 +48,13 @@ def test_return_visits_are_read_from_a_cohort_a_month_later():
     track_return_visits(model)
     assert c.cohort_store.tolist() == [[5, 6, 7, -1], [5, 8, 9, 3]]
     assert c.cohort_fan.tolist() == [[True, False, False, False], [True, False, False, False]]
-    assert c.fan_return_visit_ratio == 0.0           # no cohort read yet
+    assert c.return_rates.tolist() == [0.0, 0.0]     # no cohort read yet
     # 30 days on: one fan tie came back, one did not; 2 of the 5 others came back, 1 slot holds a new store
     c.rel_last[:] = [[40, 59, 29, -100], [10, 45, 50, 29]]
     c.rel_merchant[1, 2] = 11
     model.day = 2 * RETURN_WINDOW - 1
     track_return_visits(model)
-    assert np.isclose(c.fan_return_visit_ratio, (1 / 2) / (3 / 7))
+    assert np.allclose(c.return_rates, [1 / 2, 3 / 7])
     assert c.cohort_store.tolist() == [[5, 6, -1, -1], [-1, 8, 11, -1]]   # the next cohort: days 30..59
 
 

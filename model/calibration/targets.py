@@ -221,7 +221,11 @@ class TargetSet(_Block):
         return float(sum(t.loss(values.get(t.name, math.nan)) for t in self.targets))
 
     def digest(self) -> str:
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        """A hash of what the loss depends on (names, readings, values, bands, scales, weights), so that
+        editing a target's wording, source or limit does not stop a study from resuming."""
+        loss_fields = {"name", "model", "value", "band", "scale", "weight"}
+        text = json.dumps([t.model_dump(mode="json", include=loss_fields, exclude={"band": {"text"}})
+                           for t in self.targets], sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def __getitem__(self, name: str) -> Target:

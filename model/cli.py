@@ -369,13 +369,24 @@ def calibrate(scenario: Annotated[Path, typer.Argument(help="Scenario to calibra
                                                     "replication is worse than 3/4 of earlier trials'.")] = True,
               posterior_level: Annotated[float, typer.Option("--posterior-level", help="posterior.parquet keeps "
                                                              "completed trials within the chi-square quantile of "
-                                                             "this level of the best loss.")] = 0.95):
+                                                             "this level of the best loss.")] = 0.95,
+              confirm: Annotated[int, typer.Option("--confirm", help="Re-run this many of the best trials on "
+                                                   "--confirm-reps seeds at --confirm-set's size; the one meeting "
+                                                   "the most targets there becomes calibrated.yaml (0: the "
+                                                   "study's best).")] = 0,
+              confirm_reps: Annotated[Optional[int], typer.Option("--confirm-reps", help="Seeds of the "
+                                                                  "confirmation (default 2 x --reps).")] = None,
+              confirm_set: Annotated[Optional[list[str]], typer.Option("--confirm-set", help="field=value "
+                                                                       "(repeatable): the confirmation's size, "
+                                                                       "e.g. population.consumers=20000 "
+                                                                       "(default: --set).")] = None):
     """Fit scenario fields to published facts with an Optuna study: calibrated.yaml, fit table, posterior."""
     from .calibration.study import CalibrationError
     from .calibration.study import calibrate as run_calibration
     from .experiment.design import parse_params
     from .results import OutputError, default_out_dir
-    check_min(trials=(trials, 1), reps=(reps, 1), workers=(workers, 1), seed=(seed, 0), days=(days, 1))
+    check_min(trials=(trials, 1), reps=(reps, 1), workers=(workers, 1), seed=(seed, 0), days=(days, 1),
+              confirm=(confirm, 0), confirm_reps=(confirm_reps, 1))
     if resume and out is None:
         fail("--resume needs --out DIR (the folder of the calibration to continue)")
     try:
@@ -386,6 +397,12 @@ def calibrate(scenario: Annotated[Path, typer.Argument(help="Scenario to calibra
         base = load_scenario(scenario, overrides)
     except ScenarioError as exc:
         fail(str(exc))
+    try:                                                        # a bad --confirm-set fails now, not after the study
+        confirm_overrides = {**overrides, **parse_set_options(confirm_set)} if confirm_set else None
+        if confirm_overrides:
+            load_scenario(scenario, confirm_overrides)
+    except ScenarioError as exc:
+        fail(str(exc).replace("--set", "--confirm-set", 1))
     out = out if out is not None else str(default_out_dir(f"calibrate-{base.name}"))
     said = False
 
@@ -407,7 +424,8 @@ def calibrate(scenario: Annotated[Path, typer.Argument(help="Scenario to calibra
         try:
             c = run_calibration(scenario, targets, params, trials=trials, reps=reps, seed=seed, workers=workers,
                                 out=out, resume=resume, pruning=pruning, level=posterior_level, overrides=overrides,
-                                progress=progress)
+                                progress=progress, confirm=confirm, confirm_reps=confirm_reps,
+                                confirm_overrides=confirm_overrides)
         except ScenarioError as exc:
             bar.stop()
             fail(str(exc))
@@ -429,18 +447,21 @@ def calibrate(scenario: Annotated[Path, typer.Argument(help="Scenario to calibra
                           markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     from .validation.core import fmt
-    table = Table(title=f"best trial {c.best_trial} of {len(c.trials)} ({states}): loss {c.best_loss:.4g}")
+    chosen = "confirmed" if confirm else "best"
+    table = Table(title=f"{chosen} trial {c.best_trial} of {len(c.trials)} ({states}): loss {c.best_loss:.4g}"
+                        + (" in the confirmation runs (confirm.csv)" if confirm else ""))
     for col in ("target", "band", "model (95% interval)", "met", "loss"):
         table.add_column(col, justify="right" if col in ("loss",) else "left")
     for r in c.fit.itertuples(index=False):
         table.add_row(r.label, r.band, fmt(r.model_mean, r.model_low, r.model_high, r.display) if r.reps else "-",
                       "yes" if r.met else "no", f"{r.loss:.3g}")
     console.print(table)
-    console.print("best parameters: " + ", ".join(f"{k}={v:.6g}" for k, v in c.best_params.items()), highlight=False)
+    console.print(f"{chosen} parameters: " + ", ".join(f"{k}={v:.6g}" for k, v in c.best_params.items()), highlight=False)
     console.print("importances: " + (", ".join(f"{k} {v:.2f}" for k, v in c.importances.items())
                                      if c.importances else c.importance_note), highlight=False)
     console.print(f"results written to {out}/ (calibrated.yaml, fit.md, fit.csv, trials.parquet, posterior.parquet "
-                  f"[{len(c.posterior)} trial(s)], {'importances.csv, ' if c.importances else ''}calibration.json, "
+                  f"[{len(c.posterior)} trial(s)], {'importances.csv, ' if c.importances else ''}"
+                  f"{'confirm.csv, ' if confirm else ''}calibration.json, "
                   f"study.journal)", highlight=False)
     if c.failed:
         err_console.print(f"warning: {c.failed} trial(s) failed with a model error (see the error column of "

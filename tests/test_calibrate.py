@@ -342,6 +342,9 @@ BAD_OPTIONS = {
     "resume without --out": (["--param", "choice.deal_utility=0.5:3", "--resume"], "--resume needs --out"),
     "missing targets": (["--param", "choice.deal_utility=0.5:3", "--targets", "nope.yaml"], "not found"),
     "posterior level": (["--param", "choice.deal_utility=0.5:3", "--posterior-level", "1.5"], "between 0 and 1"),
+    "negative confirm": (["--param", "choice.deal_utility=0.5:3", "--confirm", "-1"], "--confirm: must be >= 0"),
+    "bad confirm size": (["--param", "choice.deal_utility=0.5:3", "--confirm", "2", "--confirm-set",
+                          "population.consumers=3"], "--confirm-set: population.consumers"),
 }
 
 
@@ -376,3 +379,24 @@ def test_the_first_trial_is_the_input_scenarios_own_point(tmp_path, monkeypatch)
     assert first["relationships.touch_rate.1"] == base.relationships.touch_rate[1]
     assert 500 <= first["relationships.tie_life_days"] <= 900
     assert c.trials.set_index("trial").loc[1, "choice.deal_utility"] != base.choice.deal_utility
+
+
+def test_confirmation_reruns_the_best_trials_and_keeps_the_one_meeting_most_targets(tmp_path, monkeypatch):
+    """--confirm N re-runs the N best completed trials on more seeds at the size of use; confirm.csv
+    lists them; the one meeting the most targets there (then the lowest loss) is calibrated.yaml."""
+    from ptsim.calibration import calibrate
+    monkeypatch.setattr("ptsim.probe.price_elasticity", lambda m, n_needs: -2.5)
+    bigger = {**TINY, "population.consumers": 400}
+    c = calibrate(BASE, None, {"choice.deal_utility": (0.5, 3)}, trials=4, reps=1, out=tmp_path / "c",
+                  overrides=TINY, pruning=False, confirm=2, confirm_reps=2, confirm_overrides=bigger)
+    table = pd.read_csv(tmp_path / "c" / "confirm.csv")
+    study_best = c.trials[c.trials["state"] == "complete"].nsmallest(2, "loss")["trial"].tolist()
+    assert sorted(table["trial"]) == sorted(study_best)
+    top = table.sort_values(["met", "loss"], ascending=[False, True]).iloc[0]
+    assert c.best_trial == int(top["trial"]) and c.fit["reps"].eq(2).all()
+    assert int(c.fit["met"].sum()) == int(top["met"]) == table["met"].max()
+    s = load_scenario(tmp_path / "c" / "calibrated.yaml")
+    assert s.choice.deal_utility == pytest.approx(float(top["choice.deal_utility"]))
+    manifest = json.loads((tmp_path / "c" / "calibration.json").read_text())
+    assert manifest["result"]["confirmation"]["chosen"] == c.best_trial
+    assert "400 consumers" in manifest["result"]["confirmation"]["size"]

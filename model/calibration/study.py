@@ -30,7 +30,7 @@ import multiprocessing
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -515,7 +515,8 @@ def importances(study, n_complete: int) -> tuple[dict | None, str]:
 def calibrate(scenario, targets=None, params: dict | None = None, *, trials: int = 50, reps: int = 4,
               seed: int | None = None, workers: int = 1, out: str | Path | None = None, resume: bool = False,
               pruning: bool = True, pruner=None, level: float = POSTERIOR_LEVEL,
-              overrides: dict | None = None, progress=None) -> Calibration:
+              overrides: dict | None = None, progress=None, confirm: int = 0, confirm_reps: int | None = None,
+              confirm_overrides: dict | None = None) -> Calibration:
     """Fit `params` (dotted scenario field -> (low, high)) of `scenario` (a YAML path or Scenario) to
     `targets` (a TargetSet, a path, or None for targets/published.yaml) with an Optuna study of
     `trials` trials of `reps` replications each (common seeds from `seed`, default `run.seed`) on
@@ -524,6 +525,13 @@ def calibrate(scenario, targets=None, params: dict | None = None, *, trials: int
     finish. Every trial simulates its own burn-in (its parameters change the status quo), so the
     warm-state cache is not used.
 
+    `confirm` > 0 re-runs the `confirm` best completed trials with `confirm_reps` seeds (default twice
+    `reps`, spawned from the scenario's `run.seed` as `ptsim validate` does) at `confirm_overrides`
+    (default `overrides`: the same size; give the size the answer will be used at); the trial meeting
+    the most targets there, then with the lowest loss, becomes calibrated.yaml and the fit table
+    (`confirm.csv` lists every candidate). A study's loss over a few replications ranks close trials
+    by noise; the confirmation ranks them on more seeds at the size of use.
+
     >>> c = calibrate("scenarios/baseline.yaml", None, {"choice.deal_utility": (0.5, 3)},
     ...               trials=40, reps=4, out="results/cal")                      # doctest: +SKIP
     >>> c.best_params, c.fit[["target", "model_mean", "met"]]                    # doctest: +SKIP
@@ -531,7 +539,8 @@ def calibrate(scenario, targets=None, params: dict | None = None, *, trials: int
     import optuna
 
     from ..scenario import scenario_path
-    for name, value, minimum in (("trials", trials, 1), ("reps", reps, 1), ("workers", workers, 1)):
+    for name, value, minimum in (("trials", trials, 1), ("reps", reps, 1), ("workers", workers, 1),
+                                 ("confirm", confirm, 0), ("confirm-reps", confirm_reps or 1, 1)):
         if value < minimum:
             raise ScenarioError(f"--{name}: must be >= {minimum} (got {value})")
     if not 0 < level < 1:
@@ -595,7 +604,61 @@ def calibrate(scenario, targets=None, params: dict | None = None, *, trials: int
         finally:
             # whatever happened, the files reflect every trial finished so far
             result = write_outputs(folder, study, spec, extends, level, manifest, interrupted)
+        if confirm and result.best_trial is not None:
+            if isinstance(scenario, (str, Path)):
+                at_size = load_scenario(scenario, confirm_overrides if confirm_overrides is not None else overrides)
+            else:
+                at_size = scenario.with_overrides(confirm_overrides) if confirm_overrides else base
+            result = confirm_best(folder, study, spec, at_size, confirm, confirm_reps or 2 * reps, workers,
+                                  extends, manifest, result)
     return result
+
+
+def confirm_best(folder: Path, study, spec: Spec, at_size: Scenario, n: int, reps: int, workers: int,
+                 extends: str | None, manifest: dict, result: Calibration) -> Calibration:
+    """Re-run the `n` best completed trials at `at_size` with `reps` common seeds; the one meeting the
+    most targets, then with the lowest loss, is written as calibrated.yaml and fit.md/csv."""
+    from optuna.trial import TrialState
+
+    from ..experiment.runner import executor_for
+    targets = spec.targets
+    complete = sorted((t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+                       if t.value is not None), key=lambda t: (t.value, t.number))[:n]
+    seeds = replication_seeds(at_size.run.seed, reps)
+    runs = [(t, seed) for t in complete for seed in seeds]
+    with executor_for(workers) as (ex, _):
+        futures = [ex.submit(replicate, at_size.with_overrides(dict(t.params), source="calibrate"), seed, targets)
+                   for t, seed in runs]
+        values = [f.result() for f in futures]
+    rows, fits = [], {}
+    for k, t in enumerate(complete):
+        fit = fit_table(targets, values[k * reps:(k + 1) * reps])
+        fits[t.number] = fit
+        rows.append({"trial": t.number, "study_loss": float(t.value), "loss": float(fit["loss"].sum()),
+                     "met": int(fit["met"].sum()), **dict(zip(fit["target"], fit["model_mean"])),
+                     **dict(t.params)})
+    table = pd.DataFrame(rows)
+    chosen = int(table.sort_values(["met", "loss"], ascending=[False, True]).iloc[0]["trial"])
+    row = table.set_index("trial").loc[chosen]
+    results.atomic_write_bytes(folder / "confirm.csv", table.to_csv(index=False).encode())
+    size = (f"{at_size.population.consumers:,} consumers, {at_size.population.merchants:,} stores, {reps} "
+            "replications")
+    header = (f"trial {chosen} (study loss {row['study_loss']:.6g}), chosen among the {len(complete)} best trials "
+              f"re-run at {size}: {int(row['met'])} of {len(targets.targets)} targets met, loss {row['loss']:.6g}")
+    fit = fits[chosen]
+    results.atomic_write_bytes(folder / "fit.csv", fit.to_csv(index=False).encode())
+    results.atomic_write_bytes(folder / "fit.md", fit_markdown(fit, f"Calibration fit: {header}").encode())
+    params = dict(next(t for t in complete if t.number == chosen).params)
+    calibrated = folder / "calibrated.yaml"
+    results.atomic_write_bytes(calibrated, calibrated_yaml(extends, spec.base, params, header,
+                                                           manifest.get("overrides")).encode())
+    load_scenario(calibrated)
+    manifest["result"]["confirmation"] = {"trials": [t.number for t in complete], "reps": reps,
+                                          "seeds": [str(s) for s in seeds], "size": size, "chosen": chosen,
+                                          "met": int(row["met"]), "loss": float(row["loss"])}
+    results.atomic_write_json(manifest, folder / MANIFEST)
+    return replace(result, fit=fit, best_trial=chosen, best_loss=float(row["loss"]), best_params=params,
+                   calibrated=calibrated)
 
 
 def write_outputs(folder: Path, study, spec: Spec, extends: str | None, level: float, manifest: dict,

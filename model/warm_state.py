@@ -96,6 +96,7 @@ def restore(model, arrays: dict[str, np.ndarray], meta: dict) -> None:
     model.day = int(meta["day"])
     model.prior_weight = float(meta["prior_weight"])
     model.burn_in_trends = meta["burn_in_trends"]
+    model.traffic.update(model.merchants.weight)      # derived from the weights: rebuilt, not stored
 
 
 @contextlib.contextmanager

@@ -137,3 +137,17 @@ def test_arms_share_the_burn_in_and_the_cache_changes_no_number(tmp_path):
     cols = [c for c in cold.columns if c != "elapsed_s"]
     pd.testing.assert_frame_equal(cold[cols], warm[cols])
     assert small().status_quo().policies == type(small().policies)()
+
+
+def test_a_warm_state_from_the_cache_is_the_simulated_state_for_the_price_probe(tmp_path):
+    """The probe reads the state on record day 0, before any day rebuilds derived state: the traffic
+    table of a restored warm state must be the one the burn-in left (it was stale before issue 11)."""
+    from ptsim import load_scenario
+    from ptsim.probe import price_elasticity
+    s = load_scenario(ROOT / "scenarios" / "baseline.yaml", {"population.consumers": 2000, "population.merchants": 60,
+                                                             "run.days": 5, "run.burn_in_days": 60})
+    fresh = PrivateTrafficModel(s, rng=3, cache=tmp_path / "c", create_agents=False)
+    restored = PrivateTrafficModel(s, rng=3, cache=tmp_path / "c", create_agents=False)
+    assert (fresh.warm_from_cache, restored.warm_from_cache) == (False, True)
+    assert np.array_equal(fresh.traffic.edges, restored.traffic.edges)
+    assert price_elasticity(fresh, n_needs=2000) == price_elasticity(restored, n_needs=2000)

@@ -80,11 +80,13 @@ def _commit() -> str:
         return "unknown commit"
     try:
         root = Path(__file__).resolve().parent.parent.parent
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+        # only what the numbers depend on: the package, the scenarios, the targets
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no", "--",
+                                "model", "scenarios", "targets", "pyproject.toml"],
                                capture_output=True, text=True, timeout=5).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         dirty = ""
-    return f"commit `{commit[:10]}`" + (" with uncommitted changes" if dirty else "")
+    return f"commit `{commit[:10]}`" + (" with uncommitted changes to the model, scenarios or targets" if dirty else "")
 
 
 def render(checks: list[Check], figures: dict[str, list[tuple[str, str]]], size: Size, seconds: float,

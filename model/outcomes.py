@@ -15,8 +15,9 @@ import numpy as np
 from .orders import Channel, Level, Prompt, Tier
 from .scenario import CATEGORIES
 
-# the categories where seed 004 reports relationship users' share of GMV (health has no category here)
-FMCG_SPORTS = np.array([CATEGORIES.index("fmcg"), CATEGORIES.index("sports_outdoor")])
+# the categories where seed 004 reports relationship users' share of GMV (health has no category
+# here), as a lookup by category index
+FMCG_SPORTS = np.isin(np.arange(len(CATEGORIES)), [CATEGORIES.index("fmcg"), CATEGORIES.index("sports_outdoor")])
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,7 @@ def record_flows(flows: dict[str, float], merchants, orders) -> None:
     flows["gmv_discounted"] += float(v_on[orders.depth > 0].sum())
     flows["gmv_insider"] += float(v_on[orders.insider].sum())
     flows["gmv_relationship"] += float(v_on[level >= Level.FAN].sum())
-    focus = np.isin(orders.category, FMCG_SPORTS)
+    focus = FMCG_SPORTS[orders.category]
     flows["gmv_fmcg_sports"] += float(v_on[focus].sum())
     flows["gmv_relationship_fmcg_sports"] += float(v_on[focus & (level >= Level.FAN)].sum())
     flows["gmv_group"] += float(v_on[level == Level.GROUP].sum())

@@ -339,7 +339,7 @@ def fail_interrupted(study) -> int:
 # ----------------------------------------------------------------------------- parameters
 def check_params(base: Scenario, params: dict) -> dict[str, tuple[float, float, bool]]:
     """Validate `--param` ranges against the scenario: numeric fields, both ends allowed."""
-    from ..experiment.design import check_range, field_type
+    from ..experiment.design import check_range, numeric_field
     from ..scenario import is_lever
     if not params:
         raise ScenarioError("--param: give at least one field=lo:hi to calibrate, e.g. choice.deal_utility=0.5:3")
@@ -352,12 +352,7 @@ def check_params(base: Scenario, params: dict) -> dict[str, tuple[float, float, 
         if is_lever(name):
             raise ScenarioError(f"--param {name}: a policy lever; calibrate parameters of the world (consumers, "
                                 "stores, mechanisms), which the status quo's facts speak to")
-        kind = field_type(name)
-        if kind is None:
-            base.with_overrides({name: lo}, source="--param")          # names the unknown field
-        if kind not in (int, float):
-            raise ScenarioError(f"--param {name}: only numeric fields can be calibrated (this one is "
-                                f"{getattr(kind, '__name__', kind)})")
+        kind = numeric_field(base, name, lo, "calibrated")
         if kind is int:
             lo, hi = math.ceil(lo), math.floor(hi)
             if lo >= hi:

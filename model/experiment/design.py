@@ -8,11 +8,10 @@ Morris) over numeric scenario fields or over the inputs of any model function.
 
 from __future__ import annotations
 
-import typing
-
 import hashlib
 import itertools
 import json
+import typing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,12 +128,7 @@ def sampled_design(method: str, params: dict[str, tuple[float, float]], samples:
     for name, bounds in params.items():
         lo, hi = check_range(name, bounds)
         if base is not None:
-            kind = field_type(name)
-            if kind is None:
-                base.with_overrides({name: lo}, source="--param")     # names the unknown field
-            if kind not in (int, float):
-                raise ScenarioError(f"--param {name}: only numeric fields can be sampled (this one is "
-                                    f"{getattr(kind, '__name__', kind)}); use --grid for it")
+            kind = numeric_field(base, name, lo, "sampled", "; use --grid for it")
             for v in (lo, hi):
                 base.with_overrides({name: int(round(v)) if kind is int else v}, source="--param")
             if kind is int:
@@ -166,6 +160,18 @@ def check_range(name: str, bounds) -> tuple[float, float]:
     if not (np.isfinite(lo) and np.isfinite(hi)) or lo >= hi:
         raise ScenarioError(f"--param {name}={lo:g}:{hi:g}: lo must be below hi (both finite)")
     return lo, hi
+
+
+def numeric_field(base: Scenario, name: str, lo: float, verb: str, hint: str = "") -> type:
+    """The type (int or float) of a dotted field that `--param` varies; one-line errors for an unknown
+    or non-numeric field ('only numeric fields can be {verb}')."""
+    kind = field_type(name)
+    if kind is None:
+        base.with_overrides({name: lo}, source="--param")          # names the unknown field
+    if kind not in (int, float):
+        raise ScenarioError(f"--param {name}: only numeric fields can be {verb} (this one is "
+                            f"{getattr(kind, '__name__', kind)}){hint}")
+    return kind
 
 
 def field_type(path: str) -> Any:

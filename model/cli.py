@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
     TimeRemainingColumn
 from rich.table import Table
 
-from .scenario import MAX_RUNS, ScenarioError, is_lever, load_scenario, one_line, parse_set_options
+from .scenario import MAX_REPS, MAX_RUNS, ScenarioError, is_lever, load_scenario, one_line, parse_set_options
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="ptsim: simulate Tmall's private-traffic ecosystem under platform policies.")
@@ -52,6 +52,32 @@ def check_min(**options) -> None:
             fail(f"--{name.replace('_', '-')}: must be >= {minimum} (got {value})")
 
 
+def check_max(**options) -> None:
+    """One-line error (exit 2) for a numeric option above its maximum: check_max(reps=(value, 10000))."""
+    for name, (value, maximum) in options.items():
+        if value is not None and value > maximum:
+            fail(f"--{name.replace('_', '-')}: must be <= {maximum:,} (got {value:,})")
+
+
+def parse_workers(text: str | int) -> int:
+    """--workers N or auto (the cores this process may use); more than those gets a one-line warning,
+    since processes beyond the cores only slow each other down."""
+    from .experiment.runner import available_cores
+    cores = available_cores()
+    if str(text).strip().lower() == "auto":
+        return cores
+    try:
+        workers = int(str(text).strip())
+    except ValueError:
+        fail(f"--workers {text}: expected a whole number >= 1 or auto (one per core: {cores} here)")
+    check_min(workers=(workers, 1))
+    if workers > cores:
+        err_console.print(f"warning: --workers {workers}: more than the {cores} core(s) available here; the extra "
+                          f"processes share cores and slow each other down (--workers auto uses {cores})",
+                          markup=False, highlight=False, soft_wrap=True)
+    return workers
+
+
 def resolve(path: Path, sets, days, reps, seed):
     """Load a scenario with the common overrides (--set, --days, --reps, --seed)."""
     check_min(days=(days, 1), reps=(reps, 1), seed=(seed, 0))
@@ -59,7 +85,7 @@ def resolve(path: Path, sets, days, reps, seed):
     for key, value in (("run.days", days), ("run.reps", reps), ("run.seed", seed)):
         if value is not None:
             overrides[key] = value
-    return load_scenario(path, overrides)
+    return load_scenario(path, overrides, options={"run.days": "--days", "run.reps": "--reps", "run.seed": "--seed"})
 
 
 def progress_bar() -> Progress:
@@ -73,9 +99,10 @@ def _force_progress() -> bool:
     return os.environ.get("PTSIM_PROGRESS", "") == "1"
 
 
-WorkersOpt = Annotated[int, typer.Option("--workers", help="Parallel workers: 1 runs in this process; "
-                                          "N > 1 starts a pool of N worker processes on this machine "
-                                          "(a local Dask cluster with --backend dask).")]
+WorkersOpt = Annotated[str, typer.Option("--workers", metavar="N|auto", help="Parallel workers: 1 runs in this "
+                                          "process; N > 1 starts a pool of N worker processes on this machine "
+                                          "(a local Dask cluster with --backend dask); auto: one per core "
+                                          "available.")]
 BackendOpt = Annotated[str, typer.Option("--backend", help="Pool for --workers > 1: processes (a process pool, "
                                           "quick to start) or dask (a local Dask cluster).")]
 SchedulerOpt = Annotated[Optional[str], typer.Option("--scheduler", help="Run on an existing Dask cluster, "
@@ -177,7 +204,7 @@ def run_table(title: str, summary) -> Table:
 def run(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file, or the name of a library scenario "
                                                  "(`ptsim scenarios` lists them), e.g. baseline.")],
         set_: SetOpt = None, days: DaysOpt = None, reps: RepsOpt = None, seed: SeedOpt = None,
-        out: OutOpt = None, workers: WorkersOpt = 1, backend: BackendOpt = "processes",
+        out: OutOpt = None, workers: WorkersOpt = "1", backend: BackendOpt = "processes",
         scheduler: SchedulerOpt = None, resume: ResumeOpt = False, figures: FiguresOpt = True,
         cache: CacheOpt = True):
     """Run a scenario's replications (a one-point experiment) and write tables, figures and manifest."""
@@ -185,7 +212,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file, or th
     from .experiment import run_experiment
     from .experiment.compare import summary_table
     from .outcomes import OUTCOME_NAMES
-    check_min(workers=(workers, 1))
+    workers = parse_workers(workers)
     try:
         s = resolve(scenario, set_, days, reps, seed)
     except ScenarioError as exc:
@@ -245,7 +272,7 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML 
                                                             "names; the first is the reference for paired "
                                                             "differences.")],
             set_: SetOpt = None, days: DaysOpt = None, reps: RepsOpt = None, seed: SeedOpt = None,
-            out: OutOpt = None, workers: WorkersOpt = 1, backend: BackendOpt = "processes",
+            out: OutOpt = None, workers: WorkersOpt = "1", backend: BackendOpt = "processes",
             scheduler: SchedulerOpt = None, resume: ResumeOpt = False, outcomes: OutcomesOpt = None,
             figures: FiguresOpt = True, cache: CacheOpt = True, max_runs: MaxRunsOpt = MAX_RUNS,
             posterior: Annotated[Optional[Path], typer.Option(
@@ -256,7 +283,8 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML 
                 "--reps must be a multiple; two or more replications per vector split the variance).")] = None):
     """Compare scenarios over the same replication seeds: means, 95% intervals, paired differences."""
     from . import experiment
-    check_min(workers=(workers, 1), reps=(reps, 1), seed=(seed, 0), max_runs=(max_runs, 1), draws=(draws, 1))
+    workers = parse_workers(workers)
+    check_min(reps=(reps, 1), seed=(seed, 0), max_runs=(max_runs, 1), draws=(draws, 1))
     from .results import default_out_dir
     try:
         named = {}
@@ -297,12 +325,13 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Base scenario: a YAML f
           samples: Annotated[int, typer.Option("--samples", help="LHS points, Sobol base N (a power "
                                                "of 2; N x (D+2) points), or Morris trajectories.")] = 64,
           set_: SetOpt = None, days: DaysOpt = None, reps: RepsOpt = None, seed: SeedOpt = None,
-          out: OutOpt = None, workers: WorkersOpt = 1, backend: BackendOpt = "processes",
+          out: OutOpt = None, workers: WorkersOpt = "1", backend: BackendOpt = "processes",
           scheduler: SchedulerOpt = None, resume: ResumeOpt = False, outcomes: OutcomesOpt = None,
           figures: FiguresOpt = True, cache: CacheOpt = True, max_runs: MaxRunsOpt = MAX_RUNS):
     """Sweep scenario fields: a grid, or a Latin hypercube, Sobol or Morris sample with sensitivity."""
     from . import experiment
-    check_min(workers=(workers, 1), samples=(samples, 2), reps=(reps, 1), seed=(seed, 0), max_runs=(max_runs, 1))
+    workers = parse_workers(workers)
+    check_min(samples=(samples, 2), reps=(reps, 1), seed=(seed, 0), max_runs=(max_runs, 1))
     from .experiment.design import parse_grid, parse_params
     from .results import default_out_dir
     methods = [m for m, on in (("lhs", lhs), ("sobol", sobol), ("morris", morris)) if on]
@@ -361,8 +390,8 @@ def calibrate(scenario: Annotated[Path, typer.Argument(help="Scenario to calibra
               reps: Annotated[int, typer.Option("--reps", help="Replications per trial: the same seeds in every "
                                                 "trial (common random numbers).")] = 4,
               set_: SetOpt = None, days: DaysOpt = None, seed: SeedOpt = None, out: OutOpt = None,
-              workers: Annotated[int, typer.Option("--workers", help="Worker processes sharing the study (1: "
-                                                   "in this process).")] = 1,
+              workers: Annotated[str, typer.Option("--workers", metavar="N|auto", help="Worker processes sharing the study (1: "
+                                                   "in this process).")] = "1",
               resume: Annotated[bool, typer.Option("--resume", help="Continue the study in --out (after a kill "
                                                    "or to add trials) up to --trials.")] = False,
               pruning: Annotated[bool, typer.Option("--pruning/--no-pruning", help="Stop trials whose loss after a "
@@ -385,8 +414,10 @@ def calibrate(scenario: Annotated[Path, typer.Argument(help="Scenario to calibra
     from .calibration.study import calibrate as run_calibration
     from .experiment.design import parse_params
     from .results import OutputError, default_out_dir
-    check_min(trials=(trials, 1), reps=(reps, 1), workers=(workers, 1), seed=(seed, 0), days=(days, 1),
+    workers = parse_workers(workers)
+    check_min(trials=(trials, 1), reps=(reps, 1), seed=(seed, 0), days=(days, 1),
               confirm=(confirm, 0), confirm_reps=(confirm_reps, 1))
+    check_max(reps=(reps, MAX_REPS), confirm_reps=(confirm_reps, MAX_REPS), trials=(trials, MAX_RUNS))
     if resume and out is None:
         fail("--resume needs --out DIR (the folder of the calibration to continue)")
     try:
@@ -480,14 +511,14 @@ def validate(quick: Annotated[bool, typer.Option("--quick", help="Tiny sizes (se
                                                          "of the same name beside it). Default docs/validation.md "
                                                          "for the full size with every check, else "
                                                          "results/validation-TIME/validation.md.")] = None,
-             workers: WorkersOpt = 1, backend: BackendOpt = "processes"):
+             workers: WorkersOpt = "1", backend: BackendOpt = "processes"):
     """Check the model against closed forms, published facts and its own invariances; write the report."""
     from rich.text import Text
 
     from .results import default_out_dir
     from .validation import check_names, report
     from .validation import validate as run_validation
-    check_min(workers=(workers, 1))
+    workers = parse_workers(workers)
     try:
         names = check_names(only)
     except ValueError as exc:

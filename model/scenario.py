@@ -7,9 +7,13 @@ is generated from this schema (`python -m ptsim.scenario_docs`).
 from __future__ import annotations
 
 import copy
+import decimal
 import hashlib
 import json
+import math
+import re
 import reprlib
+import sys
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -27,6 +31,7 @@ MAX_DEPTH = 20               # nesting of blocks and lists
 MAX_EXTENDS = 32             # files in an `extends:` chain
 MAX_NAME = 100               # characters of a scenario name (it becomes part of file names)
 MAX_RUNS = 10_000            # runs (points x replications) of one experiment unless asked for more
+MAX_REPS = 10_000            # replications of one scenario
 
 
 MAX_MESSAGE = 1_000          # characters of an error message
@@ -57,7 +62,15 @@ def quote(value: Any) -> str:
     return _QUOTE.repr(value)
 
 
-_QUOTE = reprlib.Repr(maxstring=60, maxother=60, maxlist=8, maxtuple=8, maxdict=8, maxlevel=3)
+class _ShortRepr(reprlib.Repr):
+    def repr_int(self, x, level):
+        """An integer too long for Python to print (over 4,300 digits) is described, not printed."""
+        if x.bit_length() > 3 * sys.get_int_max_str_digits():
+            return f"an integer of about {int(x.bit_length() * math.log10(2)) + 1:,} digits"
+        return super().repr_int(x, level)
+
+
+_QUOTE = _ShortRepr(maxstring=60, maxother=60, maxlist=8, maxtuple=8, maxdict=8, maxlevel=3)
 
 
 def Range(ge: float, le: float):
@@ -85,7 +98,7 @@ class Block(BaseModel):
 class Run(Block):
     days: int = P(365, "days", "Simulated horizon.", ge=1, le=3650)
     seed: int = P(20250101, "-", "Root seed; replication seeds are spawned from it.", ge=0)
-    reps: int = P(1, "runs", "Replications (independent seeds) per scenario.", ge=1, le=10000)
+    reps: int = P(1, "runs", "Replications (independent seeds) per scenario.", ge=1, le=MAX_REPS)
     burn_in_days: int = P(1095, "days", "Days simulated before day 0 and not recorded, so the synthetic "
                           "initial state settles into the status quo's steady state (checked by "
                           "`ptsim validate`; cached, see docs/experiments.md).", ge=0, le=3650)
@@ -665,7 +678,7 @@ class _DuplicateKey(yaml.MarkedYAMLError):
     pass
 
 
-class _NotYAML(ScenarioError):
+class NotYAML(ScenarioError):
     """Text that does not parse as YAML (a --set value falls back to the text itself)."""
 
 
@@ -686,6 +699,20 @@ class _Loader(yaml.SafeLoader):
             seen[key] = key_node.start_mark
         return super().construct_mapping(node, deep)
 
+    def construct_yaml_int(self, node):
+        """An integer of any length: beyond Python's 4,300-digit limit on reading text as an int, it is
+        read through Decimal, so it reaches the field's range check like any other out-of-range value."""
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:
+            text = self.construct_scalar(node).replace("_", "")
+            if not re.fullmatch(r"[-+]?[0-9]+", text):
+                raise
+            return int(decimal.Decimal(text))
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+
 
 def parse_yaml(text: str, where: str) -> Any:
     """YAML text as Python values, refusing duplicate keys and documents whose expanded size is
@@ -698,7 +725,7 @@ def parse_yaml(text: str, where: str) -> Any:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         if isinstance(exc, _DuplicateKey):
             raise ScenarioError(f"{where}:{line} {problem}") from None
-        raise _NotYAML(f"{where}:{line} YAML syntax error: {problem}") from None
+        raise NotYAML(f"{where}:{line} YAML syntax error: {problem}") from None
     except RecursionError:
         raise ScenarioError(f"{where}: nested too deeply (a scenario has blocks of values, at most "
                             f"{MAX_DEPTH} levels)") from None
@@ -729,7 +756,7 @@ def _read_yaml(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, str
     if not path.is_file():
         parent = chain[-1] if chain else None
         where = f"{parent}: extends" if parent else str(path)
-        raise ScenarioError(f"{where}: scenario file not found: {path}")
+        raise ScenarioError(f"{where}: {not_a_file(path)}")
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise ScenarioError(f"{path}: file larger than {MAX_FILE_BYTES:,} bytes; a scenario file has a "
@@ -756,6 +783,17 @@ def _read_yaml(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, str
     for p in _leaf_paths(raw):
         origins[p] = str(path)
     return _deep_merge(base_data, raw), origins
+
+
+def not_a_file(path: Path) -> str:
+    """Why `path` cannot be read as a scenario file: missing, or what it is instead of a regular file."""
+    if path.is_dir():
+        return "a folder, not a scenario file (give a .yaml file in it)"
+    if path.exists():
+        kind = "a FIFO (named pipe)" if path.is_fifo() else "a device" if path.is_char_device() or \
+            path.is_block_device() else "a socket" if path.is_socket() else "not a regular file"
+        return f"{kind}, not a scenario file (give a .yaml file)"
+    return f"scenario file not found: {path}"
 
 
 def library_dir() -> Path:
@@ -795,12 +833,15 @@ def scenario_path(path: str | Path) -> Path:
     return found
 
 
-def load_scenario(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Scenario:
+def load_scenario(path: str | Path | None = None, overrides: dict[str, Any] | None = None,
+                  options: dict[str, str] | None = None) -> Scenario:
     """Load and validate a scenario file (or the defaults if `path` is None), applying overrides.
 
     `path` is a YAML file, or the name of a library scenario ("baseline", "wechat_open": see
     `library()` or `ptsim scenarios`), found from any folder.
     `overrides` maps dotted field paths to values, e.g. `{"population.consumers": 5000}`.
+    `options` names the command-line option an override came from in errors (default "--set"), e.g.
+    `{"run.reps": "--reps"}`.
     Raises ScenarioError with a one-line message on any malformed input.
     """
     data: dict = {}
@@ -814,7 +855,7 @@ def load_scenario(path: str | Path | None = None, overrides: dict[str, Any] | No
         default_origin = str(p)
         data.setdefault("name", p.stem)
     for key, value in (overrides or {}).items():
-        _set_path(data, key, value, "--set", origins)
+        _set_path(data, key, value, (options or {}).get(key, "--set"), origins)
     return _validate(data, origins, default_origin)
 
 
@@ -827,7 +868,7 @@ def parse_set_options(items: list[str] | None) -> dict[str, Any]:
         key, text = item.split("=", 1)
         try:
             value = parse_yaml(text, f"--set {key.strip()}") if text.strip() else ""
-        except _NotYAML:
+        except NotYAML:
             value = text
         out[key.strip()] = value
     return out

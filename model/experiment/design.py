@@ -17,11 +17,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel
 
 from ..runs import replication_seeds
-from ..scenario import MAX_RUNS, Scenario, ScenarioError
+from ..scenario import MAX_RUNS, NotYAML, Scenario, ScenarioError, parse_yaml
 
 METHODS = ("compare", "grid", "lhs", "sobol", "morris")
 SAMPLED = ("lhs", "sobol", "morris")
@@ -199,8 +198,8 @@ def parse_grid(items: list[str] | None) -> dict[str, list]:
         if not sep or not name or not text.strip():
             raise ScenarioError(f"--grid {item}: expected field=v1,v2,..., e.g. ranking.exponent=0.5,0.75,1")
         try:
-            values = yaml.safe_load(f"[{text}]")
-        except yaml.YAMLError:
+            values = parse_yaml(f"[{text}]", f"--grid {name}")
+        except NotYAML:
             raise ScenarioError(f"--grid {item}: cannot read the values as a comma-separated list") from None
         if name in grid:
             raise ScenarioError(f"--grid {name}: given twice; list all its values in one --grid")

@@ -63,11 +63,22 @@ class SerialExecutor(cf.Executor):
         return future
 
 
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the system says, else the machine's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:                   # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 @contextmanager
 def executor_for(workers: int = 1, backend: str = "processes", scheduler: str | None = None):
     """Yield (executor, slots): serial for one worker; for more, a process pool (`backend="processes"`,
     the default: it starts in about a second) or a Dask LocalCluster (`backend="dask"`); or the Dask
-    cluster at `scheduler` (tcp://host:port), whatever the backend. `slots` bounds runs in flight."""
+    cluster at `scheduler` (tcp://host:port), whatever the backend; `workers="auto"`: one per core
+    available. `slots` bounds runs in flight."""
+    if workers == "auto":
+        workers = available_cores()
     if backend not in BACKENDS:
         raise ScenarioError(f"--backend {backend}: expected one of {', '.join(BACKENDS)}")
     if scheduler:

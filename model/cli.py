@@ -578,7 +578,9 @@ def bench(consumers: Annotated[int, typer.Option(help="Consumer agents.")] = 100
 
 
 @app.command()
-def dashboard(host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")]
+def dashboard(host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only; "
+                                                 "any other: a warning, and the Experiment page reads only "
+                                                 "folders under the working directory or --experiment).")]
               = "127.0.0.1",
               port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8765,
               open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open a browser tab.")] = False,
@@ -596,9 +598,21 @@ def dashboard(host: Annotated[str, typer.Option(help="Address to listen on (127.
         fail(f"--port: must be 0 to 65535 (got {port})")
     if experiment is not None and not experiment.is_dir():
         fail(f"--experiment {experiment}: no such folder")
-    page = f" (experiment: http://{host}:{port}/experiment)" if experiment is not None else ""
-    console.print(f"ptsim dashboard: http://{host}:{port}/{page} (Ctrl-C stops it)", markup=False, highlight=False)
-    dash.serve(host=host, port=port, open_browser=open_browser, experiment=experiment)
+    try:
+        port, loopback = dash.check_listen(host, port)
+    except ScenarioError as exc:
+        fail(str(exc))
+    folders = None
+    if not loopback:           # reachable from the network: the Experiment page reads only these folders
+        folders = [Path.cwd().resolve(), *([experiment.resolve()] if experiment is not None else [])]
+        err_console.print(f"warning: --host {host} listens beyond this machine: anyone who can reach it can use "
+                          "the dashboard (no password, plain HTTP), and its Experiment page reads only folders "
+                          f"under {' or '.join(map(str, folders))}", markup=False, highlight=False, soft_wrap=True)
+    address = f"[{host}]" if ":" in host else host
+    page = f" (experiment: http://{address}:{port}/experiment)" if experiment is not None else ""
+    console.print(f"ptsim dashboard: http://{address}:{port}/{page} (Ctrl-C stops it)", markup=False,
+                  highlight=False)
+    dash.serve(host=host, port=port, open_browser=open_browser, experiment=experiment, folders=folders)
 
 
 @app.command()

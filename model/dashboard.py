@@ -7,10 +7,11 @@ day, with units and the festival peaks marked. **Experiment** (/experiment): loa
 against the reference, or its responses to the swept levers, as tables and charts with 95% intervals;
 the folder is read and drawn by the experiment API and `plots`, as the CLI writes it.
 
-The server binds 127.0.0.1 unless told otherwise, and serves Solara's front end from the installed
-`solara-assets` package (no CDN, works offline). This module is the Solara app (`solara run
-ptsim.dashboard`); it imports solara and mesa.visualization at the top, so only the `dashboard` command
-imports it (`ptsim --help` stays fast).
+The server binds 127.0.0.1 unless told otherwise (bound beyond loopback, the Experiment page reads only
+folders under the working directory or the --experiment one: see `check_listen`, `readable_folder`), and
+serves Solara's front end from the installed `solara-assets` package (no CDN, works offline). This
+module is the Solara app (`solara run ptsim.dashboard`); it imports solara and mesa.visualization at the
+top, so only the `dashboard` command imports it (`ptsim --help` stays fast).
 """
 
 from __future__ import annotations
@@ -284,6 +285,33 @@ def Page():
 EXPERIMENT_ENV = "PTSIM_DASHBOARD_EXPERIMENT"      # the folder of `ptsim dashboard --experiment DIR`
 
 
+FOLDERS_ENV = "PTSIM_DASHBOARD_FOLDERS"       # os.pathsep-joined: the only folders it may read (beyond loopback)
+
+
+def allowed_roots() -> list[Path]:
+    """The folders under which the Experiment page may read, as serve() set them; none: any folder."""
+    return [Path(p) for p in os.environ.get(FOLDERS_ENV, "").split(os.pathsep) if p]
+
+
+def readable_folder(folder: str | Path, roots: list[Path]) -> Path:
+    """`folder` resolved (symlinks, `..`, `~`) when it lies under one of `roots` (any folder when there
+    are none), else a one-line ScenarioError: a dashboard reachable from the network must not read the
+    whole machine."""
+    resolved = Path(folder).expanduser().resolve()
+    if not roots or any(resolved.is_relative_to(root.resolve()) for root in roots):
+        return resolved
+    raise ScenarioError(f"{folder}: outside the folders this dashboard may read (it listens beyond this "
+                        f"machine): only folders under {' or '.join(str(r) for r in roots)}")
+
+
+def load_folder(folder: str, roots: list[Path]) -> Comparison | SweepResult:
+    """What the Experiment page's Load does: refuse a folder outside `roots` before reading anything,
+    then open the experiment."""
+    if roots and str(folder).strip():
+        folder = readable_folder(folder, roots)
+    return open_experiment(folder)
+
+
 def open_experiment(folder: str | Path) -> Comparison | SweepResult:
     """The comparison or sweep stored in `folder`, read by the experiment API; anything else (no such
     folder, a calibration or `ptsim run` folder, an unfinished or unreadable one) is a ScenarioError
@@ -434,10 +462,11 @@ def ExperimentPage():
     path = solara.use_reactive(os.environ.get(EXPERIMENT_ENV, ""))
     result, set_result = solara.use_state(None)
     message, set_message = solara.use_state("")
+    roots = allowed_roots()
 
     def load():
         try:
-            set_result(open_experiment(path.value))
+            set_result(load_folder(path.value, roots))
             set_message("")
         except ScenarioError as exc:
             set_result(None)
@@ -454,8 +483,9 @@ def ExperimentPage():
         if message:                    # (solara.Error's Vuetify 2 alert does not build with Vuetify 3)
             solara.Text(f"error: {message}", style={"color": "#D55E00", "font-weight": "bold"})
         elif result is None:
-            solara.Text("Type the path of a compare or sweep folder (e.g. results/compare-baseline-...) and "
-                        "press Load.", style={"color": "grey"})
+            where = f" under {' or '.join(str(r) for r in roots)}" if roots else ""
+            solara.Text(f"Type the path of a compare or sweep folder{where} (e.g. results/compare-baseline-...) "
+                        "and press Load.", style={"color": "grey"})
         else:
             ExperimentResult(result).key(f"result-{id(result)}")      # a new folder: fresh choices
     return main
@@ -509,13 +539,71 @@ routes = [solara.Route(path="/", component=Page, label="Simulation", layout=Layo
           solara.Route(path="experiment", component=ExperimentPage, label="Experiment")]
 
 
+def check_listen(host: str, port: int) -> tuple[int, bool]:
+    """The port the server will listen on at `host` (a free one for port 0) and whether `host` is loopback
+    only (127.0.0.0/8, ::1). Binds as the server will (every address `host` resolves to, SO_REUSEADDR),
+    so an unresolvable name, an address not on this machine or a busy port is a one-line ScenarioError
+    naming the option, instead of the server's own error later."""
+    import errno
+    import ipaddress
+    import socket
+    anywhere = "(127.0.0.1: this machine only; 0.0.0.0: all its addresses)"
+    if not host.strip():
+        raise ScenarioError(f"--host {host}: give an address of this machine {anywhere}")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ScenarioError(f"--host {host}: cannot be resolved ({getattr(exc, 'strerror', None) or exc}); "
+                            f"give an address of this machine {anywhere}") from exc
+    addresses = list(dict.fromkeys((family, address[0]) for family, *_, address in infos))
+    loopback = all(ipaddress.ip_address(a.split("%")[0]).is_loopback for _, a in addresses)
+    for _ in range(5):             # port 0: the first address's free port may be taken on another one
+        chosen, sockets = port, []
+        try:
+            for family, address in addresses:
+                try:
+                    s = socket.socket(family, socket.SOCK_STREAM)
+                except OSError:               # a family this machine lacks (no IPv6): skipped, as the server does
+                    continue
+                sockets.append(s)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if family == socket.AF_INET6:
+                    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                s.bind((address, chosen))
+                s.listen()
+                chosen = s.getsockname()[1]
+            return chosen, loopback
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE and port == 0:
+                continue
+            if exc.errno == errno.EADDRINUSE:
+                raise ScenarioError(f"--port {port}: already in use on {address} (choose another with --port, "
+                                    "or --port 0 for any free port)") from exc
+            if exc.errno == errno.EADDRNOTAVAIL:
+                named = "" if host == address else f" (resolves to {address})"
+                raise ScenarioError(f"--host {host}{named}: not an address of this machine {anywhere}") from exc
+            if exc.errno == errno.EACCES:
+                raise ScenarioError(f"--port {port}: not allowed to listen on it on {address} (ports below 1024 "
+                                    "need administrator rights; choose another with --port)") from exc
+            raise ScenarioError(f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc})") \
+                from exc
+        finally:
+            for s in sockets:
+                s.close()
+    raise ScenarioError(f"--host {host}: no port free on all of its addresses at once (give one with --port)")
+
+
 def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False,
-          experiment: str | Path | None = None) -> None:
+          experiment: str | Path | None = None, folders: list[Path] | None = None) -> None:
     """Start the Solara server on host:port until interrupted; `experiment`: the folder the Experiment
-    page opens with."""
+    page opens with; `folders`: the only folders (and those under them) it may read, None for any."""
     from solara.__main__ import run
     if experiment is not None:
         os.environ[EXPERIMENT_ENV] = str(Path(experiment).expanduser().absolute())
+    if folders:
+        os.environ[FOLDERS_ENV] = os.pathsep.join(str(Path(f).expanduser().resolve()) for f in folders)
+    else:
+        os.environ.pop(FOLDERS_ENV, None)
     # the front end (JavaScript, CSS, fonts) comes from the installed solara-assets package through the
     # local server's /_solara/cdn path, never from the internet
     os.environ.setdefault("SOLARA_ASSETS_PROXY", "true")

@@ -1,7 +1,9 @@
 """`ptsim dashboard`: the server starts on 127.0.0.1, serves its page and Solara's front end from the
 installed solara-assets (no CDN), and in a headless Chromium a Step press updates the charts, the sidebar
 sits beside them and its sliders show their values; the Experiment page reads a tiny compare and a tiny
-sweep folder (its data functions tested directly too) and refuses other folders with one line.
+sweep folder (its data functions tested directly too) and refuses other folders with one line. Beyond
+loopback (`--host 0.0.0.0`) it warns and reads only folders under its roots; a busy port or a bad host
+is one line, exit 2.
 
 Needs the viz extra (solara, solara-assets; skipped without it). The browser part needs Playwright and
 a Chromium: Playwright's own build, or Debian's `chromium` package (skipped, saying why, without one).
@@ -305,3 +307,131 @@ def test_dashboard_experiment_option_refuses_a_missing_folder(tmp_path):
     out = subprocess.run([sys.executable, "-m", "ptsim", "dashboard", "--experiment", str(tmp_path / "nowhere")],
                          capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.returncode == 2 and out.stderr.strip().count("\n") == 0 and "no such folder" in out.stderr
+
+
+# ------------------------------------------------------------------------- where it listens, what it may read
+def test_experiment_folders_beyond_loopback_are_only_those_under_the_allowed_roots(experiments, tmp_path,
+                                                                                    monkeypatch):
+    """A folder is readable when it resolves (symlinks, `..`) under a root; outside ones are refused in one
+    line before anything is read; no roots (on loopback) means any folder."""
+    from ptsim import dashboard
+    from ptsim.scenario import ScenarioError
+    root, other = tmp_path / "root", tmp_path / "other"
+    (root / "sub").mkdir(parents=True)
+    other.mkdir()
+    (tmp_path / "root-evil").mkdir()
+    (root / "out").symlink_to(other)                  # inside by name, outside in fact
+    (other / "in").symlink_to(root / "sub")           # outside by name, inside in fact
+    inside = {root: root, root / "sub": root / "sub", root / "sub" / "new": root / "sub" / "new",
+              root / ".." / "root" / "sub": root / "sub", other / "in": root / "sub"}
+    for folder, resolved in inside.items():
+        assert dashboard.readable_folder(folder, [root]) == resolved.resolve()
+    for folder in (other, root / "sub" / ".." / ".." / "other", root / "out", root / "out" / "x",
+                   tmp_path / "root-evil", Path("/etc"), Path("~").expanduser()):
+        with pytest.raises(ScenarioError, match="outside the folders this dashboard may read") as err:
+            dashboard.readable_folder(folder, [root])
+        assert "\n" not in str(err.value) and str(folder) in str(err.value) and str(root) in str(err.value)
+    assert dashboard.readable_folder(other, []) == other.resolve()
+    # the page's loader refuses before reading anything, and reads a folder under a root
+    monkeypatch.setattr(dashboard, "open_experiment", lambda f: pytest.fail(f"{f} was read"))
+    with pytest.raises(ScenarioError, match="outside"):
+        dashboard.load_folder(str(experiments["compare"]), [root])
+    monkeypatch.undo()
+    assert dashboard.load_folder(str(experiments["compare"]), [experiments["compare"].parent]).reference == "baseline"
+    # serve() hands the roots to the page through the environment; none on loopback
+    monkeypatch.setenv(dashboard.FOLDERS_ENV, os.pathsep.join([str(root), str(other)]))
+    assert dashboard.allowed_roots() == [root, other]
+    monkeypatch.delenv(dashboard.FOLDERS_ENV)
+    assert dashboard.allowed_roots() == []
+
+
+def test_experiment_page_refuses_folders_outside_its_roots(tmp_path, monkeypatch):
+    """The page itself (rendered in-process, no browser): with roots set by serve(), Load of a folder
+    outside them shows the one-line refusal and the hint names the roots; without roots (loopback) any
+    folder is read as today."""
+    import ipyvuetify as v
+    import solara
+
+    from ptsim import dashboard
+    monkeypatch.delenv(dashboard.EXPERIMENT_ENV, raising=False)
+
+    def load(folder):
+        _, rc = solara.render(dashboard.ExperimentPage(), handle_error=False)
+        hint = " ".join(str(w.children) for w in rc.find(v.Html).widgets)
+        field = rc.find(v.TextField).widget
+        field.v_model = str(folder)
+        field.fire_event("focusout")                # the field commits on blur, as in a browser
+        rc.find(v.Btn, children=["Load"]).widget.click()
+        return hint, " ".join(str(w.children) for w in rc.find(v.Html).widgets)
+
+    monkeypatch.setenv(dashboard.FOLDERS_ENV, str(tmp_path))
+    hint, shown = load(ROOT / "model")
+    assert f"folder under {tmp_path}" in hint
+    assert f"error: {ROOT / 'model'}: outside the folders this dashboard may read" in shown
+    assert f"error: {tmp_path / 'x'}: no such folder" in load(tmp_path / "x")[1]
+    monkeypatch.delenv(dashboard.FOLDERS_ENV)
+    assert "not an experiment folder" in load(ROOT / "model")[1]
+
+
+def test_check_listen_tells_loopback_from_beyond_and_finds_a_free_port():
+    from ptsim import dashboard
+    for host, loopback in (("127.0.0.1", True), ("localhost", True), ("127.0.0.2", True), ("0.0.0.0", False)):
+        port, is_loopback = dashboard.check_listen(host, 0)
+        assert 0 < port < 65536 and is_loopback is loopback, host
+
+
+def _dashboard(*args, timeout=60):
+    return subprocess.run([sys.executable, "-m", "ptsim", "dashboard", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=timeout)
+
+
+def test_dashboard_busy_port_is_one_line():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        out = _dashboard("--port", str(port))
+    assert out.returncode == 2, out.stderr
+    assert out.stderr == (f"error: --port {port}: already in use on 127.0.0.1 (choose another with --port, or "
+                          "--port 0 for any free port)\n")
+    assert "Solara" not in out.stdout
+
+
+@pytest.mark.parametrize("host, expected", [("203.0.113.7", "not an address of this machine"),
+                                            ("no-such-host.invalid", "cannot be resolved"),
+                                            ("", "give an address")])
+def test_dashboard_bad_host_is_one_line(host, expected):
+    out = _dashboard("--host", host, "--port", "0")
+    assert out.returncode == 2, out.stderr
+    line = out.stderr.strip()
+    assert line.startswith(f"error: --host {host}") and expected in line and "\n" not in line, out.stderr
+
+
+def test_dashboard_warns_when_listening_beyond_loopback():
+    """--host 0.0.0.0: one warning line on stderr naming the folders the Experiment page may read, then the
+    server starts on the free port it says (port 0)."""
+    import queue
+    import threading
+    proc = subprocess.Popen([sys.executable, "-m", "ptsim", "dashboard", "--host", "0.0.0.0", "--port", "0"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    lines = queue.Queue()
+    for stream, name in ((proc.stdout, "out"), (proc.stderr, "err")):
+        threading.Thread(target=lambda s=stream, n=name: [lines.put((n, line)) for line in s], daemon=True).start()
+    got = {"out": [], "err": []}
+    try:
+        deadline = time.monotonic() + 30
+        while not (got["out"] and got["err"]):
+            try:
+                name, line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                pytest.fail(f"no warning and address within 30 s: {got}")
+            got[name].append(line)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    warning = got["err"][0]
+    assert warning.startswith("warning: --host 0.0.0.0") and warning.count("\n") == 1, got
+    assert "anyone who can reach" in warning and str(ROOT) in warning
+    port = int(re.search(r"http://0\.0\.0\.0:(\d+)/", got["out"][0]).group(1))
+    assert port > 0, got

@@ -191,8 +191,9 @@ class FolderStore:
         path = self.folder / "manifest.json"
         if path.is_file():
             old = json.loads(path.read_text())
-            diff = [k for k in sorted(set(old.get("design", {})) | set(manifest["design"]))
-                    if old.get("design", {}).get(k) != manifest["design"].get(k)]
+            was = old.get("design", {})
+            now = _as_written_before_order(manifest["design"], was)
+            diff = [k for k in sorted(set(was) | set(now)) if was.get(k) != now.get(k)]
             if diff:
                 raise ScenarioError(f"{self.folder}: --resume: the folder holds a different design "
                                     f"(differs in: {', '.join(diff)}); use another --out")
@@ -279,3 +280,16 @@ class FolderStore:
             finally:
                 Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def _as_written_before_order(design: dict, old: dict) -> dict:
+    """`design` (an identity) as a folder written before the order of its grid and ranges was kept
+    records it, by name, when `old` is such a folder's: the points digest still tells their order."""
+    spec, was = dict(design.get("spec", {})), old.get("spec")
+    if not isinstance(was, dict):
+        return design
+    if isinstance(was.get("params"), dict) and isinstance(spec.get("params"), list):
+        spec["params"] = {name: [lo, hi] for name, lo, hi in spec["params"]}
+    if isinstance(was.get("grid"), dict) and isinstance(spec.get("grid"), list):
+        spec["grid"] = dict(spec["grid"])
+    return {**design, "spec": spec}

@@ -1,11 +1,13 @@
 """Experiment folders read back as written (issue 19): a sampled sweep's indices stay under the
-parameters in the order they were given."""
+parameters in the order they were given, and damaged files in a folder being resumed or loaded are
+named in one line saying what to do, with every intact run kept."""
 
 import json
 import math
 import shutil
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -21,10 +23,25 @@ TINY = ["--set", "population.consumers=500", "--set", "population.merchants=40",
 # two numeric fields given in reverse alphabetical order (as in the README's Morris example)
 MORRIS = ["sweep", BASE, "--morris", "--param", "price_sensitivity.deal_learning=0.2:1.2",
           "--param", "insider.frequency=2:16", "--samples", "2", "--reps", "1", *TINY]
+GRID = ["sweep", BASE, "--grid", "ranking.exponent=0.5,1.0", "--reps", "2", *TINY]
 
 
 def cli(*args):
     return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def one_error_line(result, *expected, started=False):
+    """Exit 2 and one line on stderr, `error: ...`, containing each of `expected` (`started`: after the
+    line saying how many runs there are)."""
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
+    if started and len(lines) == 2 and "roughly" in lines[0]:
+        lines = lines[1:]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.output
+    for text in expected:
+        assert text in lines[0], (text, lines[0])
+    return lines[0]
 
 
 def by_parameter(indices: pd.DataFrame) -> dict:
@@ -104,3 +121,105 @@ def test_an_old_folder_whose_points_do_not_confirm_the_order_is_refused_not_misn
     with pytest.raises(ScenarioError, match="order of the parameters") as err:
         SweepResult.load(out)
     assert "\n" not in str(err.value) and "sensitivity.csv" in str(err.value)
+
+
+# ---------------------------------------------------------------- damaged files on --resume
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """A finished grid sweep: 2 points x 2 replications."""
+    out = tmp_path_factory.mktemp("grid") / "g"
+    assert cli(*GRID, "--out", out).exit_code == 0
+    return out
+
+
+def runs_files(folder):
+    return {p.name: p.read_bytes() for p in sorted((folder / "runs").iterdir())}
+
+
+def garbage(path):
+    path.write_bytes(b"\x00not a parquet file\xff" * 40)
+
+
+def truncated(path):
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def empty(path):
+    path.write_bytes(b"")
+
+
+def without_record(path):
+    pd.DataFrame({"day": [0, 1]}).to_parquet(path)
+
+
+def another_run(path):
+    shutil.copyfile(path.with_name("p0001-r01.parquet"), path)
+
+
+@pytest.mark.parametrize("damage", [garbage, truncated, empty, without_record, another_run])
+@pytest.mark.parametrize("finished_before", [True, False])
+def test_resume_names_a_damaged_run_file_and_keeps_every_run(damage, finished_before, finished, tmp_path):
+    out = tmp_path / "g"
+    shutil.copytree(finished, out)
+    if not finished_before:
+        (out / "runs.parquet").unlink()
+    damage(out / "runs" / "p0000-r01.parquet")
+    before = runs_files(out)
+    one_error_line(cli(*GRID, "--out", out, "--resume"), f"{out}/runs/p0000-r01.parquet: cannot be read",
+                   "remove it to have that run redone", "another --out")
+    assert runs_files(out) == before
+    with pytest.raises(ScenarioError, match="p0000-r01.parquet: cannot be read"):
+        sweep(BASE, grid={"ranking.exponent": [0.5, 1.0]}, reps=2, out=out, resume=True,
+              overrides={"population.consumers": 500, "population.merchants": 40, "run.days": 5,
+                         "run.burn_in_days": 0})
+    # as advised: remove it, and --resume redoes that run alone
+    (out / "runs" / "p0000-r01.parquet").unlink()
+    kept = {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
+    assert cli(*GRID, "--out", out, "--resume").exit_code == 0
+    assert {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir() if p.name in kept} == kept
+    pd.testing.assert_frame_equal(load_experiment(out).runs, load_experiment(finished).runs)
+
+
+def test_a_run_file_whose_data_is_damaged_is_named_when_the_tables_are_compacted(finished, tmp_path):
+    out = tmp_path / "g"
+    shutil.copytree(finished, out)
+    path = out / "runs" / "p0001-r00.parquet"
+    data = bytearray(path.read_bytes())
+    first_column = pq.ParquetFile(path).metadata.row_group(0).column(1)
+    start = first_column.data_page_offset
+    data[start:start + first_column.total_compressed_size] = b"\xff" * first_column.total_compressed_size
+    path.write_bytes(bytes(data))
+    before = runs_files(out)
+    one_error_line(cli(*GRID, "--out", out, "--resume"), f"{path}: cannot be read", "remove it", started=True)
+    assert runs_files(out) == before
+
+
+@pytest.mark.parametrize("text", ["not json {", '{"design": {"method": "grid"', "[1, 2]", ""])
+def test_resume_names_a_manifest_that_is_not_an_experiments_json(text, finished, tmp_path):
+    out = tmp_path / "g"
+    shutil.copytree(finished, out)
+    (out / "manifest.json").write_text(text)
+    before = runs_files(out)
+    one_error_line(cli(*GRID, "--out", out, "--resume"), f"{out}/manifest.json: cannot be read",
+                   "another --out")
+    assert runs_files(out) == before
+    with pytest.raises(ScenarioError, match="manifest.json: cannot be read"):
+        load_experiment(out)
+
+
+@pytest.mark.parametrize("name", ["points.parquet", "runs.parquet", "timeseries.parquet"])
+def test_resume_rebuilds_a_damaged_table_from_the_runs_without_redoing_them(name, finished, tmp_path):
+    out = tmp_path / "g"
+    shutil.copytree(finished, out)
+    garbage(out / name)
+    with pytest.raises(ScenarioError, match=f"{name}: cannot be read.*--resume") as err:
+        load_experiment(out).timeseries
+    assert "\n" not in str(err.value)
+    kept = {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
+    assert cli(*GRID, "--out", out, "--resume").exit_code == 0
+    assert {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()} == kept
+    again, original = load_experiment(out), load_experiment(finished)
+    pd.testing.assert_frame_equal(again.runs, original.runs)
+    pd.testing.assert_frame_equal(again.points, original.points)
+    pd.testing.assert_frame_equal(again.timeseries, original.timeseries)

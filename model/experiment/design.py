@@ -33,6 +33,8 @@ class Design:
 
     `spec` holds what the design was made from (method, grid or ranges, samples, sample seed); it is
     stored in the manifest and, with the seeds and scenario digests, identifies the design on resume.
+    Grid and ranges are lists of [field, values] and [field, lo, hi] in the order given: the order of
+    a SALib sample's columns, so the JSON file (written with sorted keys) keeps it.
     """
     method: str
     points: pd.DataFrame
@@ -49,9 +51,9 @@ class Design:
         return [c for c in self.points.columns if c not in ("point", "scenario")]
 
     def problem(self) -> dict:
-        """The SALib problem of a sampled design (names and bounds of the varied parameters)."""
+        """The SALib problem of a sampled design (names and bounds of the varied parameters, in order)."""
         ranges = self.spec["params"]
-        return {"num_vars": len(ranges), "names": list(ranges), "bounds": [list(b) for b in ranges.values()]}
+        return {"num_vars": len(ranges), "names": [r[0] for r in ranges], "bounds": [list(r[1:]) for r in ranges]}
 
     def identity(self) -> dict:
         """What must match for `--resume` to continue this design in an existing folder."""
@@ -107,7 +109,7 @@ def grid_design(grid: dict[str, list], reps: int, seed: int, base: Scenario | No
     points = pd.DataFrame(rows)
     points.insert(0, "scenario", base.name if base is not None else "model")
     points.insert(0, "point", range(len(points)))
-    return Design("grid", points, _seeds(reps, seed), {"grid": {k: list(v) for k, v in grid.items()}})
+    return Design("grid", points, _seeds(reps, seed), {"grid": [[k, list(v)] for k, v in grid.items()]})
 
 
 def sampled_design(method: str, params: dict[str, tuple[float, float]], samples: int, reps: int,
@@ -146,7 +148,7 @@ def sampled_design(method: str, params: dict[str, tuple[float, float]], samples:
         points[name] = points[name].round().astype(int)
     points.insert(0, "scenario", base.name if base is not None else "model")
     points.insert(0, "point", range(len(points)))
-    spec = {"params": {k: [float(lo), float(hi)] for k, (lo, hi) in params.items()}, "samples": samples,
+    spec = {"params": [[k, float(lo), float(hi)] for k, (lo, hi) in params.items()], "samples": samples,
             "sample_seed": seed}
     return Design(method, points, _seeds(reps, seed), spec, sample=x)
 

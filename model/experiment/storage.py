@@ -10,7 +10,8 @@ Folder layout::
     timeseries.parquet     run_id, day, daily outcomes (streamed from the per-run files)
 
 Every file is written atomically (temporary file + rename), so a killed experiment leaves only whole
-files; `--resume` reruns just the runs without a result.
+files; `--resume` reruns just the runs without a result. A file that cannot be read (damaged or
+rewritten since) is a one-line ScenarioError naming it and what to do; no run file is ever removed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -33,6 +35,62 @@ from ..scenario import ScenarioError
 
 RUN_KEY = b"ptsim.run"
 _ROW_GROUP_ROWS = 250_000
+_READ_ERRORS = (OSError, ValueError, KeyError, TypeError, pa.ArrowException)   # a damaged file
+
+
+def _reason(exc: BaseException) -> str:
+    """The first line of a read error (pyarrow's may span several and repeat the file's name)."""
+    text = re.sub(r"^Could not open Parquet input source '.*?': ", "", str(exc).strip())
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def read_manifest(path: Path) -> dict:
+    """An experiment's manifest.json; a ScenarioError when it is not a JSON object (nothing else says
+    which design the runs belong to, so such a folder can be neither resumed nor loaded)."""
+    try:
+        manifest = json.loads(path.read_text())
+        problem = None if isinstance(manifest, dict) and isinstance(manifest.get("design", {}), dict) \
+            else "not an experiment's manifest"
+    except _READ_ERRORS as exc:
+        problem = f"not JSON: {_reason(exc)}" if isinstance(exc, ValueError) else _reason(exc)
+    if problem:
+        raise ScenarioError(f"{path}: cannot be read ({problem}); it says which design the runs belong to, so the "
+                            "folder can be neither resumed nor loaded: run the experiment again with another --out")
+    return manifest
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """One of a finished folder's tables; a ScenarioError when it cannot be read (`--resume` rebuilds it)."""
+    try:
+        return pd.read_parquet(path)
+    except _READ_ERRORS as exc:
+        raise ScenarioError(f"{path}: cannot be read ({_reason(exc)}); to rebuild it from the runs under runs/, "
+                            f"run the experiment's command again with --resume --out {path.parent}") from None
+
+
+def _damaged_run(path: Path, problem: str) -> ScenarioError:
+    return ScenarioError(f"{path}: cannot be read ({problem}); remove it to have that run redone by --resume, "
+                         "or start a new folder with another --out")
+
+
+def read_record(path: Path, run_id: str) -> dict:
+    """The record of run `run_id` from runs/<run_id>.parquet (its metadata) or runs/<run_id>.error.json;
+    a ScenarioError naming a file that is damaged or holds another run."""
+    try:
+        if path.suffix == ".json":
+            record = json.loads(path.read_text())
+        else:
+            meta = pq.read_schema(path).metadata or {}
+            if RUN_KEY not in meta:
+                raise _damaged_run(path, f"no {RUN_KEY.decode()} record: not a run file of ptsim")
+            record = json.loads(meta[RUN_KEY])
+    except _READ_ERRORS as exc:
+        raise _damaged_run(path, _reason(exc)) from None
+    if not isinstance(record, dict) or not isinstance(record.get("summary", {}), dict):
+        raise _damaged_run(path, "not a run record")
+    if record.get("run_id", run_id) != run_id:
+        raise _damaged_run(path, f"it holds run {record['run_id']}")
+    return record
 
 
 @dataclass
@@ -49,7 +107,7 @@ class Experiment:
     def timeseries(self) -> pd.DataFrame:
         if self._timeseries is not None:
             return self._timeseries
-        return pd.read_parquet(self.folder / "timeseries.parquet")
+        return read_table(self.folder / "timeseries.parquet")
 
     @property
     def ok(self) -> pd.DataFrame:
@@ -97,8 +155,8 @@ def load_experiment(folder: str | Path) -> Experiment:
         raise ScenarioError(f"{folder}: not an experiment folder (no manifest.json)")
     if not (folder / "runs.parquet").is_file():
         raise ScenarioError(f"{folder}: experiment not finished (no runs.parquet); finish it with --resume")
-    return Experiment(json.loads(path.read_text()), pd.read_parquet(folder / "points.parquet"),
-                      pd.read_parquet(folder / "runs.parquet"), folder)
+    return Experiment(read_manifest(path), read_table(folder / "points.parquet"),
+                      read_table(folder / "runs.parquet"), folder)
 
 
 # ------------------------------------------------------------------------- tables
@@ -185,14 +243,15 @@ class FolderStore:
             raise ScenarioError(f"{folder}: folder exists and is not empty; choose another --out")
 
     def prepare(self, design, manifest: dict, resume: bool) -> set[str]:
-        """Start or resume: check the folder and that the design matches, clear leftovers, return
-        finished run ids."""
+        """Start or resume: check the folder, that the design matches and that every finished run's
+        file can be read, clear leftovers, return finished run ids."""
         self.check(resume)
         path = self.folder / "manifest.json"
         if path.is_file():
-            old = json.loads(path.read_text())
-            diff = [k for k in sorted(set(old.get("design", {})) | set(manifest["design"]))
-                    if old.get("design", {}).get(k) != manifest["design"].get(k)]
+            old = read_manifest(path)
+            was = old.get("design", {})
+            now = _as_written_before_order(manifest["design"], was)
+            diff = [k for k in sorted(set(was) | set(now)) if was.get(k) != now.get(k)]
             if diff:
                 raise ScenarioError(f"{self.folder}: --resume: the folder holds a different design "
                                     f"(differs in: {', '.join(diff)}); use another --out")
@@ -201,6 +260,10 @@ class FolderStore:
                                     f"{old['command']}`, not `{manifest['command']}`; use another --out")
             manifest["created"] = old.get("created", manifest.get("created"))
             manifest["resumed"] = old.get("resumed", []) + [time.strftime("%Y-%m-%dT%H:%M:%S%z")]
+        wanted = {r[0] for r in design.run_ids()}
+        done = {p.name[: -len(".parquet")] for p in self.runs_dir.glob("*.parquet")} & wanted
+        for run_id in sorted(done):                  # before anything is written or run
+            read_record(self.runs_dir / f"{run_id}.parquet", run_id)
         with results.writing(self.runs_dir):
             self.runs_dir.mkdir(parents=True, exist_ok=True)
             for tmp in list(self.folder.glob(".*.tmp")) + list(self.runs_dir.glob(".*.tmp")):
@@ -208,8 +271,7 @@ class FolderStore:
         self.manifest = manifest
         results.atomic_write_json(manifest, path)
         results.atomic_write_parquet(design.points, self.folder / "points.parquet")
-        wanted = {r[0] for r in design.run_ids()}
-        return {p.name[: -len(".parquet")] for p in self.runs_dir.glob("*.parquet")} & wanted
+        return done
 
     def save(self, record: dict, timeseries: pd.DataFrame | None) -> None:
         rid = record["run_id"]
@@ -226,9 +288,9 @@ class FolderStore:
         for run_id, _, _ in design.run_ids():
             ok, err = self.runs_dir / f"{run_id}.parquet", self.runs_dir / f"{run_id}.error.json"
             if ok.is_file():
-                out[run_id] = json.loads(pq.read_schema(ok).metadata[RUN_KEY])
+                out[run_id] = read_record(ok, run_id)
             elif err.is_file():
-                out[run_id] = json.loads(err.read_text())
+                out[run_id] = read_record(err, run_id)
         return out
 
     def finish(self, design, outcomes=()) -> Experiment:
@@ -254,7 +316,11 @@ class FolderStore:
         writer, batch, rows = None, [], 0
         try:
             for rid in run_ids:
-                t = pq.read_table(self.runs_dir / f"{rid}.parquet").replace_schema_metadata(None)
+                path = self.runs_dir / f"{rid}.parquet"
+                try:
+                    t = pq.read_table(path).replace_schema_metadata(None)
+                except _READ_ERRORS as exc:       # its record was whole, its daily outcomes are not
+                    raise _damaged_run(path, _reason(exc)) from None
                 if t.num_rows == 0:
                     continue
                 batch.append(results.with_units(t.add_column(0, "run_id", pa.array([rid] * t.num_rows, pa.string()))))
@@ -279,3 +345,16 @@ class FolderStore:
             finally:
                 Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def _as_written_before_order(design: dict, old: dict) -> dict:
+    """`design` (an identity) as a folder written before the order of its grid and ranges was kept
+    records it, by name, when `old` is such a folder's: the points digest still tells their order."""
+    spec, was = dict(design.get("spec", {})), old.get("spec")
+    if not isinstance(was, dict):
+        return design
+    if isinstance(was.get("params"), dict) and isinstance(spec.get("params"), list):
+        spec["params"] = {name: [lo, hi] for name, lo, hi in spec["params"]}
+    if isinstance(was.get("grid"), dict) and isinstance(spec.get("grid"), list):
+        spec["grid"] = dict(spec["grid"])
+    return {**design, "spec": spec}

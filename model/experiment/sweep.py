@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from .. import results
@@ -53,9 +54,7 @@ class SweepResult(ExperimentView):
         d = exp.manifest["design"]
         seeds = [int(s) for s in d["seeds"]]
         if d["method"] in SAMPLED:
-            spec = d["spec"]
-            design = sampled_design(d["method"], {k: tuple(v) for k, v in spec["params"].items()},
-                                    spec["samples"], 1, spec["sample_seed"], max_runs=None)
+            design = stored_sample(exp)
             design.points, design.seeds = exp.points, seeds
         else:
             design = Design(d["method"], exp.points, seeds, d["spec"])
@@ -100,6 +99,29 @@ class SweepResult(ExperimentView):
             for p in self.parameters:
                 figs[f"fig_response_{p.replace('.', '_')}"] = lambda p=p: self.plot_response(p)
         return paths + list(results.write_figures(folder, figs).values())
+
+
+def stored_sample(exp: Experiment) -> Design:
+    """A sampled design drawn again from its folder, its parameters in the order given: the manifest's
+    list or, in folders written before it was kept (ranges by name, sorted), points.parquet's columns.
+    The sample must be the one in points.parquet, so indices never go under another parameter's name."""
+    d = exp.manifest["design"]
+    spec, columns = d["spec"], [c for c in exp.points.columns if c not in ("point", "scenario")]
+    ranges = spec["params"]
+    if isinstance(ranges, dict):
+        ranges = [[name, *ranges[name]] for name in columns if name in ranges]
+    params = {name: (lo, hi) for name, lo, hi in ranges}
+    design = sampled_design(d["method"], params, spec["samples"], 1, spec["sample_seed"], max_runs=None)
+    drawn, stored = design.points, exp.points
+    same = len(drawn) == len(stored) and set(params) == set(columns) and all(
+        np.allclose(drawn[p].round() if pd.api.types.is_integer_dtype(stored[p]) else drawn[p], stored[p],
+                    rtol=1e-9, atol=0) for p in params)
+    if not same:
+        raise ScenarioError(f"{exp.folder}: the {d['method']} sample drawn again from manifest.json in the order "
+                            f"of the parameters ({', '.join(params)}) is not the one in points.parquet, so its "
+                            "indices cannot be recomputed under the right names; those computed when it ran are "
+                            "in sensitivity.csv")
+    return design
 
 
 def sweep(scenario: Scenario | str | Path | Callable, grid: dict[str, list] | None = None,

@@ -21,6 +21,35 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="ptsim: simulate Tmall's private-traffic ecosystem under platform policies.")
 
 
+def _show_flags_without_a_type() -> None:
+    """Typer's help shows a flag's type as <bool>, as if it took a value; a flag takes none, so show none."""
+    from typer.core import TyperOption
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "_ptsim", False):
+        return
+
+    def display_type_rich(self, ctx):
+        return None if self.is_flag else shown(self, ctx)
+    display_type_rich._ptsim = True
+    TyperOption.display_type_rich = display_type_rich
+
+
+_show_flags_without_a_type()
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from . import __version__
+        print(f"ptsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                                   help="Print ptsim's version and exit.")] = False):
+    """ptsim: simulate Tmall's private-traffic ecosystem under platform policies."""
+
+
 def _stdout_console() -> Console:
     """A terminal's own width; piped or in CI (no terminal), wide enough that tables keep their
     natural width instead of being cut or wrapped at rich's default of 80 columns."""

@@ -15,6 +15,8 @@ import os
 import threading
 import time
 import traceback
+import warnings
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +83,8 @@ def executor_for(workers: int = 1, backend: str = "processes", scheduler: str | 
         workers = available_cores()
     if backend not in BACKENDS:
         raise ScenarioError(f"--backend {backend}: expected one of {', '.join(BACKENDS)}")
+    if not scheduler and workers > 1:
+        check_main_guard()
     if scheduler:
         from distributed import Client
         check_scheduler(scheduler)
@@ -109,6 +113,17 @@ def executor_for(workers: int = 1, backend: str = "processes", scheduler: str | 
                              dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
                 Client(cluster) as client:
             yield client.get_executor(pure=False), 2 * workers
+
+
+MAIN_GUARD = ("with workers > 1, ptsim starts worker processes that import your script again, so its runs "
+              "must sit under `if __name__ == \"__main__\":` (see the README, Python API)")
+
+
+def check_main_guard() -> None:
+    """Refuse to start a pool from a worker that is importing the user's script: the script's top level
+    asked for workers without the `__main__` guard, and would otherwise fork a pool in every worker."""
+    if getattr(multiprocessing.current_process(), "_inheriting", False):     # the check multiprocessing makes
+        raise RuntimeError(MAIN_GUARD)
 
 
 def check_scheduler(address: str, timeout: float = 3.0) -> None:
@@ -215,13 +230,19 @@ def run_design(design: Design, model: Callable, *, scenarios: dict[str, Scenario
                 try:
                     outcome, ts = fut.result()
                 except Exception as exc:          # noqa: BLE001 - a worker died or could not unpickle
-                    outcome, ts = {"status": "failed", "error": f"{type(exc).__name__}: {exc}".splitlines()[0],
+                    hint = f" ({MAIN_GUARD})" if isinstance(exc, BrokenProcessPool) else ""
+                    outcome, ts = {"status": "failed", "error": f"{type(exc).__name__}: {exc}".splitlines()[0] + hint,
                                    "traceback": "".join(traceback.format_exception(exc))}, None
                 store.save(record_of(run, outcome), ts)
                 finished += 1
                 if progress:
                     progress(finished, total)
-    return store.finish(design, getattr(model, "outcomes", ()))
+    exp = store.finish(design, getattr(model, "outcomes", ()))
+    if len(exp.failed):
+        first = exp.failed.iloc[0]
+        warnings.warn(f"{len(exp.failed)} of {len(exp.runs)} run(s) failed, so their outcomes are missing (first: "
+                      f"{first['run_id']}: {first['error']}); see .failed", RuntimeWarning, stacklevel=2)
+    return exp
 
 
 def warm_first(runs: list[tuple]) -> list[tuple]:

@@ -678,7 +678,7 @@ def fit_log(log, customer: str, date: str, amount: str, until: str, out, end: st
     """Read a transaction log, fit, and write fit.json, consumers.yaml and fig_holdout.png (if there is a
     hold-out) to `out`. Every file is written atomically; fit.json last. Raises LogError on bad input."""
     from . import results
-    from .scenario import ScenarioError, load_scenario
+    from .scenario import ScenarioError, extends_ref, load_scenario
     log, out = Path(log), Path(out)
     until_day = parse_day(until, "--until")
     end_day = parse_day(end, "--end") if end is not None else None
@@ -687,18 +687,11 @@ def fit_log(log, customer: str, date: str, amount: str, until: str, out, end: st
     check_out(out)
     rel = None
     if extends is not None:
-        extends = Path(extends)
         try:
             load_scenario(extends)
         except ScenarioError as exc:
             raise LogError(f"--extends: {exc}") from None
-        target, cwd = extends.resolve(), Path.cwd().resolve()
-        if not extends.is_file():          # a library scenario's name, which `extends:` finds from any folder
-            rel = str(extends)
-        elif target.is_relative_to(cwd) and out.resolve().is_relative_to(cwd):
-            rel = os.path.relpath(target, out.resolve())     # both in the working folder (a project)
-        else:
-            rel = str(target)
+        rel = extends_ref(extends, out)
     started = time.time()
     tx = read_log(log, customer, date, amount, date_format)
     result, rfm, bg = fit_transactions(tx, until_day, end_day, str(log))

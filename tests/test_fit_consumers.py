@@ -137,7 +137,8 @@ def test_command_writes_the_fit_and_a_fragment_a_scenario_can_extend(log, tmp_pa
     assert f["calibration"]["until"] == until and f["holdout"]["first_day"] > until
     assert set(f["bgnbd"]["parameters"]) == {"r", "alpha", "a", "b"} and f["gamma_gamma"]["parameters"]["q"]["se"]
 
-    # the fragment extends the baseline: the baseline with the fitted purchase process
+    # the fragment extends the baseline, given as the library's file, by its library name
+    assert 'extends: "baseline"' in (out / "consumers.yaml").read_text()
     s = load_scenario(out / "consumers.yaml")
     base = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     for k in ("r", "alpha", "a", "b"):
@@ -164,6 +165,38 @@ def test_command_writes_the_fit_and_a_fragment_a_scenario_can_extend(log, tmp_pa
     assert 'extends: "baseline"' in (tmp_path / "named" / "consumers.yaml").read_text()
     (tmp_path / "named" / "consumers.yaml").rename(tmp_path / "moved.yaml")
     assert load_scenario(tmp_path / "moved.yaml").to_dict()["population"] == base.to_dict()["population"]
+
+
+def _extends(path):
+    import yaml
+    return yaml.safe_load(path.read_text())["extends"]
+
+
+def test_extends_names_the_library_by_name_a_project_file_relatively_and_others_absolutely(log, tmp_path,
+                                                                                         monkeypatch):
+    """A library scenario is written as its name wherever the package is installed; a scenario file in the
+    working folder relative to the output folder, so the project can move as a whole; any other file by
+    its absolute path, which still resolves when the output folder moves."""
+    project, shared = tmp_path / "project", tmp_path / "shared"
+    project.mkdir(), shared.mkdir()
+    csv = project / "orders.csv"
+    log[log["customer"] < "c00300"].to_csv(csv, index=False, date_format="%Y-%m-%d")
+    (project / "mine.yaml").write_text("extends: baseline\nname: mine\nrun: {days: 30}\n")
+    (shared / "theirs.yaml").write_text("extends: baseline\nname: theirs\nrun: {days: 40}\n")
+    monkeypatch.chdir(project)
+    until = str(BIRTH + np.timedelta64(365, "D"))
+    for out, scenario in (("lib", ROOT / "scenarios" / "wechat_open.yaml"), ("runs/mine", "mine.yaml"),
+                          ("theirs", shared / "theirs.yaml")):
+        done = _invoke(csv, "--until", until, "--out", out, "--no-figures", "--extends", scenario)
+        assert done.exit_code == 0, done.output
+    assert _extends(project / "lib" / "consumers.yaml") == "wechat_open"
+    assert _extends(project / "runs" / "mine" / "consumers.yaml") == "../../mine.yaml"
+    assert _extends(project / "theirs" / "consumers.yaml") == str(shared / "theirs.yaml")
+    moved = tmp_path / "moved"
+    project.rename(moved)                                        # the project moves as a whole
+    assert load_scenario(moved / "lib" / "consumers.yaml").policies.wechat_direct.mode == "open"
+    assert load_scenario(moved / "runs" / "mine" / "consumers.yaml").run.days == 30
+    assert load_scenario(moved / "theirs" / "consumers.yaml").run.days == 40
 
 
 def _invoke(log, *args, columns=("customer", "date", "amount")):

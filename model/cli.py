@@ -602,12 +602,18 @@ def fit_consumers(
                        "after --until up to this one.") = None,
         date_format: _text_opt("--date-format", "strftime format of the dates, e.g. %d/%m/%Y (default: "
                                "ISO 8601).") = None,
+        sep: _text_opt("--sep", "Field separator of a CSV log, one character, e.g. ';' or '\\t' (default: ',').")
+        = None,
+        encoding: _text_opt("--encoding", "Text encoding of a CSV log, e.g. gbk or gb18030 (default: utf-8).")
+        = None,
         extends: Annotated[Optional[Path], typer.Option("--extends", help="Scenario (a file, or a library name "
                                                         "such as baseline) that consumers.yaml extends, making "
                                                         "it a complete scenario; without it the file sets only "
                                                         "the purchase block.")] = None,
         figures: FiguresOpt = True):
     """Fit BG/NBD purchase timing and Gamma-Gamma spend to a transaction log: fit.json, consumers.yaml."""
+    import shlex
+
     from .fit_consumers import LogError, fit_log
     from .results import OutputError, default_out_dir
     missing = [f"--{n}" for n, v in (("customer", customer), ("date", date), ("amount", amount),
@@ -618,8 +624,12 @@ def fit_consumers(
     out = out if out is not None else str(default_out_dir("fit-consumers"))
     try:
         f = fit_log(log, customer, date, amount, until, out, end=end, date_format=date_format, extends=extends,
-                    figures=figures, command=f"ptsim fit-consumers {log} --customer {customer} --date {date} "
-                                             f"--amount {amount} --until {until}")
+                    figures=figures, sep=sep, encoding=encoding,
+                    command=shlex.join(["ptsim", "fit-consumers", str(log), *(
+                        x for opt, v in (("--customer", customer), ("--date", date), ("--amount", amount),
+                                         ("--until", until), ("--end", end), ("--date-format", date_format),
+                                         ("--sep", sep), ("--encoding", encoding), ("--extends", extends))
+                        if v is not None for x in (opt, str(v)))]))
     except (LogError, OutputError) as exc:
         fail(str(exc))
     for warning in f["warnings"]:

@@ -79,8 +79,45 @@ def _where(path: Path, parquet: bool, i: int) -> str:
     return f"{path}: row {i} (counting from 0)" if parquet else f"{path}: line {i + 2}"
 
 
-def read_log(path: str | Path, customer: str, date: str, amount: str,
-             date_format: str | None = None) -> pd.DataFrame:
+def csv_options(sep: str | None, encoding: str | None) -> tuple[str, str]:
+    """The field separator (one character; '\\t' or 'tab' as typed in a shell is a tab) and the text
+    encoding of a CSV log (utf-8 by default, a byte-order mark skipped)."""
+    import codecs
+    sep = "," if sep is None else {"\\t": "\t", "tab": "\t"}.get(sep, sep)
+    if len(sep) != 1 or sep in "\"\r\n":
+        raise LogError(f"--sep {quote(sep)}: expected one character, e.g. ',' ';' or '\\t' (a tab)")
+    encoding = "utf-8" if encoding is None else encoding
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise LogError(f"--encoding {quote(encoding)}: unknown encoding; e.g. utf-8, gbk, gb18030, utf-16, "
+                       "latin-1") from None
+    return sep, "utf-8-sig" if name == "utf-8" else encoding
+
+
+def _undecodable(path: Path, encoding: str) -> str:
+    """Where a CSV first fails to decode: the line, the byte and its offset in the (uncompressed) file."""
+    import codecs
+    import gzip
+    shown = "utf-8" if encoding == "utf-8-sig" else encoding
+    hint = f"cannot be read as {shown}; give the file's encoding with --encoding (e.g. gbk or gb18030 for " \
+           "Chinese exports, latin-1)"
+    if path.suffix.lower() not in (".gz", ".csv", ".txt", ".tsv", ""):
+        return f"{path}: {hint}"
+    decoder, offset = codecs.getincrementaldecoder(encoding)(), 0
+    with (gzip.open if path.suffix.lower() == ".gz" else open)(path, "rb") as f:
+        for n, line in enumerate(f, start=1):
+            try:
+                decoder.decode(line)
+            except UnicodeDecodeError as exc:
+                at = offset + exc.start - (len(exc.object) - len(line))      # the decoder may hold earlier bytes
+                return f"{path}: line {n}: byte 0x{exc.object[exc.start]:02x} at offset {at} {hint}"
+            offset += len(line)
+    return f"{path}: the file ends inside a character; it {hint}"
+
+
+def read_log(path: str | Path, customer: str, date: str, amount: str, date_format: str | None = None,
+             sep: str | None = None, encoding: str | None = None) -> pd.DataFrame:
     """The transactions of a CSV or Parquet log as columns customer, date (datetime64, the day) and
     amount (float), in file order. Raises LogError naming the file and the first bad line."""
     path = Path(path)
@@ -93,14 +130,17 @@ def read_log(path: str | Path, customer: str, date: str, amount: str,
         raise LogError(f"--customer, --date and --amount must name three different columns (got "
                        f"{', '.join(f'{k} {v}' for k, v in names.items())})")
     parquet = _is_parquet(path)
+    if parquet and (sep is not None or encoding is not None):
+        raise LogError(f"--sep and --encoding apply to a CSV log; {path} is Parquet (its columns are typed)")
+    sep, encoding = csv_options(sep, encoding)
     try:
         if parquet:
             import pyarrow.parquet as pq
             columns = pq.read_schema(path).names
         else:
-            columns = list(pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns)
+            columns = list(pd.read_csv(path, nrows=0, sep=sep, encoding=encoding).columns)
     except UnicodeDecodeError:
-        raise LogError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
+        raise LogError(_undecodable(path, encoding)) from None
     except pd.errors.EmptyDataError:
         raise LogError(f"{path}: empty file; expected a header line naming the columns, then one line per "
                        "transaction") from None
@@ -109,24 +149,26 @@ def read_log(path: str | Path, customer: str, date: str, amount: str,
                        f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     for option, col in names.items():
         if col not in columns:
-            raise LogError(f"{path}: {option} {quote(col)}: no such column; the columns are "
-                           f"{quote(columns)}")
+            other = [c for c in ";\t,|" if len(columns) == 1 and c != sep and c in str(columns[0])]
+            raise LogError(f"{path}: {option} {quote(col)}: no such column; the columns are {quote(columns)}"
+                           + (f" (give --sep {quote(other[0])} if that separates the fields)" if other else ""))
     try:
         if parquet:
             raw = pd.read_parquet(path, columns=[customer, date, amount])
         else:
             # every column is read (with usecols pandas would silently drop a line's extra fields, e.g. an
             # amount written 129,90)
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False,
-                              encoding="utf-8-sig")[[customer, date, amount]]
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False, sep=sep,
+                              encoding=encoding)[[customer, date, amount]]
     except UnicodeDecodeError:
-        raise LogError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
+        raise LogError(_undecodable(path, encoding)) from None
     except pd.errors.ParserError as exc:
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         if found:
             want, line, got = found.groups()
+            example = " (e.g. \"129,90\")" if sep == "," else ""
             raise LogError(f"{path}: line {line}: {got} fields where the header has {want}; quote a field that "
-                           "holds a comma (e.g. \"129,90\")") from None
+                           f"holds the separator {quote(sep)}{example}") from None
         raise LogError(f"{path}: cannot read as CSV: {str(exc).splitlines()[0]}") from None
     except Exception as exc:
         raise LogError(f"{path}: cannot read as {'Parquet' if parquet else 'CSV'}: "
@@ -674,7 +716,7 @@ def fit_transactions(tx: pd.DataFrame, until, end=None, where: str = "the log") 
 
 def fit_log(log, customer: str, date: str, amount: str, until: str, out, end: str | None = None,
             date_format: str | None = None, extends: str | Path | None = None, figures: bool = True,
-            command: str | None = None) -> dict:
+            command: str | None = None, sep: str | None = None, encoding: str | None = None) -> dict:
     """Read a transaction log, fit, and write fit.json, consumers.yaml and fig_holdout.png (if there is a
     hold-out) to `out`. Every file is written atomically; fit.json last. Raises LogError on bad input."""
     from . import results
@@ -693,7 +735,7 @@ def fit_log(log, customer: str, date: str, amount: str, until: str, out, end: st
             raise LogError(f"--extends: {exc}") from None
         rel = extends_ref(extends, out)
     started = time.time()
-    tx = read_log(log, customer, date, amount, date_format)
+    tx = read_log(log, customer, date, amount, date_format, sep, encoding)
     result, rfm, bg = fit_transactions(tx, until_day, end_day, str(log))
     yaml_text, clipped = fragment_text(bg, str(log), rfm.until, len(rfm.x), rel)
     result["warnings"] += clipped

@@ -167,6 +167,31 @@ def test_command_writes_the_fit_and_a_fragment_a_scenario_can_extend(log, tmp_pa
     assert load_scenario(tmp_path / "moved.yaml").to_dict()["population"] == base.to_dict()["population"]
 
 
+def test_a_gbk_semicolon_export_with_chinese_headers_and_ids(log, tmp_path, monkeypatch):
+    """--sep and --encoding read a GBK semicolon CSV (Chinese headers and customer ids) to the same fit
+    as the UTF-8 comma one; --sep '\\t' as typed in a shell is a tab."""
+    part = log[log["customer"] < "c00300"].copy()
+    part["customer"] = "顾客" + part["customer"].str[1:]
+    part = part.rename(columns={"customer": "买家", "date": "付款日期", "amount": "金额"})
+    part.to_csv(tmp_path / "gbk.csv", sep=";", encoding="gbk", index=False, date_format="%Y-%m-%d")
+    part.to_csv(tmp_path / "tab.tsv", sep="\t", index=False, date_format="%Y-%m-%d")
+    monkeypatch.chdir(tmp_path)
+    until = str(BIRTH + np.timedelta64(365, "D"))
+    fits = []
+    for file, extra in (("gbk.csv", ["--sep", ";", "--encoding", "gbk"]), ("tab.tsv", ["--sep", "\\t"])):
+        done = _invoke(file, "--until", until, "--out", file + ".fit", "--no-figures", *extra,
+                       columns=("买家", "付款日期", "金额"))
+        assert done.exit_code == 0, done.output
+        fits.append(json.loads((tmp_path / (file + ".fit") / "fit.json").read_text()))
+    table = part.set_axis(["customer", "date", "amount"], axis=1)
+    want, _, _ = fc.fit_transactions(table, np.datetime64(until))
+    for f in fits:
+        assert f["counts"]["rows"] == len(part) and f["calibration"]["customers"] == want["calibration"]["customers"]
+        for k in ("r", "alpha", "a", "b"):
+            assert f["bgnbd"]["parameters"][k]["estimate"] == pytest.approx(
+                want["bgnbd"]["parameters"][k]["estimate"], rel=1e-9)
+
+
 def _extends(path):
     import yaml
     return yaml.safe_load(path.read_text())["extends"]
@@ -224,6 +249,15 @@ BAD = {   # name: (file text, extra args, what the one line says)
     "no repeat purchases": ("customer,date,amount\nA,2024-01-01,10\nB,2024-01-02,3\n", [], "no repeat transactions"),
     "--until not a date": (GOOD, ["--until", "31/01/2024"], "--until: expected a date YYYY-MM-DD"),
     "--end before --until": (GOOD, ["--end", "2024-01-01"], "--end 2024-01-01: must be after --until"),
+    "GBK read as UTF-8": ("customer,date,amount\nA,2024-01-01,10\n顾客B,2024-01-05,3\n".encode("gbk"), [],
+                          "orders.csv: line 3: byte 0xb9 at offset 37 cannot be read as utf-8; give the file's "
+                          "encoding with --encoding"),
+    "UTF-8 read as GBK": ("customer,date,amount\nA,2024-01-01,10\nA,2024-01-05,3\nB €,2024-01-05,3\n",
+                          ["--encoding", "gbk"], "line 4: byte 0xac at offset 56 cannot be read as gbk"),
+    "unknown encoding": (GOOD, ["--encoding", "klingon"], "--encoding 'klingon': unknown encoding"),
+    "two-character separator": (GOOD, ["--sep", ";;"], "--sep ';;': expected one character"),
+    "semicolons without --sep": ("customer;date;amount\nA;2024-01-01;10\n", [],
+                                 "no such column; the columns are ['customer;date;amount'] (give --sep ';'"),
     "empty file": ("", [], "empty file"),
     "header only": ("customer,date,amount\n", [], "no transactions"),
 }
@@ -233,7 +267,10 @@ BAD = {   # name: (file text, extra args, what the one line says)
 def test_malformed_input_exits_2_with_one_line(name, tmp_path, monkeypatch):
     text, extra, says = BAD[name]
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "orders.csv").write_text(text, encoding="utf-8")
+    if isinstance(text, bytes):
+        (tmp_path / "orders.csv").write_bytes(text)
+    else:
+        (tmp_path / "orders.csv").write_text(text, encoding="utf-8")
     args = {"--until": "2024-01-31", "--out": "fit", **dict(zip(extra[::2], extra[1::2]))}
     columns = ("customer", "date", args.pop("--amount", "amount"))
     result = _invoke("orders.csv", *[x for kv in args.items() for x in kv], columns=columns)
@@ -256,6 +293,8 @@ def test_refused_files_and_folders(tmp_path, monkeypatch):
              (("orders.parquet", "--until", "2024-01-31", "--out", "x"),
               "orders.parquet: row 2 (counting from 0): empty date"),
              (("orders.csv", "--out", "x"), "fit-consumers needs --until"),
+             (("orders.parquet", "--until", "2024-01-31", "--out", "x", "--sep", ";"),
+              "--sep and --encoding apply to a CSV log; orders.parquet is Parquet"),
              (("orders.csv", "--until", "2024-01-31", "--out", "x", "--extends", "nope.yaml"),
               "nope.yaml: scenario file not found")]
     for args, says in cases:

@@ -70,6 +70,13 @@ def parse_day(text: str, option: str) -> np.datetime64:
         raise LogError(f"{option}: expected a date YYYY-MM-DD, e.g. 2024-06-30 (got {quote(text)})") from None
 
 
+def today() -> np.datetime64:
+    """Today's date in the latest time zone (UTC+14): no transaction anywhere can be dated later, and a
+    log exported where it is already tomorrow is not refused."""
+    import datetime as dt
+    return np.datetime64(dt.datetime.now(dt.timezone(dt.timedelta(hours=14))).date(), "D")
+
+
 def _is_parquet(path: Path) -> bool:
     return path.suffix.lower() in (".parquet", ".pq")
 
@@ -195,6 +202,7 @@ def read_log(path: str | Path, customer: str, date: str, amount: str, date_forma
 def _parse_dates(col: pd.Series, date_format: str | None, name: str, where) -> np.ndarray:
     allowed = (f"expected the format {quote(date_format)}" if date_format else
                "expected a date YYYY-MM-DD (ISO 8601; a time of day after it is ignored), or give --date-format")
+    text = None
     if pd.api.types.is_datetime64_any_dtype(col.dtype):
         parsed = col
         if getattr(col.dt, "tz", None) is not None:
@@ -225,7 +233,16 @@ def _parse_dates(col: pd.Series, date_format: str | None, name: str, where) -> n
     bad = parsed.isna().to_numpy()
     if bad.any():
         raise LogError(f"{where(int(np.argmax(bad)))}: empty date in column {quote(name)}; {allowed}")
-    return parsed.to_numpy().astype("datetime64[D]")
+    days = parsed.to_numpy().astype("datetime64[D]")
+    future = days > today()
+    if future.any():
+        i = int(np.argmax(future))
+        shown = str(days[i]) if text is None else text.iloc[i]
+        read_as = "" if shown[:10] == str(days[i]) else f" (read as {days[i]})"
+        raise LogError(f"{where(i)}: date {quote(shown)}{read_as} in column {quote(name)} is in the future (after "
+                       f"{today()}, today in the latest time zone); a log holds past transactions: correct or "
+                       "drop the line")
+    return days
 
 
 def _parse_amounts(col: pd.Series, name: str, where) -> np.ndarray:
@@ -724,6 +741,10 @@ def fit_log(log, customer: str, date: str, amount: str, until: str, out, end: st
     log, out = Path(log), Path(out)
     until_day = parse_day(until, "--until")
     end_day = parse_day(end, "--end") if end is not None else None
+    for option, day in (("--until", until_day), ("--end", end_day)):
+        if day is not None and day > today():
+            raise LogError(f"{option} {day}: after today ({today()} in the latest time zone); the calibration "
+                           "and the hold-out must lie in the past, as the days they count have to be observed")
     if end_day is not None and end_day <= until_day:
         raise LogError(f"--end {end_day}: must be after --until {until_day} (the hold-out is the days after --until)")
     check_out(out)

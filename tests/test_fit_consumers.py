@@ -167,6 +167,13 @@ def test_command_writes_the_fit_and_a_fragment_a_scenario_can_extend(log, tmp_pa
     assert load_scenario(tmp_path / "moved.yaml").to_dict()["population"] == base.to_dict()["population"]
 
 
+def test_today_is_the_latest_date_on_earth():
+    """A log exported in Beijing may carry today's date there while it is still yesterday here."""
+    import datetime as dt
+    latest = dt.datetime.now(dt.timezone(dt.timedelta(hours=14))).date()
+    assert fc.today() == np.datetime64(latest, "D")
+
+
 def test_a_gbk_semicolon_export_with_chinese_headers_and_ids(log, tmp_path, monkeypatch):
     """--sep and --encoding read a GBK semicolon CSV (Chinese headers and customer ids) to the same fit
     as the UTF-8 comma one; --sep '\\t' as typed in a shell is a tab."""
@@ -258,6 +265,13 @@ BAD = {   # name: (file text, extra args, what the one line says)
     "two-character separator": (GOOD, ["--sep", ";;"], "--sep ';;': expected one character"),
     "semicolons without --sep": ("customer;date;amount\nA;2024-01-01;10\n", [],
                                  "no such column; the columns are ['customer;date;amount'] (give --sep ';'"),
+    "a date in 2099": ("customer,date,amount\nA,2024-01-01,10\nA,2099-01-05,12\n", [],
+                       "orders.csv: line 3: date '2099-01-05' in column 'date' is in the future (after "),
+    "a future date read with --date-format": ("customer,date,amount\nA,01/01/2024,10\nA,05/01/2099,12\n",
+                                              ["--date-format", "%d/%m/%Y"],
+                                              "line 3: date '05/01/2099' (read as 2099-01-05) in column"),
+    "--until after today": (GOOD, ["--until", "2099-01-01"], "--until 2099-01-01: after today ("),
+    "--end after today": (GOOD, ["--end", "2099-12-31"], "--end 2099-12-31: after today ("),
     "empty file": ("", [], "empty file"),
     "header only": ("customer,date,amount\n", [], "no transactions"),
 }
@@ -287,12 +301,16 @@ def test_refused_files_and_folders(tmp_path, monkeypatch):
     (tmp_path / "used" / "old.txt").write_text("keep me")
     pd.DataFrame({"customer": ["A", "A", "B"], "date": pd.to_datetime(["2024-01-01", "2024-01-05", None]),
                   "amount": [1.0, 2.0, 3.0]}).to_parquet(tmp_path / "orders.parquet")
+    pd.DataFrame({"customer": ["A", "A"], "date": pd.to_datetime(["2024-01-01 08:00", "2099-01-05 10:00"]),
+                  "amount": [1.0, 2.0]}).to_parquet(tmp_path / "future.parquet")
     cases = [(("missing.csv", "--until", "2024-01-31", "--out", "x"), "missing.csv: file not found"),
              (("orders.csv", "--until", "2024-01-31", "--out", "used"), "used: folder exists and is not empty"),
              (("orders.csv", "--until", "2024-01-31", "--out", "orders.csv"), "exists and is not a folder"),
              (("orders.parquet", "--until", "2024-01-31", "--out", "x"),
               "orders.parquet: row 2 (counting from 0): empty date"),
              (("orders.csv", "--out", "x"), "fit-consumers needs --until"),
+             (("future.parquet", "--until", "2024-01-31", "--out", "x"),
+              "future.parquet: row 1 (counting from 0): date '2099-01-05' in column 'date' is in the future"),
              (("orders.parquet", "--until", "2024-01-31", "--out", "x", "--sep", ";"),
               "--sep and --encoding apply to a CSV log; orders.parquet is Parquet"),
              (("orders.csv", "--until", "2024-01-31", "--out", "x", "--extends", "nope.yaml"),

@@ -610,6 +610,8 @@ def fit_consumers(
                                                         "such as baseline) that consumers.yaml extends, making "
                                                         "it a complete scenario; without it the file sets only "
                                                         "the purchase block.")] = None,
+        dedupe: Annotated[bool, typer.Option("--dedupe", help="Drop rows equal to an earlier row in every column "
+                                             "(a log exported twice over) before fitting.")] = False,
         figures: FiguresOpt = True):
     """Fit BG/NBD purchase timing and Gamma-Gamma spend to a transaction log: fit.json, consumers.yaml."""
     import shlex
@@ -624,16 +626,18 @@ def fit_consumers(
     out = out if out is not None else str(default_out_dir("fit-consumers"))
     try:
         f = fit_log(log, customer, date, amount, until, out, end=end, date_format=date_format, extends=extends,
-                    figures=figures, sep=sep, encoding=encoding,
+                    figures=figures, sep=sep, encoding=encoding, dedupe=dedupe,
                     command=shlex.join(["ptsim", "fit-consumers", str(log), *(
                         x for opt, v in (("--customer", customer), ("--date", date), ("--amount", amount),
                                          ("--until", until), ("--end", end), ("--date-format", date_format),
                                          ("--sep", sep), ("--encoding", encoding), ("--extends", extends))
-                        if v is not None for x in (opt, str(v)))]))
+                        if v is not None for x in (opt, str(v))), *(["--dedupe"] if dedupe else [])]))
     except (LogError, OutputError) as exc:
         fail(str(exc))
     for warning in f["warnings"]:
         err_console.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+    if f["duplicates"]["dropped"]:
+        console.print(f"dropped {f['duplicates']['rows']:,} duplicate rows (--dedupe)", markup=False, highlight=False)
     cal = f["calibration"]
     table = Table(title=f"{cal['customers']:,} customers, {cal['first_day']} to {cal['until']}")
     for col in ("model", "parameter", "estimate", "se", "unit"):

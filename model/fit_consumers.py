@@ -45,6 +45,7 @@ BGNBD_PARAMS = ("r", "alpha", "a", "b")
 GG_PARAMS = ("p", "q", "gamma")
 LOG_BOUND = 12.0                     # |log parameter| the optimiser may reach (e^12 ~ 160,000)
 HESSIAN_STEP = 1e-4                  # finite-difference step of the gradient, on the log scale
+DUPLICATE_RULE = "rows equal to an earlier row in every column of the log (the earlier one is kept)"
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME_TAIL = re.compile(r"^([T ]\d{1,2}:\d{2}.*)?$")  # what may follow an ISO date (a time, a zone)
 
@@ -124,9 +125,10 @@ def _undecodable(path: Path, encoding: str) -> str:
 
 
 def read_log(path: str | Path, customer: str, date: str, amount: str, date_format: str | None = None,
-             sep: str | None = None, encoding: str | None = None) -> pd.DataFrame:
+             sep: str | None = None, encoding: str | None = None, dedupe: bool = False) -> tuple[pd.DataFrame, dict]:
     """The transactions of a CSV or Parquet log as columns customer, date (datetime64, the day) and
-    amount (float), in file order. Raises LogError naming the file and the first bad line."""
+    amount (float), in file order, and its duplicate rows (DUPLICATE_RULE): how many, where the first is,
+    whether they were dropped (`dedupe`). Raises LogError naming the file and the first bad line."""
     path = Path(path)
     if not path.exists():
         raise LogError(f"{path}: file not found; give a transaction log (.csv, .csv.gz or .parquet)")
@@ -161,12 +163,12 @@ def read_log(path: str | Path, customer: str, date: str, amount: str, date_forma
                            + (f" (give --sep {quote(other[0])} if that separates the fields)" if other else ""))
     try:
         if parquet:
-            raw = pd.read_parquet(path, columns=[customer, date, amount])
+            raw = pd.read_parquet(path)
         else:
             # every column is read (with usecols pandas would silently drop a line's extra fields, e.g. an
-            # amount written 129,90)
+            # amount written 129,90), and duplicates are rows equal in all of them
             raw = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False, sep=sep,
-                              encoding=encoding)[[customer, date, amount]]
+                              encoding=encoding)
     except UnicodeDecodeError:
         raise LogError(_undecodable(path, encoding)) from None
     except pd.errors.ParserError as exc:
@@ -186,6 +188,13 @@ def read_log(path: str | Path, customer: str, date: str, amount: str, date_forma
         raw = raw[~blank.to_numpy()]
     rows = raw.index.to_numpy()
     where = lambda i: _where(path, parquet, int(rows[i]))  # noqa: E731
+    try:
+        copy = raw.duplicated().to_numpy()
+    except TypeError:                        # Parquet lists or mappings: compared as text
+        copy = raw.astype(str).duplicated().to_numpy()
+    duplicates = {"rows": int(copy.sum()), "first": where(int(np.argmax(copy))) if copy.any() else None,
+                  "dropped": bool(dedupe and copy.any())}
+    raw = raw[[customer, date, amount]]
 
     cust = raw[customer]
     missing = cust.isna().to_numpy() | (cust.astype(str).str.strip() == "").to_numpy()
@@ -196,7 +205,8 @@ def read_log(path: str | Path, customer: str, date: str, amount: str, date_forma
     amounts = _parse_amounts(raw[amount], amount, where)
     if pd.api.types.is_object_dtype(cust.dtype):    # mixed Parquet ids (1 and "1"): compared as text
         cust = cust.astype(str)
-    return pd.DataFrame({"customer": cust.to_numpy(), "date": days, "amount": amounts})
+    tx = pd.DataFrame({"customer": cust.to_numpy(), "date": days, "amount": amounts})
+    return (tx[~copy].reset_index(drop=True) if duplicates["dropped"] else tx), duplicates
 
 
 def _parse_dates(col: pd.Series, date_format: str | None, name: str, where) -> np.ndarray:
@@ -733,7 +743,8 @@ def fit_transactions(tx: pd.DataFrame, until, end=None, where: str = "the log") 
 
 def fit_log(log, customer: str, date: str, amount: str, until: str, out, end: str | None = None,
             date_format: str | None = None, extends: str | Path | None = None, figures: bool = True,
-            command: str | None = None, sep: str | None = None, encoding: str | None = None) -> dict:
+            command: str | None = None, sep: str | None = None, encoding: str | None = None,
+            dedupe: bool = False) -> dict:
     """Read a transaction log, fit, and write fit.json, consumers.yaml and fig_holdout.png (if there is a
     hold-out) to `out`. Every file is written atomically; fit.json last. Raises LogError on bad input."""
     from . import results
@@ -756,12 +767,18 @@ def fit_log(log, customer: str, date: str, amount: str, until: str, out, end: st
             raise LogError(f"--extends: {exc}") from None
         rel = extends_ref(extends, out)
     started = time.time()
-    tx = read_log(log, customer, date, amount, date_format, sep, encoding)
+    tx, dup = read_log(log, customer, date, amount, date_format, sep, encoding, dedupe)
     result, rfm, bg = fit_transactions(tx, until_day, end_day, str(log))
+    if dup["rows"] and not dup["dropped"]:
+        more = "" if dup["rows"] == 1 else f"; {dup['rows']:,} such rows"
+        result["warnings"].insert(0, f"{dup['first']}: a copy of an earlier row (every column equal){more}; each "
+                                     "copy adds its amount to the customer's spend that day (the BG/NBD counts the "
+                                     "day once); --dedupe drops them")
     yaml_text, clipped = fragment_text(bg, str(log), rfm.until, len(rfm.x), rel)
     result["warnings"] += clipped
     result = {"command": command or "ptsim.fit_consumers.fit_log", "log": str(log),
-              "columns": {"customer": customer, "date": date, "amount": amount}, **result,
+              "columns": {"customer": customer, "date": date, "amount": amount},
+              "duplicates": {"rows": dup["rows"], "dropped": dup["dropped"], "rule": DUPLICATE_RULE}, **result,
               "fragment": "consumers.yaml" + (f" (extends {rel})" if rel else " (purchase block only)"),
               "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": round(time.time() - started, 2),
               "versions": results.versions()}

@@ -167,6 +167,35 @@ def test_command_writes_the_fit_and_a_fragment_a_scenario_can_extend(log, tmp_pa
     assert load_scenario(tmp_path / "moved.yaml").to_dict()["population"] == base.to_dict()["population"]
 
 
+def test_duplicated_rows_are_warned_about_and_dropped_with_dedupe(log, tmp_path, monkeypatch):
+    """A log exported twice over doubles every day's spend: one warning line naming the first copy's
+    line and the count; --dedupe drops the copies (rows equal in every column, so two orders of the same
+    amount on one day with different order ids stay) and fit.json says how many."""
+    part = log[log["customer"] < "c00300"].assign(order=lambda d: np.arange(len(d)))
+    twin = part.iloc[[3]].assign(order=-1)                       # same customer, day and amount, another order
+    doubled = pd.concat([part, twin, part.iloc[10:]])
+    doubled.to_csv(tmp_path / "twice.csv", index=False, date_format="%Y-%m-%d")
+    monkeypatch.chdir(tmp_path)
+    until = str(BIRTH + np.timedelta64(365, "D"))
+    warned = _invoke("twice.csv", "--until", until, "--out", "warned", "--no-figures")
+    assert warned.exit_code == 0, warned.output
+    copies = len(part) - 10
+    lines = [ln for ln in warned.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"warning: twice.csv: line {len(part) + 3}: a copy of an earlier "
+                                                   f"row (every column equal); {copies:,} such rows"), lines
+    assert "--dedupe drops them" in lines[0]
+    deduped = _invoke("twice.csv", "--until", until, "--out", "deduped", "--no-figures", "--dedupe")
+    assert deduped.exit_code == 0 and not deduped.stderr.strip(), deduped.output
+    assert f"dropped {copies:,} duplicate rows" in deduped.stdout
+    want, _, _ = fc.fit_transactions(pd.concat([part, twin]), np.datetime64(until))
+    warned, deduped = (json.loads((tmp_path / d / "fit.json").read_text()) for d in ("warned", "deduped"))
+    assert warned["duplicates"] == {"rows": copies, "dropped": False, "rule": fc.DUPLICATE_RULE}
+    assert deduped["duplicates"] == {"rows": copies, "dropped": True, "rule": fc.DUPLICATE_RULE}
+    assert deduped["counts"]["rows"] == len(part) + 1 and warned["counts"]["rows"] == len(doubled)
+    spend = lambda f: f["gamma_gamma"]["mean_transaction_value"]  # noqa: E731
+    assert spend(deduped) == pytest.approx(spend(want), rel=1e-9) and spend(warned) > 1.5 * spend(want)
+
+
 def test_today_is_the_latest_date_on_earth():
     """A log exported in Beijing may carry today's date there while it is still yesterday here."""
     import datetime as dt

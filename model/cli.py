@@ -612,6 +612,9 @@ def fit_consumers(
                                                         "the purchase block.")] = None,
         dedupe: Annotated[bool, typer.Option("--dedupe", help="Drop rows equal to an earlier row in every column "
                                              "(a log exported twice over) before fitting.")] = False,
+        allow_bounds: Annotated[bool, typer.Option("--allow-bounds", help="Write consumers.yaml even when a "
+                                                   "parameter sits on the optimiser's bound or outside ptsim's "
+                                                   "range (clipped to it, with a warning).")] = False,
         figures: FiguresOpt = True):
     """Fit BG/NBD purchase timing and Gamma-Gamma spend to a transaction log: fit.json, consumers.yaml."""
     import shlex
@@ -626,12 +629,13 @@ def fit_consumers(
     out = out if out is not None else str(default_out_dir("fit-consumers"))
     try:
         f = fit_log(log, customer, date, amount, until, out, end=end, date_format=date_format, extends=extends,
-                    figures=figures, sep=sep, encoding=encoding, dedupe=dedupe,
+                    figures=figures, sep=sep, encoding=encoding, dedupe=dedupe, allow_bounds=allow_bounds,
                     command=shlex.join(["ptsim", "fit-consumers", str(log), *(
                         x for opt, v in (("--customer", customer), ("--date", date), ("--amount", amount),
                                          ("--until", until), ("--end", end), ("--date-format", date_format),
                                          ("--sep", sep), ("--encoding", encoding), ("--extends", extends))
-                        if v is not None for x in (opt, str(v))), *(["--dedupe"] if dedupe else [])]))
+                        if v is not None for x in (opt, str(v))), *(["--dedupe"] if dedupe else []),
+                        *(["--allow-bounds"] if allow_bounds else [])]))
     except (LogError, OutputError) as exc:
         fail(str(exc))
     for warning in f["warnings"]:

@@ -635,25 +635,55 @@ def _purchase_ranges() -> dict[str, tuple[float, float]]:
     return ranges
 
 
-def fragment_text(fit: MLFit, source: str, until, n: int, extends: str | None) -> tuple[str, list[str]]:
-    """consumers.yaml: the fitted purchase process as a scenario fragment (values kept within the
-    ranges ptsim allows, with a warning for any that are not), and the warnings."""
-    import json
-    import textwrap
-    warnings, values = [], {}
+def on_bounds(fit: MLFit) -> list[dict]:
+    """The BG/NBD parameters consumers.yaml cannot hold as fitted: on the optimiser's bound e^+-LOG_BOUND
+    (the data do not pin them down) or outside the range ptsim allows for purchase.* (they would be
+    clipped to it), each with the value that would be written."""
+    out = []
     for k, (lo, hi) in _purchase_ranges().items():
         v = fit[k]
+        edge = math.exp(math.copysign(LOG_BOUND, math.log(v))) if k in fit.at_bound else None
+        if edge is not None or not lo <= v <= hi:
+            out.append({"parameter": k, "estimate": v, "optimiser_bound": edge, "range": [lo, hi],
+                        "written": min(max(v, lo), hi)})
+    return out
+
+
+def bounds_text(fit: MLFit, bounds: list[dict]) -> str:
+    """The parameters of on_bounds in words, and what writing them clipped does to the mean purchase
+    rate r/alpha."""
+    parts = []
+    for b in bounds:
+        k, v, (lo, hi) = b["parameter"], b["estimate"], b["range"]
+        says = [] if b["optimiser_bound"] is None else \
+            [f"sits on the optimiser's bound e^{'-' if v < 1 else ''}{LOG_BOUND:g} (the data do not pin it down)"]
         if not lo <= v <= hi:
-            warnings.append(f"{k} = {v:.6g} is outside ptsim's range [{lo:g}, {hi:g}] for purchase.{k}; "
-                            f"consumers.yaml uses {min(max(v, lo), hi):g}")
-            v = min(max(v, lo), hi)
-        values[k] = v
+            says.append(f"is {'below' if v < lo else 'above'} ptsim's range [{lo:g}, {hi:g}] for purchase.{k} "
+                        f"(clipped to {b['written']:g})")
+        parts.append(f"{k} = {v:.4g} " + " and ".join(says))
+    values = {k: fit[k] for k in BGNBD_PARAMS} | {b["parameter"]: b["written"] for b in bounds}
+    before, after = fit["r"] / fit["alpha"], values["r"] / values["alpha"]
+    if not math.isclose(before, after, rel_tol=1e-6):
+        parts.append(f"clipped, the mean purchase rate r/alpha is {after:.3g} a day, not the fitted {before:.3g} "
+                     f"({after / before - 1:+.0%})")
+    return "; ".join(parts)
+
+
+def fragment_text(fit: MLFit, source: str, until, n: int, extends: str | None) -> str:
+    """consumers.yaml: the fitted purchase process as a scenario fragment, its values kept within the
+    ranges ptsim allows (on_bounds lists those that are not)."""
+    import json
+    import textwrap
+    bounds = on_bounds(fit)
+    values = {k: fit[k] for k in BGNBD_PARAMS} | {b["parameter"]: b["written"] for b in bounds}
     se = ", ".join(f"{k} {fit.se_of(k):.3g}" for k in BGNBD_PARAMS)
     text = (f"ptsim's purchase process fitted by `ptsim fit-consumers` to {one_line(source)}, transactions up "
             f"to {until} ({n:,} customers): BG/NBD by maximum likelihood (Fader, Hardie & Lee 2005), time "
             f"unit the day. Standard errors: {se}; the rest is in fit.json. Only r, alpha, a and b are set: "
             "with purchase.modulations on (the default), festivals, ties and policies modulate this process "
             "as in any scenario. ")
+    if bounds:
+        text += f"Written with --allow-bounds, not as fitted: {bounds_text(fit, bounds)}; see fit.json. "
     if extends:
         text += (f"This file extends {one_line(extends)}, so it is a complete scenario: run it, or `extends:` "
                  "it from a scenario that changes levers on top.")
@@ -668,7 +698,7 @@ def fragment_text(fit: MLFit, source: str, until, n: int, extends: str | None) -
                                                f"{one_line(Path(source).name)} up to {until}.")]
     lines += ["purchase:"] + [f"  {k}: {values[k]:.6g}" + ("    # days" if k == "alpha" else "")
                               for k in BGNBD_PARAMS]
-    return "\n".join(lines) + "\n", warnings
+    return "\n".join(lines) + "\n"
 
 
 def check_out(out: Path) -> None:
@@ -744,7 +774,7 @@ def fit_transactions(tx: pd.DataFrame, until, end=None, where: str = "the log") 
 def fit_log(log, customer: str, date: str, amount: str, until: str, out, end: str | None = None,
             date_format: str | None = None, extends: str | Path | None = None, figures: bool = True,
             command: str | None = None, sep: str | None = None, encoding: str | None = None,
-            dedupe: bool = False) -> dict:
+            dedupe: bool = False, allow_bounds: bool = False) -> dict:
     """Read a transaction log, fit, and write fit.json, consumers.yaml and fig_holdout.png (if there is a
     hold-out) to `out`. Every file is written atomically; fit.json last. Raises LogError on bad input."""
     from . import results
@@ -774,11 +804,17 @@ def fit_log(log, customer: str, date: str, amount: str, until: str, out, end: st
         result["warnings"].insert(0, f"{dup['first']}: a copy of an earlier row (every column equal){more}; each "
                                      "copy adds its amount to the customer's spend that day (the BG/NBD counts the "
                                      "day once); --dedupe drops them")
-    yaml_text, clipped = fragment_text(bg, str(log), rfm.until, len(rfm.x), rel)
-    result["warnings"] += clipped
+    bounds = on_bounds(bg)
+    if bounds and not allow_bounds:
+        raise LogError(f"{log}: {bounds_text(bg, bounds)}; nothing written: give a longer log or a later "
+                       "--until, or --allow-bounds to write consumers.yaml with these values")
+    if bounds:
+        result["warnings"].append(f"consumers.yaml: {bounds_text(bg, bounds)} (--allow-bounds)")
+    yaml_text = fragment_text(bg, str(log), rfm.until, len(rfm.x), rel)
     result = {"command": command or "ptsim.fit_consumers.fit_log", "log": str(log),
               "columns": {"customer": customer, "date": date, "amount": amount},
-              "duplicates": {"rows": dup["rows"], "dropped": dup["dropped"], "rule": DUPLICATE_RULE}, **result,
+              "duplicates": {"rows": dup["rows"], "dropped": dup["dropped"], "rule": DUPLICATE_RULE},
+              "bounds": {"allowed": allow_bounds, "parameters": bounds}, **result,
               "fragment": "consumers.yaml" + (f" (extends {rel})" if rel else " (purchase block only)"),
               "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": round(time.time() - started, 2),
               "versions": results.versions()}

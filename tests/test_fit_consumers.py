@@ -196,6 +196,33 @@ def test_duplicated_rows_are_warned_about_and_dropped_with_dedupe(log, tmp_path,
     assert spend(deduped) == pytest.approx(spend(want), rel=1e-9) and spend(warned) > 1.5 * spend(want)
 
 
+def test_parameters_on_a_bound_are_refused_unless_allow_bounds(tmp_path, monkeypatch):
+    """Customers who buy every ten days to the end of the log show no dropout: b runs to the optimiser's
+    bound e^12 and a below ptsim's range. consumers.yaml would hold clipped values with another mean rate,
+    so nothing is written without --allow-bounds; with it the clipped file and fit.json's bounds."""
+    rows = [(f"c{i}", str(np.datetime64("2024-01-01") + np.timedelta64(d + i % 3, "D")), 5.0)
+            for i in range(20) for d in range(0, 80, 10)]
+    pd.DataFrame(rows, columns=["customer", "date", "amount"]).to_csv(tmp_path / "steady.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    refused = _invoke("steady.csv", "--until", "2024-03-31", "--out", "refused")
+    lines = [ln for ln in refused.stderr.splitlines() if ln.strip()]
+    assert refused.exit_code == 2 and len(lines) == 1 and not (tmp_path / "refused").exists(), refused.output
+    assert lines[0].startswith("error: steady.csv: ") and "--allow-bounds" in lines[0], lines[0]
+    assert f"b = {np.exp(12):.4g} sits on the optimiser's bound e^12" in lines[0], lines[0]
+    assert "is below ptsim's range [0.01, 100] for purchase.a" in lines[0], lines[0]
+    allowed = _invoke("steady.csv", "--until", "2024-03-31", "--out", "allowed", "--allow-bounds")
+    assert allowed.exit_code == 0, allowed.output
+    said = [ln for ln in allowed.stderr.splitlines() if ln.startswith("warning: consumers.yaml: ")]
+    assert len(said) == 1 and "b = " in said[0] and "(--allow-bounds)" in said[0], allowed.stderr
+    f = json.loads((tmp_path / "allowed" / "fit.json").read_text())
+    bounds = {b["parameter"]: b for b in f["bounds"]["parameters"]}
+    assert f["bounds"]["allowed"] and {"a", "b"} <= set(bounds)
+    assert bounds["b"]["optimiser_bound"] == pytest.approx(np.exp(12)) and bounds["b"]["written"] == 10_000
+    assert bounds["a"]["estimate"] < 0.01 and bounds["a"]["written"] == 0.01
+    s = load_scenario(tmp_path / "allowed" / "consumers.yaml")
+    assert s.purchase.a == 0.01 and s.purchase.b == 10_000
+
+
 def test_today_is_the_latest_date_on_earth():
     """A log exported in Beijing may carry today's date there while it is still yesterday here."""
     import datetime as dt

@@ -676,12 +676,23 @@ def fit_consumers(
                        "after --until up to this one.") = None,
         date_format: _text_opt("--date-format", "strftime format of the dates, e.g. %d/%m/%Y (default: "
                                "ISO 8601).") = None,
+        sep: _text_opt("--sep", "Field separator of a CSV log, one character, e.g. ';' or '\\t' (default: ',').")
+        = None,
+        encoding: _text_opt("--encoding", "Text encoding of a CSV log, e.g. gbk or gb18030 (default: utf-8).")
+        = None,
         extends: Annotated[Optional[Path], typer.Option("--extends", help="Scenario (a file, or a library name "
                                                         "such as baseline) that consumers.yaml extends, making "
                                                         "it a complete scenario; without it the file sets only "
                                                         "the purchase block.")] = None,
+        dedupe: Annotated[bool, typer.Option("--dedupe", help="Drop rows equal to an earlier row in every column "
+                                             "(a log exported twice over) before fitting.")] = False,
+        allow_bounds: Annotated[bool, typer.Option("--allow-bounds", help="Write consumers.yaml even when a "
+                                                   "parameter sits on the optimiser's bound or outside ptsim's "
+                                                   "range (clipped to it, with a warning).")] = False,
         figures: FiguresOpt = True):
     """Fit BG/NBD purchase timing and Gamma-Gamma spend to a transaction log: fit.json, consumers.yaml."""
+    import shlex
+
     from .fit_consumers import LogError, fit_log
     from .results import OutputError, default_out_dir
     missing = [f"--{n}" for n, v in (("customer", customer), ("date", date), ("amount", amount),
@@ -692,12 +703,19 @@ def fit_consumers(
     out = out if out is not None else str(default_out_dir("fit-consumers"))
     try:
         f = fit_log(log, customer, date, amount, until, out, end=end, date_format=date_format, extends=extends,
-                    figures=figures, command=f"ptsim fit-consumers {log} --customer {customer} --date {date} "
-                                             f"--amount {amount} --until {until}")
+                    figures=figures, sep=sep, encoding=encoding, dedupe=dedupe, allow_bounds=allow_bounds,
+                    command=shlex.join(["ptsim", "fit-consumers", str(log), *(
+                        x for opt, v in (("--customer", customer), ("--date", date), ("--amount", amount),
+                                         ("--until", until), ("--end", end), ("--date-format", date_format),
+                                         ("--sep", sep), ("--encoding", encoding), ("--extends", extends))
+                        if v is not None for x in (opt, str(v))), *(["--dedupe"] if dedupe else []),
+                        *(["--allow-bounds"] if allow_bounds else [])]))
     except (LogError, OutputError) as exc:
         fail(str(exc))
     for warning in f["warnings"]:
         err_console.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+    if f["duplicates"]["dropped"]:
+        console.print(f"dropped {f['duplicates']['rows']:,} duplicate rows (--dedupe)", markup=False, highlight=False)
     cal = f["calibration"]
     table = Table(title=f"{cal['customers']:,} customers, {cal['first_day']} to {cal['until']}")
     for col in ("model", "parameter", "estimate", "se", "unit"):

@@ -45,6 +45,7 @@ BGNBD_PARAMS = ("r", "alpha", "a", "b")
 GG_PARAMS = ("p", "q", "gamma")
 LOG_BOUND = 12.0                     # |log parameter| the optimiser may reach (e^12 ~ 160,000)
 HESSIAN_STEP = 1e-4                  # finite-difference step of the gradient, on the log scale
+DUPLICATE_RULE = "rows equal to an earlier row in every column of the log (the earlier one is kept)"
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME_TAIL = re.compile(r"^([T ]\d{1,2}:\d{2}.*)?$")  # what may follow an ISO date (a time, a zone)
 
@@ -70,6 +71,13 @@ def parse_day(text: str, option: str) -> np.datetime64:
         raise LogError(f"{option}: expected a date YYYY-MM-DD, e.g. 2024-06-30 (got {quote(text)})") from None
 
 
+def today() -> np.datetime64:
+    """Today's date in the latest time zone (UTC+14): no transaction anywhere can be dated later, and a
+    log exported where it is already tomorrow is not refused."""
+    import datetime as dt
+    return np.datetime64(dt.datetime.now(dt.timezone(dt.timedelta(hours=14))).date(), "D")
+
+
 def _is_parquet(path: Path) -> bool:
     return path.suffix.lower() in (".parquet", ".pq")
 
@@ -79,10 +87,48 @@ def _where(path: Path, parquet: bool, i: int) -> str:
     return f"{path}: row {i} (counting from 0)" if parquet else f"{path}: line {i + 2}"
 
 
-def read_log(path: str | Path, customer: str, date: str, amount: str,
-             date_format: str | None = None) -> pd.DataFrame:
+def csv_options(sep: str | None, encoding: str | None) -> tuple[str, str]:
+    """The field separator (one character; '\\t' or 'tab' as typed in a shell is a tab) and the text
+    encoding of a CSV log (utf-8 by default, a byte-order mark skipped)."""
+    import codecs
+    sep = "," if sep is None else {"\\t": "\t", "tab": "\t"}.get(sep, sep)
+    if len(sep) != 1 or sep in "\"\r\n":
+        raise LogError(f"--sep {quote(sep)}: expected one character, e.g. ',' ';' or '\\t' (a tab)")
+    encoding = "utf-8" if encoding is None else encoding
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise LogError(f"--encoding {quote(encoding)}: unknown encoding; e.g. utf-8, gbk, gb18030, utf-16, "
+                       "latin-1") from None
+    return sep, "utf-8-sig" if name == "utf-8" else encoding
+
+
+def _undecodable(path: Path, encoding: str) -> str:
+    """Where a CSV first fails to decode: the line, the byte and its offset in the (uncompressed) file."""
+    import codecs
+    import gzip
+    shown = "utf-8" if encoding == "utf-8-sig" else encoding
+    hint = f"cannot be read as {shown}; give the file's encoding with --encoding (e.g. gbk or gb18030 for " \
+           "Chinese exports, latin-1)"
+    if path.suffix.lower() not in (".gz", ".csv", ".txt", ".tsv", ""):
+        return f"{path}: {hint}"
+    decoder, offset = codecs.getincrementaldecoder(encoding)(), 0
+    with (gzip.open if path.suffix.lower() == ".gz" else open)(path, "rb") as f:
+        for n, line in enumerate(f, start=1):
+            try:
+                decoder.decode(line)
+            except UnicodeDecodeError as exc:
+                at = offset + exc.start - (len(exc.object) - len(line))      # the decoder may hold earlier bytes
+                return f"{path}: line {n}: byte 0x{exc.object[exc.start]:02x} at offset {at} {hint}"
+            offset += len(line)
+    return f"{path}: the file ends inside a character; it {hint}"
+
+
+def read_log(path: str | Path, customer: str, date: str, amount: str, date_format: str | None = None,
+             sep: str | None = None, encoding: str | None = None, dedupe: bool = False) -> tuple[pd.DataFrame, dict]:
     """The transactions of a CSV or Parquet log as columns customer, date (datetime64, the day) and
-    amount (float), in file order. Raises LogError naming the file and the first bad line."""
+    amount (float), in file order, and its duplicate rows (DUPLICATE_RULE): how many, where the first is,
+    whether they were dropped (`dedupe`). Raises LogError naming the file and the first bad line."""
     path = Path(path)
     if not path.exists():
         raise LogError(f"{path}: file not found; give a transaction log (.csv, .csv.gz or .parquet)")
@@ -93,14 +139,17 @@ def read_log(path: str | Path, customer: str, date: str, amount: str,
         raise LogError(f"--customer, --date and --amount must name three different columns (got "
                        f"{', '.join(f'{k} {v}' for k, v in names.items())})")
     parquet = _is_parquet(path)
+    if parquet and (sep is not None or encoding is not None):
+        raise LogError(f"--sep and --encoding apply to a CSV log; {path} is Parquet (its columns are typed)")
+    sep, encoding = csv_options(sep, encoding)
     try:
         if parquet:
             import pyarrow.parquet as pq
             columns = pq.read_schema(path).names
         else:
-            columns = list(pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns)
+            columns = list(pd.read_csv(path, nrows=0, sep=sep, encoding=encoding).columns)
     except UnicodeDecodeError:
-        raise LogError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
+        raise LogError(_undecodable(path, encoding)) from None
     except pd.errors.EmptyDataError:
         raise LogError(f"{path}: empty file; expected a header line naming the columns, then one line per "
                        "transaction") from None
@@ -109,24 +158,26 @@ def read_log(path: str | Path, customer: str, date: str, amount: str,
                        f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     for option, col in names.items():
         if col not in columns:
-            raise LogError(f"{path}: {option} {quote(col)}: no such column; the columns are "
-                           f"{quote(columns)}")
+            other = [c for c in ";\t,|" if len(columns) == 1 and c != sep and c in str(columns[0])]
+            raise LogError(f"{path}: {option} {quote(col)}: no such column; the columns are {quote(columns)}"
+                           + (f" (give --sep {quote(other[0])} if that separates the fields)" if other else ""))
     try:
         if parquet:
-            raw = pd.read_parquet(path, columns=[customer, date, amount])
+            raw = pd.read_parquet(path)
         else:
             # every column is read (with usecols pandas would silently drop a line's extra fields, e.g. an
-            # amount written 129,90)
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False,
-                              encoding="utf-8-sig")[[customer, date, amount]]
+            # amount written 129,90), and duplicates are rows equal in all of them
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False, sep=sep,
+                              encoding=encoding)
     except UnicodeDecodeError:
-        raise LogError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
+        raise LogError(_undecodable(path, encoding)) from None
     except pd.errors.ParserError as exc:
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         if found:
             want, line, got = found.groups()
+            example = " (e.g. \"129,90\")" if sep == "," else ""
             raise LogError(f"{path}: line {line}: {got} fields where the header has {want}; quote a field that "
-                           "holds a comma (e.g. \"129,90\")") from None
+                           f"holds the separator {quote(sep)}{example}") from None
         raise LogError(f"{path}: cannot read as CSV: {str(exc).splitlines()[0]}") from None
     except Exception as exc:
         raise LogError(f"{path}: cannot read as {'Parquet' if parquet else 'CSV'}: "
@@ -137,6 +188,13 @@ def read_log(path: str | Path, customer: str, date: str, amount: str,
         raw = raw[~blank.to_numpy()]
     rows = raw.index.to_numpy()
     where = lambda i: _where(path, parquet, int(rows[i]))  # noqa: E731
+    try:
+        copy = raw.duplicated().to_numpy()
+    except TypeError:                        # Parquet lists or mappings: compared as text
+        copy = raw.astype(str).duplicated().to_numpy()
+    duplicates = {"rows": int(copy.sum()), "first": where(int(np.argmax(copy))) if copy.any() else None,
+                  "dropped": bool(dedupe and copy.any())}
+    raw = raw[[customer, date, amount]]
 
     cust = raw[customer]
     missing = cust.isna().to_numpy() | (cust.astype(str).str.strip() == "").to_numpy()
@@ -147,12 +205,14 @@ def read_log(path: str | Path, customer: str, date: str, amount: str,
     amounts = _parse_amounts(raw[amount], amount, where)
     if pd.api.types.is_object_dtype(cust.dtype):    # mixed Parquet ids (1 and "1"): compared as text
         cust = cust.astype(str)
-    return pd.DataFrame({"customer": cust.to_numpy(), "date": days, "amount": amounts})
+    tx = pd.DataFrame({"customer": cust.to_numpy(), "date": days, "amount": amounts})
+    return (tx[~copy].reset_index(drop=True) if duplicates["dropped"] else tx), duplicates
 
 
 def _parse_dates(col: pd.Series, date_format: str | None, name: str, where) -> np.ndarray:
     allowed = (f"expected the format {quote(date_format)}" if date_format else
                "expected a date YYYY-MM-DD (ISO 8601; a time of day after it is ignored), or give --date-format")
+    text = None
     if pd.api.types.is_datetime64_any_dtype(col.dtype):
         parsed = col
         if getattr(col.dt, "tz", None) is not None:
@@ -183,7 +243,16 @@ def _parse_dates(col: pd.Series, date_format: str | None, name: str, where) -> n
     bad = parsed.isna().to_numpy()
     if bad.any():
         raise LogError(f"{where(int(np.argmax(bad)))}: empty date in column {quote(name)}; {allowed}")
-    return parsed.to_numpy().astype("datetime64[D]")
+    days = parsed.to_numpy().astype("datetime64[D]")
+    future = days > today()
+    if future.any():
+        i = int(np.argmax(future))
+        shown = str(days[i]) if text is None else text.iloc[i]
+        read_as = "" if shown[:10] == str(days[i]) else f" (read as {days[i]})"
+        raise LogError(f"{where(i)}: date {quote(shown)}{read_as} in column {quote(name)} is in the future (after "
+                       f"{today()}, today in the latest time zone); a log holds past transactions: correct or "
+                       "drop the line")
+    return days
 
 
 def _parse_amounts(col: pd.Series, name: str, where) -> np.ndarray:
@@ -566,25 +635,55 @@ def _purchase_ranges() -> dict[str, tuple[float, float]]:
     return ranges
 
 
-def fragment_text(fit: MLFit, source: str, until, n: int, extends: str | None) -> tuple[str, list[str]]:
-    """consumers.yaml: the fitted purchase process as a scenario fragment (values kept within the
-    ranges ptsim allows, with a warning for any that are not), and the warnings."""
-    import json
-    import textwrap
-    warnings, values = [], {}
+def on_bounds(fit: MLFit) -> list[dict]:
+    """The BG/NBD parameters consumers.yaml cannot hold as fitted: on the optimiser's bound e^+-LOG_BOUND
+    (the data do not pin them down) or outside the range ptsim allows for purchase.* (they would be
+    clipped to it), each with the value that would be written."""
+    out = []
     for k, (lo, hi) in _purchase_ranges().items():
         v = fit[k]
+        edge = math.exp(math.copysign(LOG_BOUND, math.log(v))) if k in fit.at_bound else None
+        if edge is not None or not lo <= v <= hi:
+            out.append({"parameter": k, "estimate": v, "optimiser_bound": edge, "range": [lo, hi],
+                        "written": min(max(v, lo), hi)})
+    return out
+
+
+def bounds_text(fit: MLFit, bounds: list[dict]) -> str:
+    """The parameters of on_bounds in words, and what writing them clipped does to the mean purchase
+    rate r/alpha."""
+    parts = []
+    for b in bounds:
+        k, v, (lo, hi) = b["parameter"], b["estimate"], b["range"]
+        says = [] if b["optimiser_bound"] is None else \
+            [f"sits on the optimiser's bound e^{'-' if v < 1 else ''}{LOG_BOUND:g} (the data do not pin it down)"]
         if not lo <= v <= hi:
-            warnings.append(f"{k} = {v:.6g} is outside ptsim's range [{lo:g}, {hi:g}] for purchase.{k}; "
-                            f"consumers.yaml uses {min(max(v, lo), hi):g}")
-            v = min(max(v, lo), hi)
-        values[k] = v
+            says.append(f"is {'below' if v < lo else 'above'} ptsim's range [{lo:g}, {hi:g}] for purchase.{k} "
+                        f"(clipped to {b['written']:g})")
+        parts.append(f"{k} = {v:.4g} " + " and ".join(says))
+    values = {k: fit[k] for k in BGNBD_PARAMS} | {b["parameter"]: b["written"] for b in bounds}
+    before, after = fit["r"] / fit["alpha"], values["r"] / values["alpha"]
+    if not math.isclose(before, after, rel_tol=1e-6):
+        parts.append(f"clipped, the mean purchase rate r/alpha is {after:.3g} a day, not the fitted {before:.3g} "
+                     f"({after / before - 1:+.0%})")
+    return "; ".join(parts)
+
+
+def fragment_text(fit: MLFit, source: str, until, n: int, extends: str | None) -> str:
+    """consumers.yaml: the fitted purchase process as a scenario fragment, its values kept within the
+    ranges ptsim allows (on_bounds lists those that are not)."""
+    import json
+    import textwrap
+    bounds = on_bounds(fit)
+    values = {k: fit[k] for k in BGNBD_PARAMS} | {b["parameter"]: b["written"] for b in bounds}
     se = ", ".join(f"{k} {fit.se_of(k):.3g}" for k in BGNBD_PARAMS)
     text = (f"ptsim's purchase process fitted by `ptsim fit-consumers` to {one_line(source)}, transactions up "
             f"to {until} ({n:,} customers): BG/NBD by maximum likelihood (Fader, Hardie & Lee 2005), time "
             f"unit the day. Standard errors: {se}; the rest is in fit.json. Only r, alpha, a and b are set: "
             "with purchase.modulations on (the default), festivals, ties and policies modulate this process "
             "as in any scenario. ")
+    if bounds:
+        text += f"Written with --allow-bounds, not as fitted: {bounds_text(fit, bounds)}; see fit.json. "
     if extends:
         text += (f"This file extends {one_line(extends)}, so it is a complete scenario: run it, or `extends:` "
                  "it from a scenario that changes levers on top.")
@@ -599,7 +698,7 @@ def fragment_text(fit: MLFit, source: str, until, n: int, extends: str | None) -
                                                f"{one_line(Path(source).name)} up to {until}.")]
     lines += ["purchase:"] + [f"  {k}: {values[k]:.6g}" + ("    # days" if k == "alpha" else "")
                               for k in BGNBD_PARAMS]
-    return "\n".join(lines) + "\n", warnings
+    return "\n".join(lines) + "\n"
 
 
 def check_out(out: Path) -> None:
@@ -674,38 +773,48 @@ def fit_transactions(tx: pd.DataFrame, until, end=None, where: str = "the log") 
 
 def fit_log(log, customer: str, date: str, amount: str, until: str, out, end: str | None = None,
             date_format: str | None = None, extends: str | Path | None = None, figures: bool = True,
-            command: str | None = None) -> dict:
+            command: str | None = None, sep: str | None = None, encoding: str | None = None,
+            dedupe: bool = False, allow_bounds: bool = False) -> dict:
     """Read a transaction log, fit, and write fit.json, consumers.yaml and fig_holdout.png (if there is a
     hold-out) to `out`. Every file is written atomically; fit.json last. Raises LogError on bad input."""
     from . import results
-    from .scenario import ScenarioError, load_scenario
+    from .scenario import ScenarioError, extends_ref, load_scenario
     log, out = Path(log), Path(out)
     until_day = parse_day(until, "--until")
     end_day = parse_day(end, "--end") if end is not None else None
+    for option, day in (("--until", until_day), ("--end", end_day)):
+        if day is not None and day > today():
+            raise LogError(f"{option} {day}: after today ({today()} in the latest time zone); the calibration "
+                           "and the hold-out must lie in the past, as the days they count have to be observed")
     if end_day is not None and end_day <= until_day:
         raise LogError(f"--end {end_day}: must be after --until {until_day} (the hold-out is the days after --until)")
     check_out(out)
     rel = None
     if extends is not None:
-        extends = Path(extends)
         try:
             load_scenario(extends)
         except ScenarioError as exc:
             raise LogError(f"--extends: {exc}") from None
-        target, cwd = extends.resolve(), Path.cwd().resolve()
-        if not extends.is_file():          # a library scenario's name, which `extends:` finds from any folder
-            rel = str(extends)
-        elif target.is_relative_to(cwd) and out.resolve().is_relative_to(cwd):
-            rel = os.path.relpath(target, out.resolve())     # both in the working folder (a project)
-        else:
-            rel = str(target)
+        rel = extends_ref(extends, out)
     started = time.time()
-    tx = read_log(log, customer, date, amount, date_format)
+    tx, dup = read_log(log, customer, date, amount, date_format, sep, encoding, dedupe)
     result, rfm, bg = fit_transactions(tx, until_day, end_day, str(log))
-    yaml_text, clipped = fragment_text(bg, str(log), rfm.until, len(rfm.x), rel)
-    result["warnings"] += clipped
+    if dup["rows"] and not dup["dropped"]:
+        more = "" if dup["rows"] == 1 else f"; {dup['rows']:,} such rows"
+        result["warnings"].insert(0, f"{dup['first']}: a copy of an earlier row (every column equal){more}; each "
+                                     "copy adds its amount to the customer's spend that day (the BG/NBD counts the "
+                                     "day once); --dedupe drops them")
+    bounds = on_bounds(bg)
+    if bounds and not allow_bounds:
+        raise LogError(f"{log}: {bounds_text(bg, bounds)}; nothing written: give a longer log or a later "
+                       "--until, or --allow-bounds to write consumers.yaml with these values")
+    if bounds:
+        result["warnings"].append(f"consumers.yaml: {bounds_text(bg, bounds)} (--allow-bounds)")
+    yaml_text = fragment_text(bg, str(log), rfm.until, len(rfm.x), rel)
     result = {"command": command or "ptsim.fit_consumers.fit_log", "log": str(log),
-              "columns": {"customer": customer, "date": date, "amount": amount}, **result,
+              "columns": {"customer": customer, "date": date, "amount": amount},
+              "duplicates": {"rows": dup["rows"], "dropped": dup["dropped"], "rule": DUPLICATE_RULE},
+              "bounds": {"allowed": allow_bounds, "parameters": bounds}, **result,
               "fragment": "consumers.yaml" + (f" (extends {rel})" if rel else " (purchase block only)"),
               "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": round(time.time() - started, 2),
               "versions": results.versions()}

@@ -11,6 +11,7 @@ import decimal
 import hashlib
 import json
 import math
+import os
 import re
 import reprlib
 import sys
@@ -831,6 +832,21 @@ def scenario_path(path: str | Path) -> Path:
         raise ScenarioError(f"{text}: scenario not found: no such file, nor a library scenario of that name "
                             f"(library: {names}; `ptsim scenarios` lists them)")
     return found
+
+
+def extends_ref(scenario: str | Path, folder: str | Path) -> str:
+    """How a scenario file written to `folder` names `scenario` in its `extends:`. A library scenario by
+    its name, which resolves in any install. A file under the working folder (with `folder` under it too)
+    by its path relative to `folder`, so a project moved as a whole keeps working. Any other file by its
+    absolute path, which keeps working when the output folder moves."""
+    target = scenario_path(scenario).resolve()
+    names = [name for name, p in library().items() if p.resolve() == target]
+    if names:
+        return names[0]
+    cwd, folder = Path.cwd().resolve(), Path(folder).resolve()
+    if target.is_relative_to(cwd) and folder.is_relative_to(cwd):
+        return os.path.relpath(target, folder)
+    return str(target)
 
 
 def load_scenario(path: str | Path | None = None, overrides: dict[str, Any] | None = None,

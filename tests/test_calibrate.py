@@ -197,7 +197,7 @@ def test_calibrate_end_to_end_writes_scenario_tables_and_posterior(tmp_path, mon
     done = trials[trials["state"] == "complete"]
     best = done.loc[done["loss"].idxmin()]
     text = (out / "calibrated.yaml").read_text()
-    assert "extends:" in text and "baseline.yaml" in text
+    assert "extends: baseline\n" in text                       # the library's file, by its library name
     s = load_scenario(out / "calibrated.yaml")
     assert s.choice.deal_utility == pytest.approx(best["choice.deal_utility"])
     assert s.relationships.tie_life_days == pytest.approx(best["relationships.tie_life_days"])
@@ -281,6 +281,27 @@ def test_a_library_scenario_by_name_is_extended_by_name(tmp_path, monkeypatch):
     assert "extends: baseline\n" in c.calibrated.read_text()
     s = load_scenario(c.calibrated)
     assert s.name == "baseline-calibrated" and s.choice.deal_utility == pytest.approx(c.best_params["choice.deal_utility"])
+
+
+def test_a_scenario_outside_the_working_folder_is_extended_by_absolute_path(tmp_path, monkeypatch):
+    """A relative path to a file outside the working folder breaks when the results move; an absolute
+    one does not. A file inside it is written relative to the calibration folder (the project moves as
+    a whole)."""
+    from ptsim.calibration import calibrate
+    project, shared = tmp_path / "project", tmp_path / "shared"
+    project.mkdir(), shared.mkdir()
+    (shared / "theirs.yaml").write_text("extends: baseline\nname: theirs\n")
+    (project / "mine.yaml").write_text("extends: baseline\nname: mine\n")
+    monkeypatch.chdir(project)
+    theirs = calibrate(shared / "theirs.yaml", None, {"choice.deal_utility": (0.5, 3)}, trials=1, reps=1,
+                       out="cal", overrides=TINY)
+    mine = calibrate("mine.yaml", None, {"choice.deal_utility": (0.5, 3)}, trials=1, reps=1, out="runs/cal",
+                     overrides=TINY)
+    assert f"extends: {shared / 'theirs.yaml'}\n" in theirs.calibrated.read_text()
+    assert "extends: ../../mine.yaml\n" in mine.calibrated.read_text()
+    project.rename(tmp_path / "moved")
+    assert load_scenario(tmp_path / "moved" / "cal" / "calibrated.yaml").name == "theirs-calibrated"
+    assert load_scenario(tmp_path / "moved" / "runs" / "cal" / "calibrated.yaml").name == "mine-calibrated"
 
 
 def test_pruned_trials_are_recorded_and_no_completed_trial_writes_no_scenario(tmp_path):

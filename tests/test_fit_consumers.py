@@ -137,7 +137,8 @@ def test_command_writes_the_fit_and_a_fragment_a_scenario_can_extend(log, tmp_pa
     assert f["calibration"]["until"] == until and f["holdout"]["first_day"] > until
     assert set(f["bgnbd"]["parameters"]) == {"r", "alpha", "a", "b"} and f["gamma_gamma"]["parameters"]["q"]["se"]
 
-    # the fragment extends the baseline: the baseline with the fitted purchase process
+    # the fragment extends the baseline, given as the library's file, by its library name
+    assert 'extends: "baseline"' in (out / "consumers.yaml").read_text()
     s = load_scenario(out / "consumers.yaml")
     base = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     for k in ("r", "alpha", "a", "b"):
@@ -166,6 +167,126 @@ def test_command_writes_the_fit_and_a_fragment_a_scenario_can_extend(log, tmp_pa
     assert load_scenario(tmp_path / "moved.yaml").to_dict()["population"] == base.to_dict()["population"]
 
 
+def test_duplicated_rows_are_warned_about_and_dropped_with_dedupe(log, tmp_path, monkeypatch):
+    """A log exported twice over doubles every day's spend: one warning line naming the first copy's
+    line and the count; --dedupe drops the copies (rows equal in every column, so two orders of the same
+    amount on one day with different order ids stay) and fit.json says how many."""
+    part = log[log["customer"] < "c00300"].assign(order=lambda d: np.arange(len(d)))
+    twin = part.iloc[[3]].assign(order=-1)                       # same customer, day and amount, another order
+    doubled = pd.concat([part, twin, part.iloc[10:]])
+    doubled.to_csv(tmp_path / "twice.csv", index=False, date_format="%Y-%m-%d")
+    monkeypatch.chdir(tmp_path)
+    until = str(BIRTH + np.timedelta64(365, "D"))
+    warned = _invoke("twice.csv", "--until", until, "--out", "warned", "--no-figures")
+    assert warned.exit_code == 0, warned.output
+    copies = len(part) - 10
+    lines = [ln for ln in warned.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"warning: twice.csv: line {len(part) + 3}: a copy of an earlier "
+                                                   f"row (every column equal); {copies:,} such rows"), lines
+    assert "--dedupe drops them" in lines[0]
+    deduped = _invoke("twice.csv", "--until", until, "--out", "deduped", "--no-figures", "--dedupe")
+    assert deduped.exit_code == 0 and not deduped.stderr.strip(), deduped.output
+    assert f"dropped {copies:,} duplicate rows" in deduped.stdout
+    want, _, _ = fc.fit_transactions(pd.concat([part, twin]), np.datetime64(until))
+    warned, deduped = (json.loads((tmp_path / d / "fit.json").read_text()) for d in ("warned", "deduped"))
+    assert warned["duplicates"] == {"rows": copies, "dropped": False, "rule": fc.DUPLICATE_RULE}
+    assert deduped["duplicates"] == {"rows": copies, "dropped": True, "rule": fc.DUPLICATE_RULE}
+    assert deduped["counts"]["rows"] == len(part) + 1 and warned["counts"]["rows"] == len(doubled)
+    spend = lambda f: f["gamma_gamma"]["mean_transaction_value"]  # noqa: E731
+    assert spend(deduped) == pytest.approx(spend(want), rel=1e-9) and spend(warned) > 1.5 * spend(want)
+
+
+def test_parameters_on_a_bound_are_refused_unless_allow_bounds(tmp_path, monkeypatch):
+    """Customers who buy every ten days to the end of the log show no dropout: b runs to the optimiser's
+    bound e^12 and a below ptsim's range. consumers.yaml would hold clipped values with another mean rate,
+    so nothing is written without --allow-bounds; with it the clipped file and fit.json's bounds."""
+    rows = [(f"c{i}", str(np.datetime64("2024-01-01") + np.timedelta64(d + i % 3, "D")), 5.0)
+            for i in range(20) for d in range(0, 80, 10)]
+    pd.DataFrame(rows, columns=["customer", "date", "amount"]).to_csv(tmp_path / "steady.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    refused = _invoke("steady.csv", "--until", "2024-03-31", "--out", "refused")
+    lines = [ln for ln in refused.stderr.splitlines() if ln.strip()]
+    assert refused.exit_code == 2 and len(lines) == 1 and not (tmp_path / "refused").exists(), refused.output
+    assert lines[0].startswith("error: steady.csv: ") and "--allow-bounds" in lines[0], lines[0]
+    assert f"b = {np.exp(12):.4g} sits on the optimiser's bound e^12" in lines[0], lines[0]
+    assert "is below ptsim's range [0.01, 100] for purchase.a" in lines[0], lines[0]
+    allowed = _invoke("steady.csv", "--until", "2024-03-31", "--out", "allowed", "--allow-bounds")
+    assert allowed.exit_code == 0, allowed.output
+    said = [ln for ln in allowed.stderr.splitlines() if ln.startswith("warning: consumers.yaml: ")]
+    assert len(said) == 1 and "b = " in said[0] and "(--allow-bounds)" in said[0], allowed.stderr
+    f = json.loads((tmp_path / "allowed" / "fit.json").read_text())
+    bounds = {b["parameter"]: b for b in f["bounds"]["parameters"]}
+    assert f["bounds"]["allowed"] and {"a", "b"} <= set(bounds)
+    assert bounds["b"]["optimiser_bound"] == pytest.approx(np.exp(12)) and bounds["b"]["written"] == 10_000
+    assert bounds["a"]["estimate"] < 0.01 and bounds["a"]["written"] == 0.01
+    s = load_scenario(tmp_path / "allowed" / "consumers.yaml")
+    assert s.purchase.a == 0.01 and s.purchase.b == 10_000
+
+
+def test_today_is_the_latest_date_on_earth():
+    """A log exported in Beijing may carry today's date there while it is still yesterday here."""
+    import datetime as dt
+    latest = dt.datetime.now(dt.timezone(dt.timedelta(hours=14))).date()
+    assert fc.today() == np.datetime64(latest, "D")
+
+
+def test_a_gbk_semicolon_export_with_chinese_headers_and_ids(log, tmp_path, monkeypatch):
+    """--sep and --encoding read a GBK semicolon CSV (Chinese headers and customer ids) to the same fit
+    as the UTF-8 comma one; --sep '\\t' as typed in a shell is a tab."""
+    part = log[log["customer"] < "c00300"].copy()
+    part["customer"] = "顾客" + part["customer"].str[1:]
+    part = part.rename(columns={"customer": "买家", "date": "付款日期", "amount": "金额"})
+    part.to_csv(tmp_path / "gbk.csv", sep=";", encoding="gbk", index=False, date_format="%Y-%m-%d")
+    part.to_csv(tmp_path / "tab.tsv", sep="\t", index=False, date_format="%Y-%m-%d")
+    monkeypatch.chdir(tmp_path)
+    until = str(BIRTH + np.timedelta64(365, "D"))
+    fits = []
+    for file, extra in (("gbk.csv", ["--sep", ";", "--encoding", "gbk"]), ("tab.tsv", ["--sep", "\\t"])):
+        done = _invoke(file, "--until", until, "--out", file + ".fit", "--no-figures", *extra,
+                       columns=("买家", "付款日期", "金额"))
+        assert done.exit_code == 0, done.output
+        fits.append(json.loads((tmp_path / (file + ".fit") / "fit.json").read_text()))
+    table = part.set_axis(["customer", "date", "amount"], axis=1)
+    want, _, _ = fc.fit_transactions(table, np.datetime64(until))
+    for f in fits:
+        assert f["counts"]["rows"] == len(part) and f["calibration"]["customers"] == want["calibration"]["customers"]
+        for k in ("r", "alpha", "a", "b"):
+            assert f["bgnbd"]["parameters"][k]["estimate"] == pytest.approx(
+                want["bgnbd"]["parameters"][k]["estimate"], rel=1e-9)
+
+
+def _extends(path):
+    import yaml
+    return yaml.safe_load(path.read_text())["extends"]
+
+
+def test_extends_names_the_library_by_name_a_project_file_relatively_and_others_absolutely(log, tmp_path,
+                                                                                         monkeypatch):
+    """A library scenario is written as its name wherever the package is installed; a scenario file in the
+    working folder relative to the output folder, so the project can move as a whole; any other file by
+    its absolute path, which still resolves when the output folder moves."""
+    project, shared = tmp_path / "project", tmp_path / "shared"
+    project.mkdir(), shared.mkdir()
+    csv = project / "orders.csv"
+    log[log["customer"] < "c00300"].to_csv(csv, index=False, date_format="%Y-%m-%d")
+    (project / "mine.yaml").write_text("extends: baseline\nname: mine\nrun: {days: 30}\n")
+    (shared / "theirs.yaml").write_text("extends: baseline\nname: theirs\nrun: {days: 40}\n")
+    monkeypatch.chdir(project)
+    until = str(BIRTH + np.timedelta64(365, "D"))
+    for out, scenario in (("lib", ROOT / "scenarios" / "wechat_open.yaml"), ("runs/mine", "mine.yaml"),
+                          ("theirs", shared / "theirs.yaml")):
+        done = _invoke(csv, "--until", until, "--out", out, "--no-figures", "--extends", scenario)
+        assert done.exit_code == 0, done.output
+    assert _extends(project / "lib" / "consumers.yaml") == "wechat_open"
+    assert _extends(project / "runs" / "mine" / "consumers.yaml") == "../../mine.yaml"
+    assert _extends(project / "theirs" / "consumers.yaml") == str(shared / "theirs.yaml")
+    moved = tmp_path / "moved"
+    project.rename(moved)                                        # the project moves as a whole
+    assert load_scenario(moved / "lib" / "consumers.yaml").policies.wechat_direct.mode == "open"
+    assert load_scenario(moved / "runs" / "mine" / "consumers.yaml").run.days == 30
+    assert load_scenario(moved / "theirs" / "consumers.yaml").run.days == 40
+
+
 def _invoke(log, *args, columns=("customer", "date", "amount")):
     from typer.testing import CliRunner
 
@@ -191,6 +312,22 @@ BAD = {   # name: (file text, extra args, what the one line says)
     "no repeat purchases": ("customer,date,amount\nA,2024-01-01,10\nB,2024-01-02,3\n", [], "no repeat transactions"),
     "--until not a date": (GOOD, ["--until", "31/01/2024"], "--until: expected a date YYYY-MM-DD"),
     "--end before --until": (GOOD, ["--end", "2024-01-01"], "--end 2024-01-01: must be after --until"),
+    "GBK read as UTF-8": ("customer,date,amount\nA,2024-01-01,10\n顾客B,2024-01-05,3\n".encode("gbk"), [],
+                          "orders.csv: line 3: byte 0xb9 at offset 37 cannot be read as utf-8; give the file's "
+                          "encoding with --encoding"),
+    "UTF-8 read as GBK": ("customer,date,amount\nA,2024-01-01,10\nA,2024-01-05,3\nB €,2024-01-05,3\n",
+                          ["--encoding", "gbk"], "line 4: byte 0xac at offset 56 cannot be read as gbk"),
+    "unknown encoding": (GOOD, ["--encoding", "klingon"], "--encoding 'klingon': unknown encoding"),
+    "two-character separator": (GOOD, ["--sep", ";;"], "--sep ';;': expected one character"),
+    "semicolons without --sep": ("customer;date;amount\nA;2024-01-01;10\n", [],
+                                 "no such column; the columns are ['customer;date;amount'] (give --sep ';'"),
+    "a date in 2099": ("customer,date,amount\nA,2024-01-01,10\nA,2099-01-05,12\n", [],
+                       "orders.csv: line 3: date '2099-01-05' in column 'date' is in the future (after "),
+    "a future date read with --date-format": ("customer,date,amount\nA,01/01/2024,10\nA,05/01/2099,12\n",
+                                              ["--date-format", "%d/%m/%Y"],
+                                              "line 3: date '05/01/2099' (read as 2099-01-05) in column"),
+    "--until after today": (GOOD, ["--until", "2099-01-01"], "--until 2099-01-01: after today ("),
+    "--end after today": (GOOD, ["--end", "2099-12-31"], "--end 2099-12-31: after today ("),
     "empty file": ("", [], "empty file"),
     "header only": ("customer,date,amount\n", [], "no transactions"),
 }
@@ -200,7 +337,10 @@ BAD = {   # name: (file text, extra args, what the one line says)
 def test_malformed_input_exits_2_with_one_line(name, tmp_path, monkeypatch):
     text, extra, says = BAD[name]
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "orders.csv").write_text(text, encoding="utf-8")
+    if isinstance(text, bytes):
+        (tmp_path / "orders.csv").write_bytes(text)
+    else:
+        (tmp_path / "orders.csv").write_text(text, encoding="utf-8")
     args = {"--until": "2024-01-31", "--out": "fit", **dict(zip(extra[::2], extra[1::2]))}
     columns = ("customer", "date", args.pop("--amount", "amount"))
     result = _invoke("orders.csv", *[x for kv in args.items() for x in kv], columns=columns)
@@ -217,12 +357,18 @@ def test_refused_files_and_folders(tmp_path, monkeypatch):
     (tmp_path / "used" / "old.txt").write_text("keep me")
     pd.DataFrame({"customer": ["A", "A", "B"], "date": pd.to_datetime(["2024-01-01", "2024-01-05", None]),
                   "amount": [1.0, 2.0, 3.0]}).to_parquet(tmp_path / "orders.parquet")
+    pd.DataFrame({"customer": ["A", "A"], "date": pd.to_datetime(["2024-01-01 08:00", "2099-01-05 10:00"]),
+                  "amount": [1.0, 2.0]}).to_parquet(tmp_path / "future.parquet")
     cases = [(("missing.csv", "--until", "2024-01-31", "--out", "x"), "missing.csv: file not found"),
              (("orders.csv", "--until", "2024-01-31", "--out", "used"), "used: folder exists and is not empty"),
              (("orders.csv", "--until", "2024-01-31", "--out", "orders.csv"), "exists and is not a folder"),
              (("orders.parquet", "--until", "2024-01-31", "--out", "x"),
               "orders.parquet: row 2 (counting from 0): empty date"),
              (("orders.csv", "--out", "x"), "fit-consumers needs --until"),
+             (("future.parquet", "--until", "2024-01-31", "--out", "x"),
+              "future.parquet: row 1 (counting from 0): date '2099-01-05' in column 'date' is in the future"),
+             (("orders.parquet", "--until", "2024-01-31", "--out", "x", "--sep", ";"),
+              "--sep and --encoding apply to a CSV log; orders.parquet is Parquet"),
              (("orders.csv", "--until", "2024-01-31", "--out", "x", "--extends", "nope.yaml"),
               "nope.yaml: scenario file not found")]
     for args, says in cases:

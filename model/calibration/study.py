@@ -469,9 +469,8 @@ def nested(params: dict) -> dict:
 
 
 def calibrated_yaml(extends: str | None, base: Scenario, best: dict, header: str, overrides: dict | None = None) -> str:
-    """A scenario that `extends:` the input scenario (a library name, or a path relative to the
-    calibration folder) with the best parameters; without an input file, the whole resolved scenario
-    with them."""
+    """A scenario that `extends:` the input scenario (named as `scenario.extends_ref` says) with the best
+    parameters; without an input file, the whole resolved scenario with them."""
     name = f"{base.name}-calibrated"[:MAX_NAME]
     if extends is not None:
         doc = {"extends": extends, "name": name,
@@ -533,18 +532,17 @@ def calibrate(scenario, targets=None, params: dict | None = None, *, trials: int
     """
     import optuna
 
-    from ..scenario import scenario_path
+    from ..scenario import extends_ref, scenario_path
     for name, value, minimum in (("trials", trials, 1), ("reps", reps, 1), ("workers", workers, 1),
                                  ("confirm", confirm, 0), ("confirm-reps", confirm_reps or 1, 1)):
         if value < minimum:
             raise ScenarioError(f"--{name}: must be >= {minimum} (got {value})")
     if not 0 < level < 1:
         raise ScenarioError(f"--posterior-level: must lie between 0 and 1 (got {level})")
-    source, by_name = None, False
+    source = None
     if isinstance(scenario, (str, Path)):
         source = scenario_path(scenario)          # a file, or a library scenario's name ("baseline")
         base = load_scenario(scenario, overrides)
-        by_name = not Path(str(scenario)).is_file()
     else:
         base = scenario.with_overrides(overrides) if overrides else scenario
     targets = targets if isinstance(targets, TargetSet) else load_targets(targets)
@@ -553,9 +551,7 @@ def calibrate(scenario, targets=None, params: dict | None = None, *, trials: int
     seeds = replication_seeds(root, reps)
     folder = Path(out) if out is not None else results.default_out_dir(f"calibrate-{base.name}")
     check_folder(folder, resume)
-    # calibrated.yaml extends the input: by library name, or by its path relative to the folder
-    extends = None if source is None else str(scenario) if by_name else \
-        os.path.relpath(source.resolve(), folder.resolve())
+    extends = None if source is None else extends_ref(source, folder)    # what calibrated.yaml extends
 
     identity = {"scenario": base.digest(), "targets": targets.digest(),
                 "params": {k: [lo, hi, "int" if i else "float"] for k, (lo, hi, i) in spec_params.items()},

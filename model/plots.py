@@ -526,28 +526,59 @@ def _decimals(mean: float, half: float, digits: int) -> int:
     return int(min(6, max(0, -np.floor(np.log10(ref)) + (1 if half > 0 else digits - 1))))
 
 
+MISSING = "–"           # a number that does not exist (a difference in % of a reference mean of 0)
+BELOW_ZERO = "†"        # marks an interval of a non-negative outcome that reaches below zero
+BELOW_ZERO_NOTE = (f"{BELOW_ZERO} the 95% t-interval reaches below 0, which the outcome cannot: too few "
+                   "replications, or too rare an event, for a symmetric interval")
+
+
+def display_unit(name: str, difference: bool = False) -> tuple[float, str]:
+    """Factor and unit an outcome is shown in (`scale_for`); a difference of shares is in pp."""
+    factor, unit = scale_for(name)
+    return factor, "pp" if difference and unit == "%" else unit
+
+
+def relative(name: str) -> bool:
+    """Whether a difference is also worth reading in % of the reference's mean: all but shares,
+    whose differences read in percentage points."""
+    return scale_for(name)[1] != "%"
+
+
+def interval_text(mean: float, low: float, high: float, n: int = 2, digits: int = 3, sign: bool = False,
+                  bounded: bool = False) -> str:
+    """'mean [low, high]' rounded to the interval's precision, the mean alone for fewer than two
+    replications, `MISSING` for no number. `sign` writes + on positive numbers; `bounded` (a
+    non-negative outcome) marks an interval reaching below 0 with `BELOW_ZERO`."""
+    if not np.isfinite(mean):
+        return MISSING
+    interval = n > 1 and np.isfinite(low) and np.isfinite(high)
+    k = _decimals(mean, (high - low) / 2 if interval else 0.0, digits)
+    spec = f"{'+' if sign else ''},.{k}f"
+    text = f"{mean:{spec}}"
+    if not interval:
+        return text
+    return f"{text} [{low:{spec}}, {high:{spec}}]" + (BELOW_ZERO if bounded and low < 0 else "")
+
+
 def interval_table(table: pd.DataFrame, names=None, rows: str = "scenario", pct: bool = False,
                    digits: int = 3, difference: bool | None = None) -> pd.DataFrame:
     """A display table, rows x outcomes, of 'mean [low, high]' in display units (bn yuan, %, ...).
 
     Works on `Comparison.summary`, `Comparison.differences` (with `pct=True`, differences in %
-    of the reference mean) and `response_table` (with `rows` the swept parameter). Column headers
-    carry the unit; for differences shares are in percentage points (pp).
+    of the reference mean; `MISSING` where that mean is 0) and `response_table` (with `rows` the
+    swept parameter). Column headers carry the unit; for differences shares are in percentage
+    points (pp). Levels of outcomes whose interval reaches below 0 are marked `BELOW_ZERO`.
     """
     names = list(names) if names is not None else list(dict.fromkeys(table["outcome"]))
     cols = ("pct_mean", "pct_low", "pct_high") if pct else ("mean", "low", "high")
     difference = "reference" in table.columns if difference is None else difference
     out = {}
     for name in names:
-        factor, _ = (1.0, "%") if pct else _scale_for(name)
+        factor, _ = (1.0, "%") if pct else scale_for(name)
         head = f"{nice(name)} (% of reference)" if pct else label(name, difference=difference)
         d = table[table["outcome"] == name].set_index(rows)
-        cells = {}
-        for k, r in d.iterrows():
-            m, lo, hi = (float(r[c]) * factor for c in cols)
-            n = _decimals(m, (hi - lo) / 2, digits)
-            cells[k] = f"{m:,.{n}f} [{lo:,.{n}f}, {hi:,.{n}f}]"
-        out[head] = cells
+        out[head] = {k: interval_text(*(float(r[c]) * factor for c in cols), digits=digits,
+                                      bounded=not difference and name in OUTCOME_NAMES) for k, r in d.iterrows()}
     return pd.DataFrame(out)
 
 

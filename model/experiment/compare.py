@@ -171,11 +171,12 @@ class Comparison(ExperimentView):
         return paired_differences(self.runs, reference, self.outcomes, self.posterior)
 
     def plot_differences(self, outcomes=None):
-        """Bars of paired differences vs the reference, for `outcomes` (default: the headline outcomes)."""
+        """Bars of paired differences vs the reference, a panel per unit, for `outcomes` (default: the
+        headline outcomes)."""
         from ..plots import difference_figure
         d = self.differences
         names = outcomes or [n for n in HEADLINE if n in self.outcomes] or self.outcomes
-        d = d[d["outcome"].isin(names) & np.isfinite(d["pct_mean"])]
+        d = d[d["outcome"].isin(names) & np.isfinite(d["mean"])]
         return difference_figure(d.reset_index(drop=True),
                                  f"Paired difference vs {self.reference} (same seeds)")
 

@@ -255,8 +255,7 @@ def comparison_table(c, names=None) -> Table:
             row.append(interval_text(d["pct_mean"], d["pct_low"], d["pct_high"], d["n_pairs"], sign=True)
                        if relative(name) else "")
         table.add_row(*row)
-    notes = ["shares in %, their differences in percentage points (pp); (%): the difference in % of the "
-             f"reference's mean ({MISSING} where that mean is 0)"]
+    notes = [f"shares in %, their differences in pp; (%): % of the reference's mean, {MISSING} where it is 0"]
     if any(BELOW_ZERO in cell for column in table.columns for cell in column.cells):
         notes.append(BELOW_ZERO_NOTE)
     table.caption = "\n".join(notes)

@@ -648,8 +648,7 @@ def _decimals(mean: float, half: float, digits: int) -> int:
 
 MISSING = "–"           # a number that does not exist (a difference in % of a reference mean of 0)
 BELOW_ZERO = "†"        # marks an interval of a non-negative outcome that reaches below zero
-BELOW_ZERO_NOTE = (f"{BELOW_ZERO} the 95% t-interval reaches below 0, which the outcome cannot: too few "
-                   "replications, or too rare an event, for a symmetric interval")
+BELOW_ZERO_NOTE = f"{BELOW_ZERO} interval reaches below 0, which the outcome cannot: too few replications"
 
 
 def display_unit(name: str, difference: bool = False) -> tuple[float, str]:

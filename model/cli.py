@@ -218,14 +218,21 @@ def _report_failures(exp, out) -> None:
 
 
 def run_table(title: str, summary) -> Table:
-    """Mean and 95% interval of each outcome of one scenario (rows of `compare.summary_table`)."""
+    """Mean and 95% interval of each outcome of one scenario (rows of `compare.summary_table`), in
+    display units (bn yuan, %, million); an interval below 0 of a non-negative outcome is marked."""
+    from .plots import BELOW_ZERO_NOTE, MISSING, interval_text, scale_for
     table = Table(title=title, show_lines=False)
     table.add_column("outcome")
     table.add_column("unit")
     table.add_column("mean", justify="right")
     table.add_column("95% interval", justify="right")
     for r in summary.itertuples(index=False):
-        table.add_row(r.outcome, r.unit, f"{r.mean:.4g}", f"[{r.low:.4g}, {r.high:.4g}]" if r.n > 1 else "-")
+        factor, unit = scale_for(r.outcome)
+        mean, _, interval = interval_text(r.mean * factor, r.low * factor, r.high * factor, r.n,
+                                          bounded=r.crosses_zero).partition(" ")
+        table.add_row(r.outcome, unit or r.unit or "-", mean, interval or MISSING)
+    if summary["crosses_zero"].any():
+        table.caption = BELOW_ZERO_NOTE
     return table
 
 
@@ -239,7 +246,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file, or th
     """Run a scenario's replications (a one-point experiment) and write tables, figures and manifest."""
     from . import plots, results
     from .experiment import run_experiment
-    from .experiment.compare import summary_table
+    from .experiment.compare import summary_table, write_table
     from .outcomes import OUTCOME_NAMES
     workers = parse_workers(workers)
     try:
@@ -254,20 +261,29 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file, or th
                              progress=progress, command="run", cache=cache)
         paths.extend(Path(out) / n for n in ("manifest.json", "points.parquet", "runs.parquet",
                                              "timeseries.parquet"))
+        summary.append(summary_table(exp.runs, OUTCOME_NAMES))
+        paths.extend(write_table(out, "summary", summary[0]))
         if figures and len(exp.ok):
             paths.extend(results.write_figures(out, plots.run_figures(exp.labelled_timeseries(), s)).values())
         return exp
+    summary = []
     exp = _experiment(f"{s.name}: {s.run.reps} x {s.run.days} days", out, resume, call,
                       _announcer(s, None, True, workers, scheduler))
-    console.print(run_table(f"{s.name}: {s.run.reps} replication(s), {s.run.days} days, "
-                            f"{s.population.consumers:,} consumers x {s.population.agent_scale:g}",
-                            summary_table(exp.runs, OUTCOME_NAMES)))
+    scale = s.population.agent_scale
+    console.print(run_table(f"{s.name}: {s.run.reps} replication(s), {s.run.days} days, {s.population.consumers:,} "
+                            f"consumers x {f'{scale:,.0f}' if scale >= 100 else f'{scale:.3g}'}", summary[0]))
     console.print(f"results written to {out}/ ({', '.join(p.name for p in paths)})")
     _report_failures(exp, out)
 
 
 def comparison_table(c, names=None) -> Table:
-    """Each scenario's mean [95% interval] and the paired difference against the reference."""
+    """Each scenario's mean [95% interval] in display units (bn yuan, %, million) and each other
+    scenario's paired difference from the reference: absolute (shares in pp) and, but for shares, in %
+    of the reference's mean (a dash where that mean is 0)."""
+    import numpy as np
+
+    from .outcomes import OUTCOME_NAMES
+    from .plots import BELOW_ZERO, BELOW_ZERO_NOTE, MISSING, display_unit, interval_text, relative
     others = [s for s in dict.fromkeys(c.summary["scenario"]) if s != c.reference]
     table = Table(title=f"{len(c.runs)} runs: mean [95% interval]; paired difference vs {c.reference} "
                         f"(same seeds)")
@@ -276,19 +292,29 @@ def comparison_table(c, names=None) -> Table:
     for s in [c.reference] + others:
         table.add_column(s, justify="right")
     for s in others:
+        table.add_column(f"{s} - {c.reference}", justify="right")
         table.add_column(f"{s} - {c.reference} (%)", justify="right")
     summary = c.summary.set_index(["scenario", "outcome"])
     diff = c.differences.set_index(["scenario", "outcome"]) if len(c.differences) else None
     for name in names or c.outcomes:
-        row = [name, summary.loc[(c.reference, name), "unit"]]
+        factor, unit = display_unit(name)
+        row = [name, unit or summary.loc[(c.reference, name), "unit"] or "-"]
         for s in [c.reference] + others:
             r = summary.loc[(s, name)]
-            row.append(f"{r['mean']:.4g} [{r['low']:.4g}, {r['high']:.4g}]" if r["n"] > 1 else f"{r['mean']:.4g}")
+            row.append(interval_text(*(r[k] * factor for k in ("mean", "low", "high")), r["n"],
+                                     bounded=name in OUTCOME_NAMES))
         for s in others:
             d = diff.loc[(s, name)]
-            row.append(f"{d['pct_mean']:+.2f} [{d['pct_low']:+.2f}, {d['pct_high']:+.2f}]"
-                       if d["n_pairs"] > 1 else f"{d['pct_mean']:+.2f}")
+            pp = " pp" if display_unit(name, difference=True)[1] == "pp" and np.isfinite(d["mean"]) else ""
+            row.append(interval_text(*(d[k] * factor for k in ("mean", "low", "high")), d["n_pairs"], sign=True)
+                       + pp)
+            row.append(interval_text(d["pct_mean"], d["pct_low"], d["pct_high"], d["n_pairs"], sign=True)
+                       if relative(name) else "")
         table.add_row(*row)
+    notes = [f"shares in %, their differences in pp; (%): % of the reference's mean, {MISSING} where it is 0"]
+    if any(BELOW_ZERO in cell for column in table.columns for cell in column.cells):
+        notes.append(BELOW_ZERO_NOTE)
+    table.caption = "\n".join(notes)
     return table
 
 
@@ -339,6 +365,29 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML 
     console.print(f"results written to {out}/ (summary.csv, differences.csv, runs.parquet, timeseries.parquet"
                   f"{', figures' if figures else ''})")
     _report_failures(c.experiment, out)
+
+
+def grid_table(r) -> Table:
+    """A grid sweep's points: the swept values, finished replications and each outcome's mean [95%
+    interval] over replications in display units (bn yuan, %, million; the unit in the header)."""
+    from .outcomes import OUTCOME_NAMES
+    from .plots import BELOW_ZERO, BELOW_ZERO_NOTE, display_unit, interval_text
+    table = Table(title=f"grid: mean [95% interval] per point ({r.design.reps} replication(s))")
+    for col in ["point", *r.parameters, "n"]:
+        table.add_column(col, justify="right")
+    for name in r.outcomes:
+        unit = display_unit(name)[1]
+        table.add_column(f"{name} ({unit})" if unit else name, justify="right")
+    for row in r.table.to_dict("records"):
+        cells = [str(row[col]) for col in ["point", *r.parameters, "n"]]
+        for name in r.outcomes:
+            factor = display_unit(name)[0]
+            cells.append(interval_text(*(row[f"{name}{end}"] * factor for end in ("", "_low", "_high")), row["n"],
+                                       bounded=name in OUTCOME_NAMES))
+        table.add_row(*cells)
+    if any(BELOW_ZERO in cell for column in table.columns for cell in column.cells):
+        table.caption = BELOW_ZERO_NOTE
+    return table
 
 
 @app.command()
@@ -393,12 +442,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Base scenario: a YAML f
         for row in r.indices.itertuples(index=False):
             table.add_row(*[v if isinstance(v, str) else f"{v:.3g}" for v in row])
     else:
-        table = Table(title=f"grid: mean response per point ({r.design.reps} replication(s))")
-        cols = ["point", *r.parameters, "n", *r.outcomes]
-        for col in cols:
-            table.add_column(col, justify="right")
-        for row in r.table[cols].itertuples(index=False):
-            table.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
+        table = grid_table(r)
     console.print(table)
     console.print(f"results written to {out}/ (responses.csv, "
                   f"{'sensitivity.csv, sensitivity.parquet, ' if r.indices is not None else ''}runs.parquet, "

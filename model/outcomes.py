@@ -1,9 +1,10 @@
 """Outcomes: what the model reports each day, and how days add up to one number per run.
 
-GMV and counts are reported at real scale (agent values times the real consumers each agent stands for, `population.agent_scale`); shares are
-fractions in [0, 1]. Each outcome declares how a run summarises it: `sum` for flows, `last` for
-stocks and end-of-run states, `mean` for daily rates, or a ratio of two flows. `FLOWS` (accumulated
-by purchases during the day), plot labels and the `HEADLINE` outcomes all derive from `OUTCOMES`.
+GMV and counts are reported at real scale (agent values times the real consumers each agent stands
+for, `population.agent_scale`); shares are fractions in [0, 1]; every outcome is non-negative. Each
+outcome declares how a run summarises it: `sum` for flows, `last` for stocks and end-of-run states,
+`mean` for daily rates, or a ratio of two flows. `FLOWS` (accumulated by purchases during the day),
+plot labels and the `HEADLINE` outcomes all derive from `OUTCOMES`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Outcome:
     ratio_of: tuple[str, ...] | None = None   # (a, b): a / b;  (a, b, c, d): (a / b) / (c / d)
     flow: bool = False                 # accumulated during the day by purchases (model.flows)
     headline: bool = False             # shown by default in comparisons and sweeps
+    weekly: bool = False               # read from a weekly window: a weekly saw-tooth, figures show a 7-day mean
 
 
 OUTCOMES: tuple[Outcome, ...] = (
@@ -108,7 +110,7 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("dormant_share", "share", "dormant consumers", "Consumers who have dropped out (latent, not "
             "observable).", "last"),
     Outcome("repurchase_rate_90d", "share", "90-day repurchase rate", "Of consumers who bought in weeks 14-26 "
-            "before, the share who bought again in the last 13 weeks.", "last", headline=True),
+            "before, the share who bought again in the last 13 weeks.", "last", headline=True, weekly=True),
     Outcome("repeat_buyer_share", "share", "repeat buyers", "Of consumers who bought during the run, the share "
             "who bought at least twice.", "last"),
     Outcome("share_left_out", "share", "relationship users left out", "Of relationship users, the share who "

@@ -1,5 +1,9 @@
 """Figures shared by the CLI and the notebooks: time series with bands, paired differences,
-sweep response curves and sensitivity bars. Money is shown in real yuan (billions), shares in %.
+sweep response curves and sensitivity bars, and the display units of tables. Money is shown in
+real yuan (billions), shares in % and their differences in percentage points (pp).
+
+Every figure is `WIDTH` inches wide in one set of font sizes (`STYLE`), with a CJK font as the
+fallback of DejaVu Sans so that scenario names in Chinese draw (`cjk_font`).
 
 Every function takes tidy tables as the experiment API returns them (`Comparison.timeseries`,
 `SweepResult.runs` merged with `points`, `SweepResult.indices`) and returns a matplotlib Figure.
@@ -14,6 +18,8 @@ marked; pass `**plots.calendar_of(scenario)` to use a scenario's own start day a
 
 from __future__ import annotations
 
+import functools
+
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
@@ -23,6 +29,61 @@ from . import calendar
 from .outcomes import OUTCOME_NAMES, outcome
 
 _PERCENT_UNITS = {"share"}
+
+# Every figure is WIDTH inches wide (1,320 px at the 110 dpi of `results.write_figures`), panels
+# PANEL_HEIGHT high, in one set of font sizes (`style`).
+WIDTH = 12.0
+PANEL_HEIGHT = 3.4
+STYLE = {"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "xtick.labelsize": 8, "ytick.labelsize": 8,
+         "legend.fontsize": 8, "legend.frameon": False, "figure.titlesize": 12}
+CJK_FONT = "Noto Sans CJK SC"     # from the noto-cjk-sans-otc package
+
+
+@functools.cache
+def cjk_font() -> str | None:
+    """The family of a font with Chinese glyphs, registered with matplotlib, for scenario names in
+    Chinese: Noto Sans CJK SC from the noto-cjk-sans-otc package, else the first font fontconfig
+    lists for Chinese; None when there is none (Chinese then draws as boxes, with matplotlib's warning)."""
+    import subprocess
+    try:
+        from noto_cjk_sans_otc import FONT_PATH
+        return _register(str(FONT_PATH), CJK_FONT)
+    except (ImportError, OSError, RuntimeError, StopIteration):
+        pass
+    try:
+        listed = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    for path in (line.split(":")[0].strip() for line in listed.splitlines()):
+        try:
+            return _register(path)
+        except (OSError, RuntimeError, ValueError, StopIteration):
+            continue
+    return None
+
+
+def _register(path: str, prefer: str | None = None) -> str:
+    """Add a font file (every face of a collection) to matplotlib; the family `prefer` if the file
+    has it, else its first face's."""
+    from matplotlib import font_manager
+    font_manager.fontManager.addfont(path)
+    names = [f.name for f in font_manager.fontManager.ttflist if f.fname == path]
+    return prefer if prefer in names else next(iter(names))
+
+
+def style() -> dict:
+    """Matplotlib settings of every figure: `STYLE`, and the CJK font as the fallback of DejaVu Sans."""
+    return {**STYLE, "font.family": ["DejaVu Sans"] + ([cjk_font()] if cjk_font() else [])}
+
+
+def styled(draw):
+    """Draw a figure function's artists in `style()` (fonts are fixed when an artist is made)."""
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        with plt.rc_context(style()):
+            return draw(*args, **kwargs)
+    return wrapper
+
 
 # Okabe & Ito (2008), "Color Universal Design": eight colours told apart with any common form of
 # colour blindness. Lines take them in this order (yellow last: it is faint on white paper).
@@ -86,16 +147,26 @@ def nice(name: str) -> str:
 
 def label(name: str, difference: bool = False) -> str:
     """Axis label with unit; for a difference, shares are in percentage points."""
-    _, unit = _scale_for(name)
-    if difference and unit == "%":
-        unit = "pp"
+    _, unit = display_unit(name, difference)
     text = f"{'difference in ' if difference else ''}{nice(name)}"
     return f"{text} ({unit})" if unit else text
 
 
+def field_label(path: str, unit: bool = True) -> str:
+    """Label of a swept scenario field: block and name in words and its unit from the scenario
+    schema, e.g. 'choice: price sensitivity mean (utils per log price)'. A name that is no field
+    (a model function's input) is shown in words."""
+    from .results import column_metadata
+    *block, name = path.split(".")
+    text = (" ".join(block).replace("_", " ") + ": " if block else "") + name.replace("_", " ")
+    u = column_metadata(path)["unit"] if unit and block else "-"
+    return f"{text} ({u})" if u not in ("-", "") else text
+
+
 def _smoothed(name: str) -> bool:
-    """Whether daily values are noisy flows (or ratios of flows) worth a rolling mean in a figure."""
-    return name in OUTCOME_NAMES and outcome(name).summary in ("sum", "ratio")
+    """Whether daily values are noisy flows (or ratios of flows) worth a rolling mean in a figure, or
+    read from a weekly window, whose weekly saw-tooth a 7-day mean removes."""
+    return name in OUTCOME_NAMES and (outcome(name).summary in ("sum", "ratio") or outcome(name).weekly)
 
 
 def _tidy(ts: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -141,7 +212,7 @@ def _date_axis(ax, start_day_of_year: int = 0) -> None:
     """Dates on the x axis (concise month ticks) and a label saying they are of a nominal year."""
     locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, offset_formats=[""] * 6))  # year: in the label
     first = calendar.date_of_year(start_day_of_year)
     ax.set_xlabel(f"date (day 0 = {first.day} {first:%b}; nominal year {calendar.NOMINAL_YEAR})", fontsize=8)
 
@@ -152,20 +223,24 @@ def _band_handle():
 
 
 def plot_band(ax, ts: pd.DataFrame, name: str, by: str = "scenario", smooth: int = 1, prefix: str = "",
-              festivals: dict | None = FESTIVALS, start_day_of_year: int = 0):
+              festivals: dict | None = FESTIVALS, start_day_of_year: int = 0) -> bool:
     """Draw one outcome over the run's dates, a line per group with the 95% confidence interval of
-    its mean over replications (festival peaks marked). Lines drawn earlier on `ax` keep their
-    colours: the next group takes the next colour of the palette."""
+    its mean over replications (festival peaks marked); whether any band was drawn (it takes two
+    replications). Lines drawn earlier on `ax` keep their colours: the next group takes the next one."""
     b = band(ts, name, by, smooth)
     used = sum(not line.get_label().startswith("_") for line in ax.get_lines())
+    banded = False
     for k, (key, d) in enumerate(b.groupby(by, sort=False)):
         x = calendar.dates(d["day"], start_day_of_year)
         line, = ax.plot(x, d["mean"], color=colour(used + k), label=f"{prefix}{key}")
-        ax.fill_between(x, d["low"], d["high"], color=line.get_color(), alpha=0.2, linewidth=0)
+        if (d["count"] > 1).any():
+            ax.fill_between(x, d["low"], d["high"], color=line.get_color(), alpha=0.2, linewidth=0)
+            banded = True
     _mark_festivals(ax, b["day"].to_numpy(), festivals, start_day_of_year)
     _date_axis(ax, start_day_of_year)
     ax.set_ylabel(label(name))
     ax.grid(alpha=0.3)
+    return banded
 
 
 def _legend_below(fig, axes, rect_top: float = 1.0, extra=()):
@@ -178,33 +253,44 @@ def _legend_below(fig, axes, rect_top: float = 1.0, extra=()):
         longest = max(len(text) for text in labels)
         per_row = max(1, min(len(labels), 5, int(fig.get_figwidth() / (0.75 + 0.085 * longest))))
         rows = int(np.ceil(len(labels) / per_row))
-        fig.legend(handles, labels, loc="lower center", ncol=per_row, frameon=False)
+        fig.legend(handles, labels, loc="lower center", ncol=per_row)
         bottom = min(0.4, (0.25 * rows + 0.05) / fig.get_figheight())
     fig.tight_layout(rect=(0, bottom, 1, rect_top))
 
 
+def _grid(n: int, ncols: int = 3, height: float = PANEL_HEIGHT, **kwargs):
+    """A figure `WIDTH` wide of `n` panels in rows of at most `ncols` (the unused ones hidden)."""
+    cols = max(1, min(ncols, n))
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, height * rows + 0.5), squeeze=False, **kwargs)
+    for ax in axes.ravel()[n:]:
+        ax.set_visible(False)
+    return fig, axes
+
+
+@styled
 def timeseries_figure(ts: pd.DataFrame, names, title: str, by: str = "scenario", smooth: int = 7,
                       ncols: int = 3, festivals: dict | None = FESTIVALS, start_day_of_year: int = 0):
     """A grid of panels, one outcome each, lines per group with the 95% confidence interval of the
-    mean over replications shaded (flows smoothed over a week), over the run's dates."""
+    mean over replications shaded (flows, and outcomes read from a weekly window, as 7-day means),
+    over the run's dates."""
     names = list(names)
-    cols = min(ncols, len(names))
-    rows = int(np.ceil(len(names) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows + 0.4), squeeze=False)
+    fig, axes = _grid(len(names), ncols)
+    banded = False
     for ax, name in zip(axes.ravel(), names):
         flow = _smoothed(name)
-        plot_band(ax, ts, name, by, smooth if flow else 1, festivals=festivals, start_day_of_year=start_day_of_year)
-        ax.set_title(nice(name) + (f" ({smooth}-day mean)" if flow and smooth > 1 else ""), fontsize=10)
-    for ax in axes.ravel()[len(names):]:
-        ax.set_visible(False)
+        banded |= plot_band(ax, ts, name, by, smooth if flow else 1, festivals=festivals,
+                            start_day_of_year=start_day_of_year)
+        ax.set_title(nice(name) + (f" ({smooth}-day mean)" if flow and smooth > 1 else ""))
     fig.suptitle(title)
-    _legend_below(fig, axes, extra=[_band_handle()])
+    _legend_below(fig, axes, extra=[_band_handle()] if banded else [])
     return fig
 
 
 CHANNELS = ("gmv_public", "gmv_private", "gmv_wechat_direct", "gmv_offplatform")
 
 
+@styled
 def channel_figure(ts: pd.DataFrame, channels=None, smooth: int = 7, by: str = "scenario",
                    festivals: dict | None = FESTIVALS, start_day_of_year: int = 0):
     """GMV by channel over the year (weekly mean of daily GMV), one panel per scenario.
@@ -216,8 +302,9 @@ def channel_figure(ts: pd.DataFrame, channels=None, smooth: int = 7, by: str = "
     if channels is None:
         channels = [c for c in CHANNELS if c in ts and (ts[c] != 0).any()]
     groups = list(dict.fromkeys(ts[by]))
-    fig, axes = plt.subplots(1, len(groups), figsize=(4.6 * len(groups) + 0.6, 3.8), squeeze=False, sharey=True)
-    for ax, key in zip(axes[0], groups):
+    fig, axes = _grid(len(groups), sharey=True)
+    banded = False
+    for ax, key in zip(axes.ravel(), groups):
         sub = ts[ts[by] == key]
         for k, ch in enumerate(channels):
             if ch not in sub:
@@ -225,15 +312,18 @@ def channel_figure(ts: pd.DataFrame, channels=None, smooth: int = 7, by: str = "
             b = band(sub.assign(group=ch), ch, by="group", smooth=smooth)
             x = calendar.dates(b["day"], start_day_of_year)
             col, style = CHANNEL_STYLE.get(ch, (colour(k), "-"))
-            line, = ax.plot(x, b["mean"], color=col, linestyle=style, label=nice(ch))
-            ax.fill_between(x, b["low"], b["high"], color=col, alpha=0.2, linewidth=0)
+            ax.plot(x, b["mean"], color=col, linestyle=style, label=nice(ch))
+            if (b["count"] > 1).any():
+                ax.fill_between(x, b["low"], b["high"], color=col, alpha=0.2, linewidth=0)
+                banded = True
         _mark_festivals(ax, sub["day"].to_numpy(), festivals, start_day_of_year)
         _date_axis(ax, start_day_of_year)
         ax.set_title(str(key))
         ax.grid(alpha=0.3)
-    axes[0, 0].set_ylabel("GMV per day (bn yuan, real scale)")
-    fig.suptitle(f"GMV by channel ({smooth}-day mean)")
-    _legend_below(fig, axes, extra=[_band_handle()])
+    for row in axes:
+        row[0].set_ylabel("GMV per day (bn yuan)")
+    fig.suptitle(f"GMV by channel ({smooth}-day mean, real scale)")
+    _legend_below(fig, axes, extra=[_band_handle()] if banded else [])
     return fig
 
 
@@ -250,59 +340,95 @@ def run_figures(ts: pd.DataFrame, scenario=None) -> dict:
     }
 
 
-def difference_figure(diff: pd.DataFrame, title: str = "Paired difference against the reference"):
-    """Horizontal bars of paired differences in % of the reference mean, with 95% intervals.
+def _pct_text(r) -> str:
+    """A difference row's 'mean [low, high] %' of the reference's mean (`MISSING` where it is 0)."""
+    text = interval_text(*(float(getattr(r, c, np.nan)) for c in ("pct_mean", "pct_low", "pct_high")),
+                         getattr(r, "n_pairs", 2), sign=True)
+    return text if text == MISSING else f"{text} %"
 
-    `diff` has columns outcome, scenario, pct_mean, pct_low, pct_high (as `Comparison.differences`).
-    Rows are grouped by outcome, one colour per scenario; bars whose interval excludes zero are solid,
-    the others hatched (not resolved).
+
+@styled
+def difference_figure(diff: pd.DataFrame, title: str = "Paired difference against the reference"):
+    """Paired differences from the reference with their 95% intervals: a panel per unit (GMV in bn
+    yuan, shares in percentage points, ...), so no axis mixes units, a row per outcome (and
+    scenario, one colour each). Right of each row but shares', the difference in % of the
+    reference's mean (a dash where that mean is 0). Bars whose interval excludes 0 are solid, the
+    others hatched (not resolved).
+
+    `diff` has columns outcome, scenario, mean, low, high and optionally pct_mean, pct_low, pct_high
+    (as `Comparison.differences`).
     """
-    diff = diff.reset_index(drop=True)
+    from matplotlib.patches import Patch
+    diff = diff[np.isfinite(diff["mean"].astype(float))].reset_index(drop=True)
     scenarios = list(dict.fromkeys(diff["scenario"]))
     colours = {s: colour(k) for k, s in enumerate(scenarios)}
-    outcomes = list(dict.fromkeys(diff["outcome"]))
-    ys, labels, y = [], [], 0.0
-    for o in outcomes:
-        for r in diff[diff["outcome"] == o].itertuples():
+    panels: dict[str, list[str]] = {}
+    for o in dict.fromkeys(diff["outcome"]):
+        panels.setdefault(display_unit(o, difference=True)[1], []).append(o)
+    if not panels:                                          # no pair of finished runs
+        fig, ax = plt.subplots(figsize=(WIDTH, 2))
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, "no paired difference to draw", ha="center", va="center", transform=ax.transAxes)
+        fig.suptitle(title)
+        return fig
+    rows = {unit: [r for o in names for r in diff[diff["outcome"] == o].itertuples()]
+            for unit, names in panels.items()}
+    sizes = [len(r) + 0.5 * (len(panels[u]) - 1) + 0.4 for u, r in rows.items()]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(WIDTH, 0.3 * sum(sizes) + 0.75 * len(panels) + 1.1),
+                             squeeze=False, gridspec_kw={"height_ratios": sizes})
+    pct_note, twins = False, []
+    for ax, (unit, rs) in zip(axes[:, 0], rows.items()):
+        factor = display_unit(rs[0].outcome, difference=True)[0]
+        ys, y, previous = [], 0.0, rs[0].outcome
+        for r in rs:
+            y += 0.5 if r.outcome != previous else 0.0
+            previous = r.outcome
             ys.append(y)
-            labels.append(nice(o) if len(scenarios) == 1 else f"{nice(o)} | {r.scenario}")
+            m, lo, hi = (float(getattr(r, c)) * factor for c in ("mean", "low", "high"))
+            resolved = lo > 0 or hi < 0
+            ax.barh(y, m, xerr=[[m - lo], [hi - m]], color=colours[r.scenario], alpha=0.85 if resolved else 0.35,
+                    hatch=None if resolved else "//", capsize=3, edgecolor=colours[r.scenario], ecolor="black")
             y += 1
-        y += 0.6
-    ys = np.array(ys)
-    order = [r for o in outcomes for r in diff.index[diff["outcome"] == o]]
-    d = diff.loc[order]
-    fig, ax = plt.subplots(figsize=(8, 0.32 * len(d) + 0.25 * len(outcomes) + 1.4))
-    resolved = (d["pct_low"] > 0) | (d["pct_high"] < 0)
-    for yy, row, ok in zip(ys, d.itertuples(), resolved):
-        ax.barh(yy, row.pct_mean, xerr=[[row.pct_mean - row.pct_low], [row.pct_high - row.pct_mean]],
-                color=colours[row.scenario], alpha=0.85 if ok else 0.35, hatch=None if ok else "//",
-                capsize=3, edgecolor=colours[row.scenario], ecolor="black")
-    ax.set_yticks(ys, labels, fontsize=8)
-    ax.invert_yaxis()
-    ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_xlabel("difference vs reference (% of reference mean; bars: 95% confidence interval of the mean "
-                  "paired difference over replications)", fontsize=8)
-    ax.set_title(title)
-    ax.grid(axis="x", alpha=0.3)
+        ax.set_yticks(ys, [nice(r.outcome) if len(scenarios) == 1 else f"{nice(r.outcome)} | {r.scenario}"
+                           for r in rs])
+        ax.set_ylim(y - 0.3, -0.7)
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_xlabel(f"difference ({unit})" if unit else "difference")
+        ax.grid(axis="x", alpha=0.3)
+        if any(relative(r.outcome) for r in rs):
+            pct_note = True
+            right = ax.twinx()
+            right.set_ylim(ax.get_ylim())
+            right.set_yticks(ys, [_pct_text(r) if relative(r.outcome) else "" for r in rs])
+            right.tick_params(axis="y", length=0)
+            twins.append(right)
     if len(scenarios) > 1:
-        from matplotlib.patches import Patch
-        ax.legend(handles=[Patch(color=colours[s], label=s) for s in scenarios], frameon=False, fontsize=8,
-                  loc="best")
-    fig.tight_layout()
+        axes[0, 0].legend(handles=[Patch(color=colours[s], label=s) for s in scenarios], loc="best")
+    fig.suptitle(title)
+    note = ("bars: 95% confidence interval of the mean paired difference over replications (same seeds); "
+            "hatched: the interval includes 0" + ("; right: the difference in % of the reference's mean"
+                                                   if pct_note else ""))
+    fig.text(0.5, 0.01, note, ha="center", va="bottom", fontsize=8, color="dimgrey")
+    fig.tight_layout(rect=(0, 0.3 / fig.get_figheight(), 1, 1))
+    boxes = [ax.get_position() for ax in axes[:, 0]]           # panels' plotting areas aligned
+    left, right = max(b.x0 for b in boxes), min(b.x1 for b in boxes)
+    for ax in list(axes[:, 0]) + twins:
+        b = ax.get_position()
+        ax.set_position([left, b.y0, right - left, b.height])
     return fig
 
 
+@styled
 def sensitivity_figure(indices: pd.DataFrame, outcome_name: str, kind: str = "sobol", ax=None):
     """Bars of Sobol S1/ST (or Morris mu*/sigma) per parameter with confidence intervals, most
     influential first. Morris effects are in the outcome's unit per full range of the parameter."""
     d = indices[indices["outcome"] == outcome_name]
     cols = [c for c in (("S1", "ST") if kind == "sobol" else ("mu_star", "sigma")) if c in d]
     d = d.sort_values(cols[-1] if kind == "sobol" else cols[0], ascending=True)
-    factor, unit = (1.0, "") if kind == "sobol" else _scale_for(outcome_name)
-    unit = "pp" if unit == "%" else unit
+    factor, unit = (1.0, "") if kind == "sobol" else display_unit(outcome_name, difference=True)
     own = ax is None
     if own:
-        fig, ax = plt.subplots(figsize=(7, 0.5 * len(d) + 1.5))
+        fig, ax = plt.subplots(figsize=(WIDTH, 0.5 * len(d) + 1.5))
     else:
         fig = ax.figure
     y = np.arange(len(d))
@@ -314,15 +440,15 @@ def sensitivity_figure(indices: pd.DataFrame, outcome_name: str, kind: str = "so
         ax.barh(y + (k - 0.5) * h, d[col] * factor, height=h, color=colour(k),
                 xerr=None if conf is None else conf * factor, label=names.get(col, col), capsize=3,
                 ecolor="black", error_kw={"linewidth": 0.8})
-    ax.set_yticks(y, d["parameter"], fontsize=8)
+    ax.set_yticks(y, d["parameter"])
     if kind == "sobol":
         ax.set_xlabel("share of output variance")
     else:
         ax.set_xlabel(f"effect of the parameter's full range{f' ({unit})' if unit else ''}")
-    ax.set_title(f"{'Sobol' if kind == 'sobol' else 'Morris'} sensitivity of {nice(outcome_name)}", fontsize=10)
+    ax.set_title(f"{'Sobol' if kind == 'sobol' else 'Morris'} sensitivity of {nice(outcome_name)}")
     ax.grid(axis="x", alpha=0.3)
     if own:
-        ax.legend(frameon=False, fontsize=8, loc="lower right")
+        ax.legend(loc="lower right")
         fig.tight_layout()
     return fig
 
@@ -363,9 +489,11 @@ def response_table(table: pd.DataFrame, parameter: str, names, by: str | None = 
     return pd.DataFrame(rows)
 
 
+@styled
 def response_figure(table: pd.DataFrame, parameter: str, names, by: str | None = None,
                     reference=None, title: str | None = None, order=None):
-    """Sweep response curves: outcome mean and 95% interval against one parameter.
+    """Sweep response curves: outcome mean and 95% interval against one parameter (the axis labelled
+    with the field's name and unit, `field_label`).
 
     `table` has one row per run (`parameter`, `replication`, outcomes), e.g. a sweep's `runs` merged
     with its `points`. With `reference` (a value of `parameter`), each panel shows the paired
@@ -381,10 +509,7 @@ def response_figure(table: pd.DataFrame, parameter: str, names, by: str | None =
     elif order is not None:
         values = list(order)
     resp = response_table(table, parameter, names, by, reference, order=values)
-    ncols = min(3, len(names))
-    nrows = int(np.ceil(len(names) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.4 * nrows + (0.4 if title or reference is not None
-                                                                                   else 0)), squeeze=False)
+    fig, axes = _grid(len(names))
     groups = list(resp.groupby(by, sort=False)) if by else [("", resp)]
     width = 0.8 / max(1, len(groups))
     for ax, name in zip(axes.ravel(), names):
@@ -395,10 +520,11 @@ def response_figure(table: pd.DataFrame, parameter: str, names, by: str | None =
                 continue
             xs = g[parameter].tolist()
             m, lo, hi = (g[c].to_numpy(float) * factor for c in ("mean", "low", "high"))
-            lab = f"{by} = {key}" if by else None
+            lab = f"{field_label(by, unit=False)} = {key}" if by else None
             if numeric:
                 line, = ax.plot(xs, m, marker="o", color=colour(gi), label=lab)
-                ax.fill_between(xs, lo, hi, color=line.get_color(), alpha=0.2, linewidth=0)
+                if (g["n"] > 1).any():
+                    ax.fill_between(xs, lo, hi, color=line.get_color(), alpha=0.2, linewidth=0)
             else:
                 pos = np.array([values.index(x) for x in xs]) + (gi - (len(groups) - 1) / 2) * width
                 ax.errorbar(pos, m, yerr=[m - lo, hi - m], fmt="o", capsize=4, color=colour(gi), label=lab)
@@ -408,46 +534,45 @@ def response_figure(table: pd.DataFrame, parameter: str, names, by: str | None =
             ax.axhline(0, color="black", linewidth=0.8)
             if numeric:
                 ax.axvline(reference, color="grey", linestyle=":", linewidth=0.9)
-        ax.set_xlabel(parameter)
-        ax.set_ylabel(label(name, difference=reference is not None), fontsize=9)
-        ax.set_title(nice(name), fontsize=10)
+        ax.set_xlabel(field_label(parameter))
+        ax.set_ylabel(label(name, difference=reference is not None))
+        ax.set_title(nice(name))
         ax.grid(alpha=0.3)
     first = axes.ravel()[0]
-    handles, labels = first.get_legend_handles_labels()
-    if numeric:
-        handles.append(_band_handle())
-    else:
-        from matplotlib.lines import Line2D
-        handles.append(Line2D([], [], color="grey", marker="|", linestyle="none", markersize=10, label=BAND_LABEL))
-    first.legend(handles=handles, frameon=False, fontsize=7)
-    for ax in axes.ravel()[len(names):]:
-        ax.set_visible(False)
+    handles, _ = first.get_legend_handles_labels()
+    if (resp["n"] > 1).any():
+        if numeric:
+            handles.append(_band_handle())
+        else:
+            from matplotlib.lines import Line2D
+            handles.append(Line2D([], [], color="grey", marker="|", linestyle="none", markersize=10,
+                                  label=BAND_LABEL))
+    if handles:
+        first.legend(handles=handles)
     if title is None and reference is not None:
-        title = f"Paired difference from {parameter} = {reference} (mean and 95% confidence interval, same seeds)"
+        title = (f"Paired difference from {field_label(parameter, unit=False)} = {reference} (mean and 95% "
+                 "confidence interval, same seeds)")
     if title:
         fig.suptitle(title)
     fig.tight_layout()
     return fig
 
 
+@styled
 def sensitivity_grid(indices: pd.DataFrame, names, kind: str = "sobol", title: str | None = None,
                      ncols: int = 2):
     """`sensitivity_figure` panels for several outcomes in one figure."""
     names = list(names)
-    n_par = indices["parameter"].nunique()
-    cols = min(ncols, len(names))
-    rows = int(np.ceil(len(names) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(6.2 * cols, (0.45 * n_par + 1.4) * rows + 0.5), squeeze=False)
+    fig, axes = _grid(len(names), ncols, height=0.45 * indices["parameter"].nunique() + 1.4)
     for ax, name in zip(axes.ravel(), names):
         sensitivity_figure(indices, name, kind, ax=ax)
-    for ax in axes.ravel()[len(names):]:
-        ax.set_visible(False)
     if title:
         fig.suptitle(title)
     _legend_below(fig, axes)
     return fig
 
 
+@styled
 def spread_figure(ts: pd.DataFrame, names, title: str, by: str = "point", q=(0.05, 0.95), smooth: int = 7,
                   festivals: dict | None = FESTIVALS, start_day_of_year: int = 0):
     """Forecast spread over a design (e.g. a sensitivity sample): per day, the median over points
@@ -455,9 +580,7 @@ def spread_figure(ts: pd.DataFrame, names, title: str, by: str = "point", q=(0.0
     uncertainty moves each outcome, next to the replication bands of `timeseries_figure`."""
     names = list(names)
     ts = _tidy(ts, by)
-    cols = min(3, len(names))
-    rows = int(np.ceil(len(names) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows + 0.4), squeeze=False)
+    fig, axes = _grid(len(names))
     for ax, name in zip(axes.ravel(), names):
         factor, _ = _scale_for(name)
         flow = _smoothed(name)
@@ -473,16 +596,15 @@ def spread_figure(ts: pd.DataFrame, names, title: str, by: str = "point", q=(0.0
                         label=f"{int(q[0] * 100)}-{int(q[1] * 100)}% quantiles over the design points")
         _mark_festivals(ax, days, festivals, start_day_of_year)
         _date_axis(ax, start_day_of_year)
-        ax.set_title(nice(name) + (f" ({smooth}-day mean)" if flow and smooth > 1 else ""), fontsize=10)
+        ax.set_title(nice(name) + (f" ({smooth}-day mean)" if flow and smooth > 1 else ""))
         ax.set_ylabel(label(name))
         ax.grid(alpha=0.3)
-    for ax in axes.ravel()[len(names):]:
-        ax.set_visible(False)
     fig.suptitle(title)
     _legend_below(fig, axes)
     return fig
 
 
+@styled
 def summary_figure(summary: pd.DataFrame, names, title: str, by: str = "scenario", ncols: int = 3):
     """One panel per outcome: a point per scenario (run total or end value) with its 95% interval
     over replications (the axis is not forced to zero; read differences from `difference_figure`).
@@ -492,10 +614,7 @@ def summary_figure(summary: pd.DataFrame, names, title: str, by: str = "scenario
     names = list(names)
     groups = list(dict.fromkeys(summary[by]))
     colours = [colour(k) for k in range(len(groups))]
-    cols = min(ncols, len(names))
-    rows = int(np.ceil(len(names) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(max(3.2, 0.75 * len(groups) + 1.6) * cols, 3.3 * rows + 0.5),
-                             squeeze=False)
+    fig, axes = _grid(len(names), ncols, height=3.3)
     for ax, name in zip(axes.ravel(), names):
         factor, _ = _scale_for(name)
         d = summary[summary["outcome"] == name].set_index(by).reindex(groups)
@@ -505,15 +624,16 @@ def summary_figure(summary: pd.DataFrame, names, title: str, by: str = "scenario
             ax.errorbar(x[k], m[k], yerr=[[m[k] - lo[k]], [hi[k] - m[k]]], fmt="o", color=colours[k], capsize=4,
                         markersize=6)
         ax.set_xlim(-0.6, len(groups) - 0.4)
-        ax.set_xticks(x, groups, rotation=25, ha="right", fontsize=8)
-        ax.set_ylabel(label(name), fontsize=9)
-        ax.set_title(nice(name), fontsize=10)
+        ax.set_xticks(x, groups, rotation=25, ha="right")
+        ax.set_ylabel(label(name))
+        ax.set_title(nice(name))
         ax.grid(axis="y", alpha=0.3)
-    for ax in axes.ravel()[len(names):]:
-        ax.set_visible(False)
     fig.suptitle(title)
-    fig.text(0.5, 0.005, f"bars: {BAND_LABEL}", ha="center", va="bottom", fontsize=7, color="dimgrey")
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    bottom = 0.0
+    if "n" not in summary or (summary["n"] > 1).any():
+        fig.text(0.5, 0.005, f"bars: {BAND_LABEL}", ha="center", va="bottom", fontsize=7, color="dimgrey")
+        bottom = 0.25 / fig.get_figheight()
+    fig.tight_layout(rect=(0, bottom, 1, 1))
     return fig
 
 
@@ -526,28 +646,58 @@ def _decimals(mean: float, half: float, digits: int) -> int:
     return int(min(6, max(0, -np.floor(np.log10(ref)) + (1 if half > 0 else digits - 1))))
 
 
+MISSING = "–"           # a number that does not exist (a difference in % of a reference mean of 0)
+BELOW_ZERO = "†"        # marks an interval of a non-negative outcome that reaches below zero
+BELOW_ZERO_NOTE = f"{BELOW_ZERO} interval reaches below 0, which the outcome cannot: too few replications"
+
+
+def display_unit(name: str, difference: bool = False) -> tuple[float, str]:
+    """Factor and unit an outcome is shown in (`scale_for`); a difference of shares is in pp."""
+    factor, unit = scale_for(name)
+    return factor, "pp" if difference and unit == "%" else unit
+
+
+def relative(name: str) -> bool:
+    """Whether a difference is also worth reading in % of the reference's mean: all but shares,
+    whose differences read in percentage points."""
+    return scale_for(name)[1] != "%"
+
+
+def interval_text(mean: float, low: float, high: float, n: int = 2, digits: int = 3, sign: bool = False,
+                  bounded: bool = False) -> str:
+    """'mean [low, high]' rounded to the interval's precision, the mean alone for fewer than two
+    replications, `MISSING` for no number. `sign` writes + on positive numbers; `bounded` (a
+    non-negative outcome) marks an interval reaching below 0 with `BELOW_ZERO`."""
+    if not np.isfinite(mean):
+        return MISSING
+    interval = n > 1 and np.isfinite(low) and np.isfinite(high)
+    k = _decimals(mean, (high - low) / 2 if interval else 0.0, digits)
+    spec = f"{'+' if sign else ''},.{k}f"
+    text = f"{mean:{spec}}"
+    if not interval:
+        return text
+    return f"{text} [{low:{spec}}, {high:{spec}}]" + (BELOW_ZERO if bounded and low < 0 else "")
+
+
 def interval_table(table: pd.DataFrame, names=None, rows: str = "scenario", pct: bool = False,
                    digits: int = 3, difference: bool | None = None) -> pd.DataFrame:
     """A display table, rows x outcomes, of 'mean [low, high]' in display units (bn yuan, %, ...).
 
     Works on `Comparison.summary`, `Comparison.differences` (with `pct=True`, differences in %
-    of the reference mean) and `response_table` (with `rows` the swept parameter). Column headers
-    carry the unit; for differences shares are in percentage points (pp).
+    of the reference mean; `MISSING` where that mean is 0) and `response_table` (with `rows` the
+    swept parameter). Column headers carry the unit; for differences shares are in percentage
+    points (pp). Levels of outcomes whose interval reaches below 0 are marked `BELOW_ZERO`.
     """
     names = list(names) if names is not None else list(dict.fromkeys(table["outcome"]))
     cols = ("pct_mean", "pct_low", "pct_high") if pct else ("mean", "low", "high")
     difference = "reference" in table.columns if difference is None else difference
     out = {}
     for name in names:
-        factor, _ = (1.0, "%") if pct else _scale_for(name)
+        factor, _ = (1.0, "%") if pct else scale_for(name)
         head = f"{nice(name)} (% of reference)" if pct else label(name, difference=difference)
         d = table[table["outcome"] == name].set_index(rows)
-        cells = {}
-        for k, r in d.iterrows():
-            m, lo, hi = (float(r[c]) * factor for c in cols)
-            n = _decimals(m, (hi - lo) / 2, digits)
-            cells[k] = f"{m:,.{n}f} [{lo:,.{n}f}, {hi:,.{n}f}]"
-        out[head] = cells
+        out[head] = {k: interval_text(*(float(r[c]) * factor for c in cols), digits=digits,
+                                      bounded=not difference and name in OUTCOME_NAMES) for k, r in d.iterrows()}
     return pd.DataFrame(out)
 
 

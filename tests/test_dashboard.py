@@ -272,7 +272,8 @@ def test_experiment_page_shows_a_sweeps_response_to_each_lever(experiments):
         assert list(table.columns) == [f"{other} = {v}" for v in LEVERS[other]]
         assert all(len(_numbers(cell)) == 3 for cell in table.to_numpy().ravel())    # mean [low, high]
         fig = dashboard.experiment_figure(s, "active_share", lever)
-        assert fig.axes[0].get_xlabel() == lever and fig.axes[0].get_ylabel() == plots.label("active_share")
+        assert fig.axes[0].get_xlabel() == plots.field_label(lever)                # not the dotted path
+        assert fig.axes[0].get_ylabel() == plots.label("active_share")
         # the table's means are the folder's responses (mean over replications per point), in %
         written = s.table.groupby(lever)["active_share"].mean() * 100
         means = table.map(lambda cell: _numbers(cell)[0]).mean(axis=1)

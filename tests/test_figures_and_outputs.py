@@ -62,7 +62,8 @@ def test_palette_is_okabe_ito_and_every_figure_uses_only_it():
     runs = ts.groupby(["scenario", "replication"], as_index=False)[["active_share", "gmv_total"]].mean()
     runs["x"] = runs["scenario"].map({"baseline": 0.0, "wechat_open": 1.0})
     figs.append(plots.response_figure(runs, "x", ["active_share", "gmv_total"]))
-    diff = pd.DataFrame({"outcome": ["gmv_total"] * 2, "scenario": ["a", "b"], "pct_mean": [1.0, -2.0],
+    diff = pd.DataFrame({"outcome": ["gmv_total"] * 2, "scenario": ["a", "b"], "mean": [1e9, -2e9],
+                         "low": [0.5e9, -3e9], "high": [1.5e9, 1e9], "pct_mean": [1.0, -2.0],
                          "pct_low": [0.5, -3.0], "pct_high": [1.5, 1.0]})
     figs.append(plots.difference_figure(diff))
     summary = pd.DataFrame({"scenario": ["a", "b"], "outcome": "gmv_total", "mean": [1e9, 2e9],
@@ -122,6 +123,7 @@ def test_compare_output_in_a_pipe_is_not_cut_to_80_columns(tmp_path):
     assert "wechat_open - baseline (%)" in header and len(header) > 80
     row = next(line for line in lines if "share_gmv_private" in line)
     assert row.count("[") == 3 and "…" not in done.stdout          # every interval whole, nothing elided
+    assert row.rstrip("│ ").endswith(" pp")                          # a share's difference in points
     assert f"results written to {tmp_path / 'c'}/ (summary.csv" in done.stdout
 
 

@@ -52,7 +52,8 @@ def _interval(values: np.ndarray, draws: np.ndarray | None) -> tuple[float, floa
 
 def summary_table(runs: pd.DataFrame, outcomes=None, posterior: dict | None = None) -> pd.DataFrame:
     """Per scenario and outcome: finished replications, mean and 95% interval (over parameter vectors
-    and replications with a posterior, and the share of variance the parameters cause)."""
+    and replications with a posterior, and the share of variance the parameters cause), and whether
+    the interval of a (non-negative) model outcome reaches below 0 (`crosses_zero`)."""
     rows = []
     ok = runs[runs["status"] == "ok"]
     for scen in dict.fromkeys(runs["scenario"]):
@@ -62,7 +63,7 @@ def summary_table(runs: pd.DataFrame, outcomes=None, posterior: dict | None = No
             v = sub[name].to_numpy(float)
             m, lo, hi, share = _interval(v, draws)
             row = {"scenario": scen, "outcome": name, "unit": unit_of(name), "n": v.size, "mean": m, "low": lo,
-                   "high": hi}
+                   "high": hi, "crosses_zero": bool(name in OUTCOME_NAMES and lo < 0)}
             if posterior:
                 row["share_parameter"] = share
             rows.append(row)
@@ -106,6 +107,19 @@ def paired_differences(runs: pd.DataFrame, reference: str, outcomes=None, poster
                 row["share_parameter"] = share
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+CROSSES_ZERO = {"crosses_zero": ("-", "True where the 95% interval reaches below 0, which the (non-negative) "
+                                     "outcome cannot: too few replications, or too rare an event, for a "
+                                     "symmetric t-interval.")}
+
+
+def write_table(folder, name: str, df: pd.DataFrame) -> list[Path]:
+    """`name`.csv and `name`.parquet (units in its schema) in `folder`."""
+    folder = Path(folder)
+    results.atomic_write_bytes(folder / f"{name}.csv", df.to_csv(index=False).encode())
+    results.atomic_write_parquet(df, folder / f"{name}.parquet", CROSSES_ZERO)
+    return [folder / f"{name}.csv", folder / f"{name}.parquet"]
 
 
 class Comparison(ExperimentView):
@@ -157,21 +171,18 @@ class Comparison(ExperimentView):
         return paired_differences(self.runs, reference, self.outcomes, self.posterior)
 
     def plot_differences(self, outcomes=None):
-        """Bars of paired differences vs the reference, for `outcomes` (default: the headline outcomes)."""
+        """Bars of paired differences vs the reference, a panel per unit, for `outcomes` (default: the
+        headline outcomes)."""
         from ..plots import difference_figure
         d = self.differences
         names = outcomes or [n for n in HEADLINE if n in self.outcomes] or self.outcomes
-        d = d[d["outcome"].isin(names) & np.isfinite(d["pct_mean"])]
+        d = d[d["outcome"].isin(names) & np.isfinite(d["mean"])]
         return difference_figure(d.reset_index(drop=True),
                                  f"Paired difference vs {self.reference} (same seeds)")
 
     def save(self, folder, figures: bool = True, outcomes=None) -> list[Path]:
         """Write summary and differences (CSV and Parquet) and the figures into `folder`."""
-        folder, paths = Path(folder), []
-        for name, df in (("summary", self.summary), ("differences", self.differences)):
-            results.atomic_write_bytes(folder / f"{name}.csv", df.to_csv(index=False).encode())
-            results.atomic_write_parquet(df, folder / f"{name}.parquet")
-            paths += [folder / f"{name}.csv", folder / f"{name}.parquet"]
+        paths = write_table(folder, "summary", self.summary) + write_table(folder, "differences", self.differences)
         if figures and set(self.outcomes) <= set(OUTCOME_NAMES) and len(self.experiment.ok):
             figs = {"fig_timeseries": lambda: self.plot_timeseries(outcomes),
                     "fig_gmv_by_channel": self.plot_channels}

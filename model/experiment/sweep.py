@@ -20,13 +20,27 @@ from .storage import Experiment, ExperimentView, load_experiment
 
 
 def responses(experiment: Experiment) -> pd.DataFrame:
-    """One row per point: its parameters, finished replications `n`, and each outcome's mean."""
+    """One row per point: its parameters, finished replications `n`, and each outcome's mean with the
+    95% confidence interval of the mean over replications (`<outcome>_low`, `<outcome>_high`; the
+    mean itself for one replication, as `runs.summarise`)."""
+    from scipy import stats
     ok = experiment.ok
     names = outcome_columns(experiment.runs)
-    means = ok.groupby("point")[names].mean()
-    n = ok.groupby("point").size().rename("n")
-    return experiment.points.join(n, on="point").join(means, on="point").fillna({"n": 0}) \
-        .astype({"n": int})
+    groups = ok.groupby("point")[names]
+    means, n = groups.mean(), ok.groupby("point").size().rename("n")
+    t = pd.Series(stats.t.ppf(0.975, np.maximum(n - 1, 1)), index=n.index)
+    half = groups.sem().mul(t, axis=0).fillna(0.0)
+    table = pd.concat([means, (means - half).add_suffix("_low"), (means + half).add_suffix("_high")], axis=1)
+    table = table[[f"{name}{end}" for name in names for end in ("", "_low", "_high")]]
+    return experiment.points.join(n, on="point").join(table, on="point").fillna({"n": 0}).astype({"n": int})
+
+
+def interval_columns(names) -> dict[str, tuple[str, str]]:
+    """Units and descriptions of responses' interval columns, for the Parquet schema."""
+    from .compare import unit_of
+    return {f"{name}_{end}": (unit_of(name) or "-", f"{'Lower' if end == 'low' else 'Upper'} end of the 95% "
+                              f"confidence interval of the mean of {name} over the point's replications.")
+            for name in names for end in ("low", "high")}
 
 
 class SweepResult(ExperimentView):
@@ -81,7 +95,8 @@ class SweepResult(ExperimentView):
         """Write responses and sensitivity (CSV and Parquet) and the figures into `folder`."""
         folder, paths = Path(folder), []
         results.atomic_write_bytes(folder / "responses.csv", self.table.to_csv(index=False).encode())
-        results.atomic_write_parquet(self.table, folder / "responses.parquet")
+        results.atomic_write_parquet(self.table, folder / "responses.parquet",
+                                     interval_columns(outcome_columns(self.runs)))
         paths += [folder / "responses.csv", folder / "responses.parquet"]
         if self.indices is not None:
             results.atomic_write_bytes(folder / "sensitivity.csv", self.indices.to_csv(index=False).encode())

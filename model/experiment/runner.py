@@ -22,7 +22,7 @@ from typing import Callable
 
 import pandas as pd
 
-from .. import results
+from .. import results, warm_state
 from ..outcomes import OUTCOME_NAMES
 from ..runs import RunResult, run_one
 from ..scenario import Scenario, ScenarioError
@@ -41,6 +41,10 @@ class ScenarioModel:
     cache: bool = True                                # reuse warm states after the burn-in (warm_state.py)
     by_seed: dict[int, dict] | None = None            # overrides per replication seed (a posterior's vectors)
     outcomes = OUTCOME_NAMES
+
+    def __post_init__(self):
+        if self.cache:                                # in the parent: one warning, not one per worker run
+            self.cache = warm_state.usable()
 
     def __call__(self, params: dict, seed: int) -> RunResult:
         params = {**(self.by_seed or {}).get(int(seed), {}), **params}

@@ -1,6 +1,6 @@
 """The warm-state cache (issue 19): it touches only what it can prove is its own, verifies every entry
 before use (a damaged or edited one is recomputed with one warning, so results equal --no-cache),
-and warns once when it cannot be used."""
+says in each run's row whether the burn-in came from it, and warns once when it cannot be used."""
 
 import json
 import shutil
@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from ptsim import PrivateTrafficModel, load_scenario, warm_state
 from ptsim.cli import app
+from ptsim.experiment import run_experiment
 from ptsim.experiment.runner import ScenarioModel
 
 from conftest import ROOT, small
@@ -199,6 +200,20 @@ def test_is_cached_says_whether_a_verified_state_exists_for_the_status_quo_and_s
     assert not warm_state.is_cached(small(**{"population.consumers": 2500}), SEED, folder)
     flip_bytes(folder)
     assert not warm_state.is_cached(scenario(), SEED, folder)
+
+
+def test_each_run_row_says_whether_its_burn_in_came_from_the_cache(tmp_path, monkeypatch):
+    from ptsim.results import column_metadata
+    monkeypatch.setenv("PTSIM_CACHE", str(tmp_path / "cache"))
+    arms = [scenario(), scenario("wechat_open.yaml")]
+    warm = run_experiment(arms, reps=2, out=tmp_path / "warm").runs
+    assert warm["burn_in_cached"].tolist() == [False, False, True, True]
+    cold = run_experiment(arms, reps=2, cache=False).runs
+    assert cold["burn_in_cached"].tolist() == [False] * 4
+    outcomes = [c for c in cold.columns if c != "burn_in_cached"]
+    pd.testing.assert_frame_equal(warm[outcomes], cold[outcomes])
+    assert pd.read_parquet(tmp_path / "warm" / "runs.parquet")["burn_in_cached"].tolist() == [False, False, True, True]
+    assert "cache" in column_metadata("burn_in_cached")["description"]
 
 
 @pytest.mark.parametrize("where", ["a_file", "a_file/below"])

@@ -149,7 +149,10 @@ def execute(model: Callable, params: dict, seed: int) -> tuple[dict, pd.DataFram
                 "traceback": traceback.format_exc(), "elapsed_s": time.perf_counter() - t0}, None
     summary, ts = (out.summary, out.timeseries) if isinstance(out, RunResult) else (out, None)
     summary = {str(k): float(v) for k, v in summary.items()}
-    return {"status": "ok", "summary": summary, "elapsed_s": time.perf_counter() - t0}, ts
+    record = {"status": "ok", "summary": summary, "elapsed_s": time.perf_counter() - t0}
+    if isinstance(out, RunResult) and out.burn_in_cached is not None:
+        record["burn_in_cached"] = out.burn_in_cached
+    return record, ts
 
 
 def model_id(model: Callable) -> str:

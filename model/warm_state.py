@@ -6,7 +6,9 @@ array of consumers, merchants and the status-quo policies, the random streams' p
 scalars) is saved under a key hashing the status-quo scenario, the seed, the burn-in and the source
 code of the package, and loaded instead of simulated next time. Files are plain `.npz` arrays and
 JSON (no pickle), written atomically; a lock makes parallel workers that need the same state wait
-for the one computing it. Results with and without the cache are identical (tested).
+for the one computing it. Results with and without the cache are identical (tested). Each run's row
+records whether its state came from the cache (`burn_in_cached`); `is_cached(scenario, seed)` asks
+without building a model.
 
 Trust: an entry's JSON holds the key it was made for and a SHA-256 of the key, its JSON state and its
 arrays, checked before every use. An entry that fails (damaged, truncated, edited, or another key's)

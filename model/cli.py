@@ -690,16 +690,20 @@ def dashboard(host: Annotated[str, typer.Option(help="Address to listen on (127.
 
 @app.command()
 def cache(clear: Annotated[bool, typer.Option("--clear", help="Delete every stored warm state.")] = False):
-    """Show (or clear) the cache of warm states after the burn-in (`$PTSIM_CACHE`, else ~/.cache/ptsim/warm)."""
+    """Show (or clear) the cache of warm states after the burn-in (`$PTSIM_CACHE`, else ~/.cache/ptsim/warm);
+    only the cache's own files are ever deleted."""
     from . import warm_state
     folder = warm_state.cache_dir()
-    if clear:
-        n, size = warm_state.clear(folder)
-        console.print(f"removed {n} files ({size / 1e6:.1f} MB) from {folder}")
-        return
-    states = sorted(folder.rglob("*.npz")) if folder.is_dir() else []
-    size = sum(p.stat().st_size for p in states)
-    console.print(f"{folder}: {len(states)} warm states, {size / 1e6:.1f} MB (ptsim cache --clear deletes them)")
+    try:
+        if clear:
+            root, n, size = warm_state.clear(folder)
+            console.print(f"removed {n} files ({size / 1e6:.1f} MB) from {root}", markup=False, highlight=False)
+            return
+        root, n, size = warm_state.info(folder)
+    except OSError as exc:
+        fail(str(exc) if isinstance(exc, warm_state.CacheError) else f"PTSIM_CACHE={folder}: {exc.strerror or exc}")
+    console.print(f"{root}: {n} warm states, {size / 1e6:.1f} MB (ptsim cache --clear deletes them)",
+                  markup=False, highlight=False)
 
 
 def _text_opt(name: str, help_: str):

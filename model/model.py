@@ -53,7 +53,7 @@ class PrivateTrafficModel(mesa.Model):
         self._mesa_step, self.step = self.step, self._step_within_horizon
         seed_seq = self.rng.bit_generator.seed_seq
         self.seed = rng if isinstance(rng, (int, np.integer)) else seed_seq.entropy
-        self._stream_root = (seed_seq.entropy, tuple(seed_seq.spawn_key))
+        self._stream_root = warm_state.stream_root(self.rng)
         self._streams: dict[str, np.random.Generator] = {}
         self._lever_config = scenario
         self.status_quo = s = scenario.status_quo()

@@ -86,6 +86,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
                          "numbers)."),
     "seed": ("-", "Seed of the replication's random numbers (spawned from the root seed)."),
     "status": ("-", "ok, failed or missing."),
+    "burn_in_cached": ("-", "Whether the run's warm state after the burn-in came from the warm-state cache "
+                            "(True) or was simulated (False); the numbers are the same either way."),
     "error": ("-", "Error message of a failed run (empty otherwise)."),
     "day": ("day", "Simulation day (0 = the first recorded day, run.start_day_of_year of the calendar)."),
     "reference": ("-", "The scenario the differences are taken against (same seeds)."),

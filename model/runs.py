@@ -25,17 +25,19 @@ def replication_seeds(root: int, n: int) -> list[int]:
 
 @dataclass
 class RunResult:
-    """One replication: its seed, one number per outcome, and the daily outcomes."""
+    """One replication: its seed, one number per outcome, the daily outcomes, and whether the burn-in's
+    warm state came from the cache."""
     seed: int
     summary: dict[str, float]
     timeseries: pd.DataFrame
+    burn_in_cached: bool | None = None
 
 
 def run_one(scenario: Scenario, seed: int, progress=None, cache: bool = True) -> RunResult:
     """Build and run one replication of `scenario` with `seed` (`cache`: reuse the burn-in's warm state)."""
     m = PrivateTrafficModel(scenario, rng=seed, cache=cache)
     m.run(progress=progress)
-    return RunResult(seed, m.summary(), m.timeseries())
+    return RunResult(seed, m.summary(), m.timeseries(), m.warm_from_cache)
 
 
 def run_replications(scenario: Scenario, reps: int | None = None, seed: int | None = None,

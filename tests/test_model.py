@@ -119,13 +119,14 @@ def test_arms_share_the_burn_in_and_the_cache_changes_no_number(tmp_path):
     """Policy arms with one seed reach record day 0 in the same state; a warm state from the cache gives
     the same numbers as simulating the burn-in."""
     from ptsim.experiment import run_experiment
-    from ptsim import load_scenario
+    from ptsim import load_scenario, warm_state
     files = [ROOT / "scenarios" / f for f in ("baseline.yaml", "weight_bonus_full.yaml", "wechat_open.yaml")]
     over = {"population.consumers": 2000, "population.merchants": 40, "run.days": 30, "run.burn_in_days": 40}
-    folder = tmp_path / "cache"
+    folder = warm_state.find_root(tmp_path / "cache", create=True)
     stale = folder / ("0" * 16)                              # a folder an older version of the code wrote
-    stale.mkdir(parents=True)
-    (stale / "x.npz").write_bytes(b"")
+    stale.mkdir()
+    (stale / warm_state.MARKER).write_text('{"ptsim_cache": "", "code": "0000000000000000"}')
+    (stale / f"{'0' * 24}.npz").write_bytes(b"")
     models = [PrivateTrafficModel(load_scenario(f, over), rng=5, cache=folder) for f in files]
     assert [m.warm_from_cache for m in models] == [False, True, True]      # burn-in simulated once
     assert len(list(folder.rglob("*.npz"))) == 1
@@ -134,7 +135,8 @@ def test_arms_share_the_burn_in_and_the_cache_changes_no_number(tmp_path):
     scenarios = [load_scenario(f, over) for f in files]
     cold = run_experiment(scenarios, reps=2, cache=False).runs
     warm = run_experiment(scenarios, reps=2).runs
-    cols = [c for c in cold.columns if c != "elapsed_s"]
+    assert warm["burn_in_cached"].iloc[2:].all() and not cold["burn_in_cached"].any()     # arms share point 0's
+    cols = [c for c in cold.columns if c != "burn_in_cached"]
     pd.testing.assert_frame_equal(cold[cols], warm[cols])
     assert small().status_quo().policies == type(small().policies)()
 

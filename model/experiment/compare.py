@@ -17,7 +17,7 @@ from .posterior import draw_of, variance_shares
 from .runner import resolve_scenarios, run_experiment
 from .storage import Experiment, ExperimentView, load_experiment
 
-KEYS = ("run_id", "point", "scenario", "replication", "seed", "status", "error")
+KEYS = ("run_id", "point", "scenario", "replication", "seed", "status", "burn_in_cached", "error")
 
 
 def outcome_columns(runs: pd.DataFrame) -> list[str]:

@@ -24,7 +24,7 @@ from typing import Callable
 
 import pandas as pd
 
-from .. import results
+from .. import results, warm_state
 from ..outcomes import OUTCOME_NAMES
 from ..runs import RunResult, run_one
 from ..scenario import Scenario, ScenarioError
@@ -43,6 +43,10 @@ class ScenarioModel:
     cache: bool = True                                # reuse warm states after the burn-in (warm_state.py)
     by_seed: dict[int, dict] | None = None            # overrides per replication seed (a posterior's vectors)
     outcomes = OUTCOME_NAMES
+
+    def __post_init__(self):
+        if self.cache:                                # in the parent: one warning, not one per worker run
+            self.cache = warm_state.usable()
 
     def __call__(self, params: dict, seed: int) -> RunResult:
         params = {**(self.by_seed or {}).get(int(seed), {}), **params}
@@ -171,7 +175,10 @@ def execute(model: Callable, params: dict, seed: int) -> tuple[dict, pd.DataFram
                 "traceback": traceback.format_exc(), "elapsed_s": time.perf_counter() - t0}, None
     summary, ts = (out.summary, out.timeseries) if isinstance(out, RunResult) else (out, None)
     summary = {str(k): float(v) for k, v in summary.items()}
-    return {"status": "ok", "summary": summary, "elapsed_s": time.perf_counter() - t0}, ts
+    record = {"status": "ok", "summary": summary, "elapsed_s": time.perf_counter() - t0}
+    if isinstance(out, RunResult) and out.burn_in_cached is not None:
+        record["burn_in_cached"] = out.burn_in_cached
+    return record, ts
 
 
 def model_id(model: Callable) -> str:

@@ -164,13 +164,17 @@ def runs_table(design, records: dict[str, dict], outcomes=()) -> pd.DataFrame:
     """One row per run of `design` in (point, replication) order, from run records by run_id;
     `outcomes` get a column even when no run finished."""
     label = dict(zip(design.points["point"], design.points["scenario"]))
+    cached = any("burn_in_cached" in rec for rec in records.values())      # runs of ptsim's model
     rows = []
     for run_id, point, rep in sorted(design.run_ids(), key=lambda r: (r[1], r[2])):
         rec = records.get(run_id, {})
         rows.append({"run_id": run_id, "point": point, "scenario": label[point], "replication": rep,
                      "seed": design.seeds[rep], "status": rec.get("status", "missing"),
+                     **({"burn_in_cached": rec.get("burn_in_cached")} if cached else {}),
                      **rec.get("summary", {}), "error": rec.get("error")})
     df = pd.DataFrame(rows)
+    if cached:
+        df["burn_in_cached"] = df["burn_in_cached"].astype("boolean")
     for name in outcomes:
         if name not in df:
             df[name] = float("nan")

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
     TimeRemainingColumn
 from rich.table import Table
 
-from .scenario import MAX_REPS, MAX_RUNS, ScenarioError, is_lever, load_scenario, one_line, parse_set_options
+from .scenario import MAX_REPS, MAX_RUNS, ScenarioError, load_scenario, one_line, parse_set_options
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="ptsim: simulate Tmall's private-traffic ecosystem under platform policies.")
@@ -146,42 +146,42 @@ CacheOpt = Annotated[bool, typer.Option("--cache/--no-cache", help="Reuse the wa
 MaxRunsOpt = Annotated[int, typer.Option("--max-runs", help="Refuse a design of more runs (points x "
                                          "replications) than this.")]
 
-SPEED = 4e6         # consumer-days simulated per second on one core, roughly (docs/performance.md)
-RUN_OVERHEAD = 0.5  # seconds to build a run and load its warm state
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print each arm's scenario as resolved (after extends: "
+                                         "and --set), the number of runs, which burn-ins are cached and the "
+                                         "estimate; run nothing, write nothing.")]
 
 
-def _duration(seconds: float) -> str:
-    for unit, size in (("days", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= 1.5 * size:
-            return f"{seconds / size:.0f} {unit}"
-    return f"{max(seconds, 1):.0f} s"
+def say_plan(plan) -> None:
+    """Before the first run: how many runs, the burn-ins to simulate and roughly how long (plan.py)."""
+    err_console.print(plan.text(), markup=False, highlight=False, soft_wrap=True)
 
 
-def _announcer(s, reps: int | None, shared_burn_in: bool, workers: int, scheduler):
-    """A progress hook that says once, before the first run starts, how many runs the design has and
-    roughly how long they take (`shared_burn_in`: the points share each replication's burn-in)."""
-    said = False
-
-    def announce(done, total):
-        nonlocal said
-        if said:
-            return
-        said, todo = True, total - int(done)
-        burn_ins = min(todo, (reps or s.run.reps) if shared_burn_in else todo)
-        seconds = (s.population.consumers * (todo * s.run.days + burn_ins * s.run.burn_in_days) / SPEED
-                   + todo * RUN_OVERHEAD)
-        where = "of one core (divided among the cluster's workers)" if scheduler else \
-            f"on {workers} worker{'s' if workers > 1 else ''}"
-        runs = f"{total:,} run{'s' if total > 1 else ''}" + (f" ({todo:,} still to do)" if done else "")
-        err_console.print(f"{runs}, each {s.run.days:,} days x {s.population.consumers:,} consumers: roughly "
-                          f"{_duration(seconds / (1 if scheduler else workers))} {where}",
-                          markup=False, highlight=False, soft_wrap=True)
-    return announce
+def _checked(call):
+    """`call()`, with bad input (ScenarioError) as one line and exit 2."""
+    try:
+        return call()
+    except ScenarioError as exc:
+        fail(str(exc))
 
 
-def _experiment(kind: str, out, resume: bool, call, announce):
-    """Run an experiment with a progress bar, saying first how big it is; bad input and results that
-    cannot be written exit 2 with one line, an interrupt says how to resume."""
+def dry_run_report(arms: dict, plan, design_note: str = "") -> None:
+    """--dry-run: each arm's resolved scenario as YAML documents, then what would run, and exit 0."""
+    import yaml
+    for name, s in arms.items():
+        console.print(f"# arm: {name} (scenario as resolved)\n" + yaml.safe_dump(s.to_dict(), sort_keys=False,
+                                                                                 allow_unicode=True) + "---",
+                      markup=False, highlight=False, soft_wrap=True)
+    if design_note:
+        console.print(design_note, markup=False, highlight=False, soft_wrap=True)
+    console.print(f"dry run: {plan.text()}; nothing was run or written", markup=False, highlight=False,
+                  soft_wrap=True)
+    raise typer.Exit(0)
+
+
+def _experiment(kind: str, out, resume: bool, call):
+    """Run an experiment with a progress bar (`call(progress)`; it says first how big it is with
+    `say_plan`); bad input and results that cannot be written exit 2 with one line, an interrupt says
+    how to resume."""
     from .results import OutputError
     if resume and out is None:
         fail("--resume needs --out DIR (the folder of the experiment to finish)")
@@ -190,7 +190,6 @@ def _experiment(kind: str, out, resume: bool, call, announce):
         task = bar.add_task(kind, total=None)
 
         def progress(done, total):
-            announce(done, total)
             bar.update(task, completed=done, total=total)
         try:
             return call(progress)
@@ -242,7 +241,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file, or th
         set_: SetOpt = None, days: DaysOpt = None, reps: RepsOpt = None, seed: SeedOpt = None,
         out: OutOpt = None, workers: WorkersOpt = "1", backend: BackendOpt = "processes",
         scheduler: SchedulerOpt = None, resume: ResumeOpt = False, figures: FiguresOpt = True,
-        cache: CacheOpt = True):
+        cache: CacheOpt = True, dry_run: DryRunOpt = False):
     """Run a scenario's replications (a one-point experiment) and write tables, figures and manifest."""
     from . import plots, results
     from .experiment import run_experiment
@@ -253,12 +252,18 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file, or th
         s = resolve(scenario, set_, days, reps, seed)
     except ScenarioError as exc:
         fail(str(exc))
-    out = out if out is not None else (None if resume else results.default_out_dir(s.name))
+    if resume and out is None:
+        fail("--resume needs --out DIR (the folder of the experiment to finish)")
+    if dry_run:
+        dry_run_report({s.name: s}, _checked(lambda: run_experiment(
+            [s], out=out, resume=resume, workers=workers, backend=backend, scheduler=scheduler, cache=cache,
+            dry_run=True)))
+    out = out if out is not None else results.default_out_dir(s.name)
     paths = []
 
     def call(progress):
         exp = run_experiment([s], out=out, resume=resume, workers=workers, backend=backend, scheduler=scheduler,
-                             progress=progress, command="run", cache=cache)
+                             progress=progress, command="run", cache=cache, on_plan=say_plan)
         paths.extend(Path(out) / n for n in ("manifest.json", "points.parquet", "runs.parquet",
                                              "timeseries.parquet"))
         summary.append(summary_table(exp.runs, OUTCOME_NAMES))
@@ -267,8 +272,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file, or th
             paths.extend(results.write_figures(out, plots.run_figures(exp.labelled_timeseries(), s)).values())
         return exp
     summary = []
-    exp = _experiment(f"{s.name}: {s.run.reps} x {s.run.days} days", out, resume, call,
-                      _announcer(s, None, True, workers, scheduler))
+    exp = _experiment(f"{s.name}: {s.run.reps} x {s.run.days} days", out, resume, call)
     scale = s.population.agent_scale
     console.print(run_table(f"{s.name}: {s.run.reps} replication(s), {s.run.days} days, {s.population.consumers:,} "
                             f"consumers x {f'{scale:,.0f}' if scale >= 100 else f'{scale:.3g}'}", summary[0]))
@@ -335,7 +339,8 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML 
                 "vectors, shared by the arms, so intervals include parameter uncertainty.")] = None,
             draws: Annotated[Optional[int], typer.Option(
                 "--draws", help="Parameter vectors drawn from --posterior (default: one per replication; "
-                "--reps must be a multiple; two or more replications per vector split the variance).")] = None):
+                "--reps must be a multiple; two or more replications per vector split the variance).")] = None,
+            dry_run: DryRunOpt = False):
     """Compare scenarios over the same replication seeds: means, 95% intervals, paired differences."""
     from . import experiment
     workers = parse_workers(workers)
@@ -351,11 +356,19 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML 
     except ScenarioError as exc:
         fail(str(exc))
     first = next(iter(named.values()))
-    out = out if out is not None else (None if resume else default_out_dir(f"compare-{first.name}"))
+    if resume and out is None:
+        fail("--resume needs --out DIR (the folder of the experiment to finish)")
+    if dry_run:
+        dry_run_report(named, _checked(lambda: experiment.compare(
+            named, reps, seed=seed, outcomes=_outcome_list(outcomes), out=out, resume=resume, workers=workers,
+            backend=backend, scheduler=scheduler, cache=cache, max_runs=max_runs, posterior=posterior, draws=draws,
+            dry_run=True)), "# with --posterior each replication also sets its drawn parameter vector" if posterior
+            else "")
+    out = out if out is not None else default_out_dir(f"compare-{first.name}")
     c = _experiment(f"compare {len(named)} scenarios", out, resume, lambda progress: experiment.compare(
         named, reps, seed=seed, outcomes=_outcome_list(outcomes), out=out, resume=resume, workers=workers,
         backend=backend, scheduler=scheduler, figures=figures, progress=progress, cache=cache, max_runs=max_runs,
-        posterior=posterior, draws=draws), _announcer(first, reps, cache, workers, scheduler))
+        posterior=posterior, draws=draws, on_plan=say_plan))
     console.print(comparison_table(c, _outcome_list(outcomes)))
     if c.posterior:
         p = c.posterior
@@ -405,7 +418,8 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Base scenario: a YAML f
           set_: SetOpt = None, days: DaysOpt = None, reps: RepsOpt = None, seed: SeedOpt = None,
           out: OutOpt = None, workers: WorkersOpt = "1", backend: BackendOpt = "processes",
           scheduler: SchedulerOpt = None, resume: ResumeOpt = False, outcomes: OutcomesOpt = None,
-          figures: FiguresOpt = True, cache: CacheOpt = True, max_runs: MaxRunsOpt = MAX_RUNS):
+          figures: FiguresOpt = True, cache: CacheOpt = True, max_runs: MaxRunsOpt = MAX_RUNS,
+          dry_run: DryRunOpt = False):
     """Sweep scenario fields: a grid, or a Latin hypercube, Sobol or Morris sample with sensitivity."""
     from . import experiment
     workers = parse_workers(workers)
@@ -428,13 +442,23 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Base scenario: a YAML f
         g, p = (parse_grid(grid), None) if grid else (None, parse_params(param))
     except ScenarioError as exc:
         fail(str(exc))
-    out = out if out is not None else (None if resume else default_out_dir(f"sweep-{base.name}"))
-    levers_only = all(is_lever(f) for f in g or p)
-    r = _experiment(f"sweep {base.name}", out, resume, lambda progress: experiment.sweep(
-        base, grid=g, params=p, method=methods[0] if methods else None, samples=samples, reps=reps, seed=seed,
-        outcomes=_outcome_list(outcomes), out=out, resume=resume, workers=workers, backend=backend,
-        scheduler=scheduler, figures=figures, progress=progress, cache=cache, max_runs=max_runs),
-        _announcer(base, reps, cache and levers_only, workers, scheduler))
+    if resume and out is None:
+        fail("--resume needs --out DIR (the folder of the experiment to finish)")
+
+    def design_run(**kwargs):
+        return experiment.sweep(base, grid=g, params=p, method=methods[0] if methods else None, samples=samples,
+                                reps=reps, seed=seed, outcomes=_outcome_list(outcomes), out=out, resume=resume,
+                                workers=workers, backend=backend, scheduler=scheduler, cache=cache,
+                                max_runs=max_runs, **kwargs)
+    if dry_run:
+        plan = _checked(lambda: design_run(dry_run=True))
+        points = plan.points.drop(columns=["scenario"])
+        shown = points.head(20).to_string(index=False)
+        dry_run_report({base.name: base}, plan, f"# the design: {len(points):,} point(s), each the scenario above with "
+                       f"these fields set\n{shown}" + (f"\n... ({len(points) - 20:,} more)" if len(points) > 20 else ""))
+    out = out if out is not None else default_out_dir(f"sweep-{base.name}")
+    r = _experiment(f"sweep {base.name}", out, resume,
+                    lambda progress: design_run(figures=figures, progress=progress, on_plan=say_plan))
     if r.indices is not None:
         table = Table(title=f"{r.method} sensitivity ({len(r.points)} points x {r.design.reps} replication(s))")
         for col in r.indices.columns:
@@ -481,11 +505,15 @@ def calibrate(scenario: Annotated[Path, typer.Argument(help="Scenario to calibra
               confirm_set: Annotated[Optional[list[str]], typer.Option("--confirm-set", help="field=value "
                                                                        "(repeatable): the confirmation's size, "
                                                                        "e.g. population.consumers=20000 "
-                                                                       "(default: --set).")] = None):
+                                                                       "(default: --set).")] = None,
+              dry_run: DryRunOpt = False):
     """Fit scenario fields to published facts with an Optuna study: calibrated.yaml, fit table, posterior."""
     from .calibration.study import CalibrationError
     from .calibration.study import calibrate as run_calibration
+    from types import SimpleNamespace
+
     from .experiment.design import parse_params
+    from .experiment.plan import calibration_text
     from .results import OutputError, default_out_dir
     workers = parse_workers(workers)
     check_min(trials=(trials, 1), reps=(reps, 1), seed=(seed, 0), days=(days, 1),
@@ -503,10 +531,18 @@ def calibrate(scenario: Annotated[Path, typer.Argument(help="Scenario to calibra
         fail(str(exc))
     try:                                                        # a bad --confirm-set fails now, not after the study
         confirm_overrides = {**overrides, **parse_set_options(confirm_set)} if confirm_set else None
-        if confirm_overrides:
-            load_scenario(scenario, confirm_overrides)
+        at_size = load_scenario(scenario, confirm_overrides) if confirm_overrides else base
     except ScenarioError as exc:
         fail(str(exc).replace("--set", "--confirm-set", 1))
+    plan_text = calibration_text(base, trials, reps, workers, confirm, confirm_reps or 2 * reps, at_size)
+    if dry_run:
+        from .experiment.design import numeric_field
+        for name, (lo, hi) in params.items():
+            _checked(lambda: [base.with_overrides({name: v if numeric_field(base, name, lo, "calibrated") is float
+                                                   else int(round(v))}, source="--param") for v in (lo, hi)])
+        ranges = "\n".join(f"#   {name}: {lo:g} to {hi:g}" for name, (lo, hi) in params.items())
+        dry_run_report({base.name: base}, SimpleNamespace(text=lambda: plan_text),
+                       f"# the parameters fitted, within their ranges:\n{ranges}" if params else "")
     out = out if out is not None else str(default_out_dir(f"calibrate-{base.name}"))
     said = False
 
@@ -516,12 +552,9 @@ def calibrate(scenario: Annotated[Path, typer.Argument(help="Scenario to calibra
         def progress(done, total, best, number):
             nonlocal said
             if not said:
-                said, runs = True, (total - done) * reps
-                seconds = (base.population.consumers * runs * (base.run.days + base.run.burn_in_days) / SPEED
-                           + runs * RUN_OVERHEAD)              # every trial simulates its own burn-ins
-                err_console.print(f"{total - done:,} trial(s) to run x {reps} replication(s), each {base.run.days:,} "
-                                  f"days x {base.population.consumers:,} consumers: at most roughly "
-                                  f"{_duration(seconds / workers)} on {workers} worker{'s' if workers > 1 else ''}",
+                said = True
+                err_console.print(calibration_text(base, total - done, reps, workers, confirm, confirm_reps or 2 * reps,
+                                                   at_size),
                                   markup=False, highlight=False, soft_wrap=True)
             text = "calibrate" if best is None else f"calibrate: best loss {best:.4g} (trial {number})"
             bar.update(task, completed=done, total=total, description=text)

@@ -226,4 +226,6 @@ def test_an_unusable_cache_warns_once_and_the_runs_go_on(tmp_path, monkeypatch, 
     lines = warnings_in(result.stderr)
     assert len(lines) == 1 and "PTSIM_CACHE" in lines[0] and str(tmp_path / where) in lines[0], result.stderr
     assert (tmp_path / "a_file").read_text() == "mine"
-    assert ScenarioModel({"b": scenario()}).cache is False          # checked in the parent: workers never try it
+    model = ScenarioModel({"b": scenario()})
+    model.check_cache()                                             # as run_design does, in the parent:
+    assert model.cache is False                                     # workers never try it

@@ -330,7 +330,7 @@ def test_the_size_and_rough_duration_are_said_before_the_runs_start(tmp_path):
                  "--out", tmp_path / "c")
     assert result.exit_code == 0, result.output
     first = result.stderr.splitlines()[0]
-    assert first.startswith("4 runs, each 5 days x 500 consumers: roughly ") and "on 1 worker" in first
+    assert first.startswith("4 runs, each 5 days x 500 consumers; ") and "roughly" in first and "on 1 worker" in first
 
 
 # ---------------------------------------------------------------- Dask scheduler addresses

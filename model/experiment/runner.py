@@ -29,6 +29,7 @@ from ..outcomes import OUTCOME_NAMES
 from ..runs import RunResult, run_one
 from ..scenario import Scenario, ScenarioError
 from .design import MAX_RUNS, Design, compare_design
+from .plan import Plan, plan
 from .storage import Experiment, FolderStore, MemoryStore
 
 BACKENDS = ("processes", "dask")     # the first is the default for workers > 1
@@ -44,14 +45,20 @@ class ScenarioModel:
     by_seed: dict[int, dict] | None = None            # overrides per replication seed (a posterior's vectors)
     outcomes = OUTCOME_NAMES
 
-    def __post_init__(self):
-        if self.cache:                                # in the parent: one warning, not one per worker run
+    def check_cache(self) -> None:
+        """Before runs start, in the parent: an unusable cache is one warning here and off in every run
+        (rather than a warning per worker run)."""
+        if self.cache:
             self.cache = warm_state.usable()
 
-    def __call__(self, params: dict, seed: int) -> RunResult:
+    def scenario_for(self, params: dict, seed: int) -> Scenario:
+        """The scenario a run with these design parameters and replication seed simulates."""
         params = {**(self.by_seed or {}).get(int(seed), {}), **params}
         base = self.scenarios[params.pop("scenario", next(iter(self.scenarios)))]
-        scenario = base.with_overrides(params, source="design") if params else base
+        return base.with_overrides(params, source="design") if params else base
+
+    def __call__(self, params: dict, seed: int) -> RunResult:
+        scenario = self.scenario_for(params, seed)
         days, on_day = scenario.run.days, self.on_day
         return run_one(scenario, seed, progress=None if on_day is None else lambda d: on_day(d / days),
                        cache=self.cache)
@@ -191,11 +198,14 @@ def run_design(design: Design, model: Callable, *, scenarios: dict[str, Scenario
                out: str | Path | None = None, resume: bool = False, workers: int = 1,
                backend: str = "processes", scheduler: str | None = None, executor: cf.Executor | None = None,
                progress: Callable[[int, int], None] | None = None, command: str = "experiment",
-               extra: dict | None = None) -> Experiment:
+               extra: dict | None = None, on_plan: Callable[[Plan], None] | None = None,
+               dry_run: bool = False) -> Experiment | Plan:
     """Run every (point, replication) of `design` not yet stored under `out` and return the tables.
 
     `progress(done, total)` is called as runs finish (and, for runs in this process, daily with a
-    fractional `done`). Pass `executor` to use your own pool.
+    fractional `done`); `on_plan(plan)` once before the first run starts, with what is to run and a
+    rough duration (plan.py). `dry_run` returns that plan without running or writing anything. Pass
+    `executor` to use your own pool.
     """
     scenarios = scenarios or {}
     identity = {**design.identity(), "model": model_id(model),
@@ -208,6 +218,13 @@ def run_design(design: Design, model: Callable, *, scenarios: dict[str, Scenario
     params = {row["point"]: {k: v for k, v in row.items() if k not in drop}
               for row in design.points.to_dict("records")}
 
+    if dry_run:
+        done = store.finished(design) if resume else set()
+        return plan(design, model, params, [r for r in design.run_ids() if r[0] not in done], workers, scheduler)
+
+    if isinstance(model, ScenarioModel):
+        model.check_cache()
+
     def record_of(run, outcome):
         rid, point, rep = run
         return {"run_id": rid, "point": int(point), "replication": rep, "seed": design.seeds[rep], **outcome}
@@ -218,6 +235,8 @@ def run_design(design: Design, model: Callable, *, scenarios: dict[str, Scenario
         done = store.prepare(design, manifest, resume)
         todo = warm_first([r for r in design.run_ids() if r[0] not in done])
         total, finished = len(design.run_ids()), len(design.run_ids()) - len(todo)
+        if on_plan:
+            on_plan(plan(design, model, params, todo, workers if executor is None else slots // 2, scheduler))
         if progress:
             progress(finished, total)
         if progress and isinstance(ex, SerialExecutor) and isinstance(model, ScenarioModel):
@@ -281,7 +300,7 @@ def run_experiment(scenarios, reps: int | None = None, *, seed: int | None = Non
                    out: str | Path | None = None, resume: bool = False, workers: int = 1,
                    backend: str = "processes", scheduler: str | None = None, progress=None,
                    command: str = "experiment", cache: bool = True, max_runs: int | None = MAX_RUNS,
-                   posterior=None, draws: int | None = None) -> Experiment:
+                   posterior=None, draws: int | None = None, on_plan=None, dry_run: bool = False) -> Experiment | Plan:
     """Run replications of one or more scenarios with common random numbers; return the tables.
 
     `scenarios` is a list of `Scenario`s or YAML paths (or a dict name -> Scenario). Replications
@@ -289,6 +308,7 @@ def run_experiment(scenarios, reps: int | None = None, *, seed: int | None = Non
     with one scenario; `command` names the caller in the manifest. Arms share each replication's
     burn-in through the warm-state cache; `cache=False` simulates it in every run (same results).
     More than `max_runs` runs (scenarios x replications) are refused before starting; None lifts the limit.
+    `on_plan` and `dry_run` as in `run_design`: the plan is said before the runs, or returned instead.
     With a `posterior` (a `Posterior`, a calibration folder or its posterior.parquet), `draws` parameter
     vectors (default: one per replication) are drawn by weight and each runs `reps / draws` replications,
     the same vector for every arm (posterior.py).
@@ -313,7 +333,8 @@ def run_experiment(scenarios, reps: int | None = None, *, seed: int | None = Non
     elif draws is not None:
         raise ScenarioError("--draws: only with --posterior (the number of parameter vectors to draw)")
     return run_design(design, model, scenarios=named, out=out, resume=resume, workers=workers, backend=backend,
-                      scheduler=scheduler, progress=progress, command=command, extra=extra)
+                      scheduler=scheduler, progress=progress, command=command, extra=extra, on_plan=on_plan,
+                      dry_run=dry_run)
 
 
 def resolve_scenarios(scenarios, overrides: dict | None = None) -> dict[str, Scenario]:

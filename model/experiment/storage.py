@@ -206,6 +206,9 @@ class MemoryStore:
         self.manifest = manifest
         return set()
 
+    def finished(self, design) -> set[str]:
+        return set()
+
     def save(self, record: dict, timeseries: pd.DataFrame | None) -> None:
         self.records[record["run_id"]] = record
         if timeseries is not None and not timeseries.empty:
@@ -245,6 +248,11 @@ class FolderStore:
                                 "choose another --out")
         if any(folder.iterdir()):
             raise ScenarioError(f"{folder}: folder exists and is not empty; choose another --out")
+
+    def finished(self, design) -> set[str]:
+        """Run ids of the design with a result file already (what --resume would not run), read-only."""
+        wanted = {rid for rid, _, _ in design.run_ids()}
+        return {p.name[: -len(".parquet")] for p in self.runs_dir.glob("*.parquet")} & wanted
 
     def prepare(self, design, manifest: dict, resume: bool) -> set[str]:
         """Start or resume: check the folder, that the design matches and that every finished run's

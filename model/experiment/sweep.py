@@ -144,7 +144,8 @@ def sweep(scenario: Scenario | str | Path | Callable, grid: dict[str, list] | No
           samples: int = 64, reps: int | None = None, *, seed: int | None = None,
           overrides: dict | None = None, outcomes=None, out=None, resume: bool = False, workers: int = 1,
           backend: str = "processes", scheduler: str | None = None, figures: bool = False,
-          progress=None, cache: bool = True, max_runs: int | None = MAX_RUNS) -> SweepResult:
+          progress=None, cache: bool = True, max_runs: int | None = MAX_RUNS, on_plan=None,
+          dry_run: bool = False) -> SweepResult:
     """Sweep a scenario's fields, or the inputs of a model function, and analyse the responses.
 
     `scenario` is a `Scenario`, a YAML path, or any function `model(params: dict, seed) -> dict` of
@@ -152,6 +153,8 @@ def sweep(scenario: Scenario | str | Path | Callable, grid: dict[str, list] | No
     (field -> (lo, hi)) with `method` "lhs", "sobol" (default) or "morris" and `samples` (LHS size,
     Sobol base N, Morris trajectories). Replication k of every point shares a seed. A design of more
     than `max_runs` runs (points x replications) is refused before it is drawn; None lifts the limit.
+    `dry_run=True` returns the `Plan` (runs, burn-ins already cached, rough duration) without running;
+    `on_plan(plan)` hears it before the runs start.
 
     >>> from ptsim.experiment import sweep
     >>> s = sweep("scenarios/baseline.yaml", grid={"ranking.exponent": [0.5, 0.75, 1.0]}, reps=4,
@@ -189,7 +192,9 @@ def sweep(scenario: Scenario | str | Path | Callable, grid: dict[str, list] | No
         design = sampled_design(method, params or {}, samples, reps, root, base, max_runs=max_runs)
     exp = run_design(design, model, scenarios=scenarios, out=out, resume=resume, workers=workers,
                      backend=backend, scheduler=scheduler, progress=progress, command="sweep",
-                     extra={"outcomes": outcomes})
+                     extra={"outcomes": outcomes}, on_plan=on_plan, dry_run=dry_run)
+    if dry_run:
+        return exp                                  # the plan (runs, burn-ins cached, duration), nothing run
     result = SweepResult(exp, design, outcomes)
     if out is not None:
         result.save(out, figures=figures)

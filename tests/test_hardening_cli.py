@@ -76,3 +76,20 @@ def test_workers_auto_uses_the_cores_available_and_too_many_are_warned_about(tmp
     assert many.returncode == 0 and len(warnings) == 1, many.stderr
     assert "--workers 1000" in warnings[0] and f"{cores} core" in warnings[0]
     one_error_line(cli("run", "baseline", "--workers", "lots"), "--workers lots", "auto")
+
+
+def test_version_is_printed():
+    from ptsim import __version__
+    result = cli("--version")
+    assert result.exit_code == 0 and result.stdout.strip() == f"ptsim {__version__}"
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "sweep", "calibrate", "cache", "validate", "dashboard"])
+def test_flags_are_shown_as_flags_in_help(command):
+    text = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"}).stdout
+    assert "--help" in text and "<bool>" not in text and "BOOLEAN" not in text
+
+
+def test_options_that_take_a_value_still_show_its_type():
+    text = CliRunner().invoke(app, ["run", "--help"], env={"COLUMNS": "200"}).stdout
+    assert "<int>" in text and "N|auto" in text

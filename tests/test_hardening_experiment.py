@@ -16,6 +16,7 @@ from ptsim.experiment import SweepResult, load_experiment, sweep
 from ptsim.scenario import ScenarioError
 
 from conftest import ROOT
+from test_hardening import one_error_line
 
 BASE = ROOT / "scenarios" / "baseline.yaml"
 TINY = ["--set", "population.consumers=500", "--set", "population.merchants=40", "--days", "5",
@@ -28,20 +29,6 @@ GRID = ["sweep", BASE, "--grid", "ranking.exponent=0.5,1.0", "--reps", "2", *TIN
 
 def cli(*args):
     return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def one_error_line(result, *expected, started=False):
-    """Exit 2 and one line on stderr, `error: ...`, containing each of `expected` (`started`: after the
-    line saying how many runs there are)."""
-    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
-    assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
-    if started and len(lines) == 2 and "roughly" in lines[0]:
-        lines = lines[1:]
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.output
-    for text in expected:
-        assert text in lines[0], (text, lines[0])
-    return lines[0]
 
 
 def by_parameter(indices: pd.DataFrame) -> dict:

@@ -111,10 +111,11 @@ def resolve(path: Path, sets, days, reps, seed):
     """Load a scenario with the common overrides (--set, --days, --reps, --seed)."""
     check_min(days=(days, 1), reps=(reps, 1), seed=(seed, 0))
     overrides = parse_set_options(sets)
-    for key, value in (("run.days", days), ("run.reps", reps), ("run.seed", seed)):
+    options = {}
+    for key, option, value in (("run.days", "--days", days), ("run.reps", "--reps", reps), ("run.seed", "--seed", seed)):
         if value is not None:
-            overrides[key] = value
-    return load_scenario(path, overrides, options={"run.days": "--days", "run.reps": "--reps", "run.seed": "--seed"})
+            overrides[key], options[key] = value, option
+    return load_scenario(path, overrides, options=options)
 
 
 def progress_bar() -> Progress:

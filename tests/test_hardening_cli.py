@@ -93,3 +93,10 @@ def test_flags_are_shown_as_flags_in_help(command):
 def test_options_that_take_a_value_still_show_its_type():
     text = CliRunner().invoke(app, ["run", "--help"], env={"COLUMNS": "200"}).stdout
     assert "<int>" in text and "N|auto" in text
+
+
+def test_a_set_of_a_field_that_a_file_made_a_value_is_labelled_by_set_not_by_an_option(tmp_path):
+    path = tmp_path / "odd.yaml"
+    path.write_text("extends: baseline\nrun: 5\n")
+    line = one_error_line(cli("run", path, "--set", "run.days=3"), "run is not a block")
+    assert "--days" not in line

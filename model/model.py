@@ -18,7 +18,7 @@ import numpy as np
 from . import outcomes, stationarity, warm_state
 from .agents import Consumer, Merchant, Platform
 from .calendar import Calendar
-from .orders import Orders
+from .orders import Orders, Prompt
 from .policies import build_policies
 from .population import ConsumerState, MerchantState
 from .scenario import CATEGORIES, Scenario, load_scenario
@@ -195,9 +195,9 @@ class PrivateTrafficModel(mesa.Model):
         pricing.set_prices(self)
         ranking.rank_stores(self)
         purchase_timing.festival_reactivation(self)
-        insider_sales.start_sales(self)
-        relationships.private_touches(self)
-        wechat.community_messages(self)
+        relationships.act_on_touches(self, insider_sales.start_sales(self), Prompt.INVITATION)
+        relationships.act_on_touches(self, relationships.private_touches(self), Prompt.TOUCH)
+        relationships.act_on_touches(self, wechat.community_messages(self), Prompt.WECHAT_TOUCH)
         price_sensitivity.serve_deferred(self)
         purchase_timing.serve_due_needs(self)
         self._end_of_day()

@@ -1,4 +1,5 @@
-"""Purchases as one typed batch, and the coded quantities of the model (one IntEnum each).
+"""Purchases as one typed batch, the touches that prompt some of them, and the coded quantities of the
+model (one IntEnum each).
 
 An `Orders` batch is built where purchases are decided (needs served, touches acted on) and travels
 through `PrivateTrafficModel.purchase`, each mechanism reading what it needs and filling in what it
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from enum import IntEnum
+from typing import NamedTuple
 
 import numpy as np
 
@@ -70,6 +72,18 @@ class Lever(IntEnum):
     INTERLOCK = 1       # converting visitors to fans and members
     ENGAGE = 2          # private touches
     KEEP = 3            # member prices, insider sales, retention
+
+
+class Touches(NamedTuple):
+    """Tie slots touched today by one source (pushes, messages, invitations): consumer and slot per touch.
+    A touch source returns them; what the touched do about it is the purchase pipeline's business."""
+
+    who: np.ndarray
+    slot: np.ndarray
+
+    @classmethod
+    def none(cls) -> "Touches":
+        return cls(np.empty(0, np.int64), np.empty(0, np.int64))
 
 
 @dataclass

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..orders import Channel, Level, Orders, Prompt
+from ..orders import Channel, Level, Orders, Prompt, Touches
 from . import groups, pricing, purchase_timing, wechat
 
 
@@ -101,10 +101,11 @@ def visit_shown(model, buyers: np.ndarray, slots: np.ndarray) -> None:
     model.consumers.rel_last[buyers, slots] = model.day
 
 
-def private_touches(model) -> None:
-    """ENGAGE: pushes and member messages by level, group messages by the store's messaging rate."""
+def private_touches(model) -> Touches:
+    """ENGAGE: the ties touched today by pushes and member messages (by level) and group messages (by
+    the store's messaging rate)."""
     if not model.modulated:
-        return
+        return Touches.none()
     c, m, rs = model.consumers, model.merchants, model.config.relationships
     level, merchant = c.rel_level.ravel(), c.rel_merchant.ravel()
     by_level = np.asarray(rs.touch_rate + [0.0, 0.0])       # visitor, fan, member, (group), Level.NONE -> 0
@@ -116,12 +117,12 @@ def private_touches(model) -> None:
     max_rate = max(max(rs.touch_rate) * float(m.engage.max(initial=0)), float(m.message_rate.max(initial=0)))
     touchable = np.flatnonzero(level >= (Level.VISITOR if rs.touch_rate[0] > 0 else Level.FAN))
     slots = draw_touches(model.stream("relationships"), touchable, max_rate, rate_of)
-    who, k = np.divmod(slots, c.rel_merchant.shape[1])
-    act_on_touches(model, who, k, Prompt.TOUCH)
+    return Touches(*np.divmod(slots, c.rel_merchant.shape[1]))
 
 
-def act_on_touches(model, who: np.ndarray, k: np.ndarray, prompt: Prompt) -> None:
+def act_on_touches(model, touches: Touches, prompt: Prompt) -> None:
     """A touch is a return visit when clicked; a near need with interest in the category is bought now."""
+    who, k = touches
     if who.size == 0:
         return
     c, m, s = model.consumers, model.merchants, model.config

@@ -1,9 +1,9 @@
 """Purchases as one typed batch, the touches that prompt some of them, and the coded quantities of the
 model (one IntEnum each).
 
-An `Orders` batch is built where purchases are decided (needs served, touches acted on) and travels
-through `PrivateTrafficModel.purchase`, each mechanism reading what it needs and filling in what it
-knows (the value of each order, the tie slot, the store orders before this one).
+An `Orders` batch is built where purchases are decided (needs shopped for, touches responded to) and
+travels through `shopping.buy`, each mechanism reading what it needs and filling in what it knows (the
+value of each order, the tie slot, the store orders before this one).
 """
 
 from __future__ import annotations
@@ -84,6 +84,11 @@ class Touches(NamedTuple):
     @classmethod
     def none(cls) -> "Touches":
         return cls(np.empty(0, np.int64), np.empty(0, np.int64))
+
+    def first_per_consumer(self) -> "Touches":
+        """One touch per consumer (her first), consumers in ascending order."""
+        who, first = np.unique(self.who, return_index=True)
+        return Touches(who, self.slot[first])
 
 
 @dataclass

@@ -56,7 +56,7 @@ def shop(model, buyers: np.ndarray, cats: np.ndarray, allow_defer: bool) -> None
 def respond(model, touches: Touches, prompt: Prompt) -> None:
     """Touches from one source (one acted on per consumer): the touched click or not, a click may wake a
     dormant consumer, and an active one's near need is pulled forward into an order at the touching
-    store, then bought."""
+    store; the channel, WeChat's route for a WeChat message, then the purchase."""
     who, slot = touches.first_per_consumer()
     if who.size == 0:
         return
@@ -65,7 +65,8 @@ def respond(model, touches: Touches, prompt: Prompt) -> None:
         who, slot = who[stay], slot[stay]
     woken, pulled = relationships.click(model, who, slot)
     purchase_timing.wake(model, who[woken])
-    orders = pulled_orders(model, who[pulled], slot[pulled], prompt)
+    orders = relationships.pulled_orders(model, who[pulled], slot[pulled], prompt)
+    orders.channel = channel_of(orders.level)
     if prompt == Prompt.WECHAT_TOUCH:
         orders = wechat.route(model, orders)
     if len(orders) == 0:
@@ -73,15 +74,6 @@ def respond(model, touches: Touches, prompt: Prompt) -> None:
     model.flows["needs"] += len(orders)
     purchase_timing.schedule_next_need(model, orders.buyers)
     buy(model, orders)
-
-
-def pulled_orders(model, who: np.ndarray, slot: np.ndarray, prompt: Prompt) -> Orders:
-    """Orders at the stores tied in `slot`, at the price each buyer pays there (an invitee: the insider price)."""
-    c = model.consumers
-    stores, level = c.rel_merchant[who, slot], c.rel_level[who, slot]
-    paid, depth, insider = pricing.price(model, who, stores, level, c.rel_invited_until[who, slot] >= model.day)
-    return Orders(buyers=who, stores=stores, category=model.merchants.category[stores], level=level, price=paid,
-                  depth=depth, insider=insider, slot=slot, prompt=prompt, channel=channel_of(level))
 
 
 def channel_of(level: np.ndarray) -> np.ndarray:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..orders import Channel, Level, Orders, Touches
+from ..orders import Channel, Level, Orders, Prompt, Touches
+from . import pricing
 
 
 def find_or_assign_slot(rel_merchant: np.ndarray, rel_level: np.ndarray, rel_last: np.ndarray,
@@ -137,6 +138,16 @@ def click(model, who: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray
     pulled = (clicked & ~dormant & (c.next_need[who] < model.clock[model.day + 1] + rs.touch_pull_days)
               & (c.deferred_day[who] < 0))
     return woken, pulled
+
+
+def pulled_orders(model, who: np.ndarray, k: np.ndarray, prompt: Prompt) -> Orders:
+    """Orders pulled forward by touches, at the stores tied in slots `k`, at the price each buyer pays
+    there (an invitee: the insider price); channel public for now."""
+    c = model.consumers
+    stores, level = c.rel_merchant[who, k], c.rel_level[who, k]
+    paid, depth, insider = pricing.price(model, who, stores, level, c.rel_invited_until[who, k] >= model.day)
+    return Orders(buyers=who, stores=stores, category=model.merchants.category[stores], level=level, price=paid,
+                  depth=depth, insider=insider, channel=np.zeros(who.size, np.int64), slot=k, prompt=prompt)
 
 
 def tie(model, orders: Orders) -> Orders:

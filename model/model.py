@@ -214,7 +214,8 @@ class PrivateTrafficModel(mesa.Model):
             for name, value in policy.flows(self).items():
                 self.flows[name] += value
         if self.modulated and self.calendar.month_ends(self.day):
-            adaptation.adapt(self)
+            if adaptation.adapt(self):
+                insider_sales.reschedule(self)
             wechat.decide_diversion(self)
         outcomes.track_return_visits(self)
 

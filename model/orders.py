@@ -93,7 +93,16 @@ class Touches(NamedTuple):
 
 @dataclass
 class Orders:
-    """A batch of purchases: one entry per order, buyers unique within a batch."""
+    """A batch of purchases: one entry per order, buyers unique within a batch.
+
+    Which stage of the purchase pipeline (`shopping.py`) fills which field: the stage that decides the
+    purchase (`shop`: `choice.chosen_orders`; `respond`: `relationships.pulled_orders`) gives the fields
+    up to `slot`, and `prompt`; the pipeline then sets `channel` by the tie, and `wechat.divert` (a need)
+    or `wechat.route` (a WeChat message) may change it. `buy` fills the rest, first thing: `value`
+    (`pricing.value_orders`), then the `slot` of new ties, `orders_before` and `community`
+    (`relationships.tie`), so every later step reads them; `repeat` is known from `lifecycle.on_purchase` on
+    (the policies, `social_sharing`, `purchase_timing`). tests/test_shopping.py checks this.
+    """
 
     buyers: np.ndarray
     stores: np.ndarray
@@ -102,8 +111,8 @@ class Orders:
     price: np.ndarray           # price index paid (1 = category base price)
     depth: np.ndarray           # discount depth of the offer (0 = full price)
     insider: np.ndarray         # bought at an insider-sale price
-    channel: np.ndarray         # Channel
-    slot: np.ndarray            # the buyer's tie slot for the store, -1 where there is no tie yet
+    channel: np.ndarray         # Channel: by the tie (shop, respond), then diversion or WeChat's route
+    slot: np.ndarray            # the buyer's tie slot holding the store, -1 where there is no tie yet
     prompt: Prompt = Prompt.NEED
     value: np.ndarray | None = None             # yuan (agent scale); set by pricing.value_orders
     orders_before: np.ndarray | None = None     # buyer's earlier orders at the store; set by relationships.tie

@@ -37,7 +37,8 @@ def serve_deferred(model) -> None:
 
 def shop(model, buyers: np.ndarray, cats: np.ndarray, allow_defer: bool) -> None:
     """Buyers with a need in `cats`: offers shown, one chosen, perhaps a wait for an anticipated sale
-    instead, the channel, diversion to a store's own WeChat shop, then the purchase."""
+    instead, the channel, diversion to a store's own WeChat shop, the purchase, then group joins from
+    exposure (entry `none`)."""
     m, rng = model.merchants, model.stream("choice")
     shown = choice.Offers(model, buyers, cats, rng)
     rows, col, tied_pick = shown.choose(rng)
@@ -47,10 +48,10 @@ def shop(model, buyers: np.ndarray, cats: np.ndarray, allow_defer: bool) -> None
     if allow_defer:
         keep = ~price_sensitivity.defer(model, orders, shown.tie_slots_shown()[rows])
         orders, rows = orders.take(keep), rows[keep]
-    groups.exposure_joins(model, orders, shown.public[rows, 0])
     orders.channel = channel_of(orders.level)
     wechat.divert(model, orders)
     buy(model, orders)
+    groups.exposure_joins(model, orders, shown.public[rows, 0])     # after buy: a join may take a tie slot
 
 
 def respond(model, touches: Touches, prompt: Prompt) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT
 from ptsim import PrivateTrafficModel, load_scenario, shopping
-from ptsim.orders import Channel, Orders, Prompt, Touches
+from ptsim.orders import Channel, Level, Orders, Prompt, Touches
 from ptsim.submodels import (adaptation, groups, insider_sales, lifecycle, price_sensitivity, pricing, purchase_timing,
                              ranking, relationships, social_sharing, wechat)
 
@@ -119,3 +119,28 @@ def test_touches_are_acted_on_once_per_consumer_and_none_change_nothing():
     assert m.flows == before
     t = Touches(np.array([4, 2, 4, 9, 2]), np.array([1, 0, 3, 2, 5])).first_per_consumer()
     assert t.who.tolist() == [2, 4, 9] and t.slot.tolist() == [0, 1, 2]
+
+
+def test_a_group_join_from_exposure_takes_no_tie_slot_an_order_still_carries(monkeypatch):
+    """Under entry `none` a buyer shown another store may join its group, which can take one of her tie
+    slots: the join comes after the purchase, so the order is credited to the tie of the store she
+    bought from. Every buyer's slots hold stores of the need's category, all shown and all equally
+    recent, so a join evicts the first slot, the one a tied order at it carries."""
+    m = model("group_entry_open.yaml", **{"population.merchants": 300, "groups.exposure_join_prob": 1.0})
+    c, rng = m.consumers, np.random.default_rng(0)
+    stores, k = np.flatnonzero(m.merchants.category == 0), c.rel_merchant.shape[1]
+    c.rel_merchant[:] = stores[np.argsort(rng.random((c.n, stores.size)), axis=1)[:, :k]]    # k distinct each
+    c.rel_level[:], c.rel_last[:], c.rel_orders[:], c.rel_wechat[:] = Level.VISITOR, m.day - 1, 0, False
+    checked, buy = [], shopping.buy
+
+    def check(model, orders):
+        tied = orders.slot >= 0
+        checked.append(int(tied.sum()))
+        assert (c.rel_merchant[orders.buyers[tied], orders.slot[tied]] == orders.stores[tied]).all()
+        buy(model, orders)
+
+    monkeypatch.setattr(shopping, "buy", check)
+    buyers = np.flatnonzero(c.alive)
+    shopping.shop(m, buyers, np.zeros(buyers.size, np.int64), allow_defer=False)
+    assert checked[0] > 100
+    assert (c.rel_level[buyers] == Level.GROUP).sum() > 100     # and many joined a group from exposure

@@ -3,10 +3,10 @@
 The day (`model.py`) hands the pipeline each source of purchases in turn: the touches of insider
 invitations, private touches and WeChat messages (`respond`), the needs deferred to today's sale
 (`serve_deferred`) and the needs that fall due today (`serve_due_needs`). A need is shopped for (`shop`:
-offers, choice, waiting for a sale, channel, diversion); a touch may pull a near need forward into an
-order at the touching store (`respond`: click, wake, the pulled order). Either way the orders go through
-`buy`, which applies what an order changes, in one fixed order. The mechanisms are the submodels'; this
-file only sequences them.
+offers, choice, waiting for a sale, channel, diversion, the purchase, group joins from exposure); a touch
+may pull a near need forward into an order at the touching store (`respond`: click, wake, the pulled
+order, its channel and route, the purchase). Either way the orders go through `buy`, which applies what
+an order changes, in one fixed order. The mechanisms are the submodels'; this file only sequences them.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """PrivateTrafficModel: consumers, merchants and the platform, one day per step.
 
-This file holds the construction of the model, the day (`_simulate_day`, top to bottom) and what a
-batch of purchases changes (`purchase`, in a fixed order). Each mechanism lives in the submodel file
-named after it (`model/submodels/`), each lever in its policy file (`model/policies/`). Consumer
+This file holds the construction of the model and the day (`_simulate_day`, top to bottom), which hands
+every source of purchases to the purchase pipeline (`shopping.py`). Each mechanism lives in the submodel
+file named after it (`model/submodels/`), each lever in its policy file (`model/policies/`). Consumer
 state lives in numpy arrays (`model.consumers`), merchant state in `model.merchants`; the Mesa agents
 in `model.agents_by_type` are views onto those arrays.
 """
@@ -15,15 +15,15 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from . import outcomes, stationarity, warm_state
+from . import outcomes, shopping, stationarity, warm_state
 from .agents import Consumer, Merchant, Platform
 from .calendar import Calendar
-from .orders import Orders
+from .orders import Prompt
 from .policies import build_policies
 from .population import ConsumerState, MerchantState
 from .scenario import CATEGORIES, Scenario, load_scenario
-from .submodels import (adaptation, groups, insider_sales, lifecycle, price_sensitivity, pricing,
-                        purchase_timing, ranking, relationships, social_sharing, wechat)
+from .submodels import (adaptation, insider_sales, lifecycle, price_sensitivity, pricing, purchase_timing, ranking,
+                        relationships, wechat)
 
 
 class PrivateTrafficModel(mesa.Model):
@@ -195,11 +195,11 @@ class PrivateTrafficModel(mesa.Model):
         pricing.set_prices(self)
         ranking.rank_stores(self)
         purchase_timing.festival_reactivation(self)
-        insider_sales.start_sales(self)
-        relationships.private_touches(self)
-        wechat.community_messages(self)
-        price_sensitivity.serve_deferred(self)
-        purchase_timing.serve_due_needs(self)
+        shopping.respond(self, insider_sales.start_sales(self), Prompt.INVITATION)
+        shopping.respond(self, relationships.private_touches(self), Prompt.TOUCH)
+        shopping.respond(self, wechat.community_messages(self), Prompt.WECHAT_TOUCH)
+        shopping.serve_deferred(self)
+        shopping.serve_due_needs(self)
         self._end_of_day()
 
     def _end_of_day(self) -> None:
@@ -214,28 +214,10 @@ class PrivateTrafficModel(mesa.Model):
             for name, value in policy.flows(self).items():
                 self.flows[name] += value
         if self.modulated and self.calendar.month_ends(self.day):
-            adaptation.adapt(self)
+            if adaptation.adapt(self):
+                insider_sales.reschedule(self)
             wechat.decide_diversion(self)
         outcomes.track_return_visits(self)
-
-    def purchase(self, orders: Orders) -> None:
-        """Everything a batch of purchases changes, in a fixed order."""
-        if len(orders) == 0:
-            return
-        orders = pricing.value_orders(self, orders)
-        orders = relationships.tie(self, orders)
-        outcomes.record_flows(self.flows, self.merchants, orders)
-        ranking.on_purchase(self, orders)
-        adaptation.on_purchase(self, orders)
-        relationships.on_purchase(self, orders)
-        groups.on_purchase(self, orders)
-        wechat.on_purchase(self, orders)
-        insider_sales.on_purchase(self, orders)
-        price_sensitivity.on_purchase(self, orders)
-        lifecycle.on_purchase(self, orders)
-        self._each_policy("on_purchase", orders)
-        social_sharing.share_to_unlock(self, orders)
-        purchase_timing.on_purchase(self, orders)
 
     def run(self, days: int | None = None, progress=None) -> "PrivateTrafficModel":
         """Run for `days` (default: the rest of the scenario's horizon); `progress(day)` is called daily."""

@@ -1,14 +1,16 @@
-"""Purchases as one typed batch, and the coded quantities of the model (one IntEnum each).
+"""Purchases as one typed batch, the touches that prompt some of them, and the coded quantities of the
+model (one IntEnum each).
 
-An `Orders` batch is built where purchases are decided (needs served, touches acted on) and travels
-through `PrivateTrafficModel.purchase`, each mechanism reading what it needs and filling in what it
-knows (the value of each order, the tie slot, the store orders before this one).
+An `Orders` batch is built where purchases are decided (needs shopped for, touches responded to) and
+travels through `shopping.buy`, each mechanism reading what it needs and filling in what it knows (the
+value of each order, the tie slot, the store orders before this one).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from enum import IntEnum
+from typing import NamedTuple
 
 import numpy as np
 
@@ -72,9 +74,35 @@ class Lever(IntEnum):
     KEEP = 3            # member prices, insider sales, retention
 
 
+class Touches(NamedTuple):
+    """Tie slots touched today by one source (pushes, messages, invitations): consumer and slot per touch.
+    A touch source returns them; what the touched do about it is the purchase pipeline's business."""
+
+    who: np.ndarray
+    slot: np.ndarray
+
+    @classmethod
+    def none(cls) -> "Touches":
+        return cls(np.empty(0, np.int64), np.empty(0, np.int64))
+
+    def first_per_consumer(self) -> "Touches":
+        """One touch per consumer (her first), consumers in ascending order."""
+        who, first = np.unique(self.who, return_index=True)
+        return Touches(who, self.slot[first])
+
+
 @dataclass
 class Orders:
-    """A batch of purchases: one entry per order, buyers unique within a batch."""
+    """A batch of purchases: one entry per order, buyers unique within a batch.
+
+    Which stage of the purchase pipeline (`shopping.py`) fills which field: the stage that decides the
+    purchase (`shop`: `choice.chosen_orders`; `respond`: `relationships.pulled_orders`) gives the fields
+    up to `slot`, and `prompt`; the pipeline then sets `channel` by the tie, and `wechat.divert` (a need)
+    or `wechat.route` (a WeChat message) may change it. `buy` fills the rest, first thing: `value`
+    (`pricing.value_orders`), then the `slot` of new ties, `orders_before` and `community`
+    (`relationships.tie`), so every later step reads them; `repeat` is known from `lifecycle.on_purchase` on
+    (the policies, `social_sharing`, `purchase_timing`). tests/test_shopping.py checks this.
+    """
 
     buyers: np.ndarray
     stores: np.ndarray
@@ -83,8 +111,8 @@ class Orders:
     price: np.ndarray           # price index paid (1 = category base price)
     depth: np.ndarray           # discount depth of the offer (0 = full price)
     insider: np.ndarray         # bought at an insider-sale price
-    channel: np.ndarray         # Channel
-    slot: np.ndarray            # the buyer's tie slot for the store, -1 where there is no tie yet
+    channel: np.ndarray         # Channel: by the tie (shop, respond), then diversion or WeChat's route
+    slot: np.ndarray            # the buyer's tie slot holding the store, -1 where there is no tie yet
     prompt: Prompt = Prompt.NEED
     value: np.ndarray | None = None             # yuan (agent scale); set by pricing.value_orders
     orders_before: np.ndarray | None = None     # buyer's earlier orders at the store; set by relationships.tie

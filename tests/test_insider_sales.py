@@ -55,10 +55,10 @@ def test_a_starting_sale_invites_eligible_ties_and_stocks_for_them():
     store = int(np.argmax(np.bincount(c.rel_merchant[c.rel_merchant >= 0], minlength=mm.n)))
     mm.next_sale_day[:] = -1
     mm.next_sale_day[store] = m.day
-    m.purchase = lambda orders: None                      # invitations prompt purchases: not under test here
-    insider_sales.start_sales(m)
+    invited = insider_sales.start_sales(m)                # the invitations, not yet acted on
     tied = c.rel_merchant == store
     assert tied.sum() > 0
+    assert invited.who.size == tied.sum() and (c.rel_merchant[invited.who, invited.slot] == store).all()
     assert (c.rel_invited_until[tied] == m.day + s.insider.window_days - 1).all()   # threshold 0: every tie
     assert mm.insider_stock[store] == 2.0 * tied.sum() and mm.invited_share[store] == 1.0
     assert mm.sale_end_day[store] == m.day + s.insider.window_days - 1 and mm.next_sale_day[store] > m.day

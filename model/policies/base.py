@@ -1,7 +1,8 @@
 """The policy base class: the hooks through which a policy (a lever) reaches the day.
 
 The model calls action hooks at fixed points: `setup` once after initialisation, `start_day` before
-prices and ranking, `on_purchase` after each batch of purchases, `end_day` after the day's purchases.
+prices and ranking, `on_purchase` for each batch of purchases (in the purchase pipeline, `shopping.buy`),
+`end_day` after the day's purchases.
 Submodels ask query hooks where a policy changes what they compute (ranking GMV and multipliers,
 prices, need rates, the WeChat regime). A policy reports money it moves through `flows`. Policies
 with a start day act from that recorded day on (`model.record_day`); before it the status quo holds.

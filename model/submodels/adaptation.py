@@ -17,7 +17,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..orders import Lever, Level, Orders, Prompt
-from . import insider_sales
 
 RETURN_SMOOTHING = 1 / 3      # weight of the latest month in each lever's smoothed return
 
@@ -66,9 +65,11 @@ def on_purchase(model, orders: Orders) -> None:
     m.lever_gmv += np.bincount(orders.stores * k + lever, weights=orders.value, minlength=k * m.n).reshape(m.n, k)
 
 
-def adapt(model) -> None:
-    """Monthly: smooth each lever's return; from day 0 on, move effort toward the target it implies."""
+def adapt(model) -> bool:
+    """Monthly: smooth each lever's return; from day 0 on, move effort toward the target it implies.
+    Returns whether effort moved (insider sale calendars then follow KEEP: `insider_sales.reschedule`)."""
     m, rate = model.merchants, model.config.merchants.adaptation_rate
+    moved = model.record_day >= 0 and rate > 0
     group = peer_groups(m)
     month = lever_returns(pooled(m.lever_gmv, group), pooled(m.lever_cost, group))
     seen = np.isfinite(month)
@@ -77,10 +78,10 @@ def adapt(model) -> None:
                               np.where(seen, month, m.lever_return))
     if model.record_day < 0:
         m.status_quo_return = m.lever_return.copy()
-    elif rate > 0:
+    elif moved:
         target = target_effort(m.status_quo_effort, m.lever_return, m.status_quo_return)
         new = shift_effort(m.effort(), target, rate)
         m.lead, m.interlock, m.engage, m.keep = (new[:, k].copy() for k in range(4))
-        insider_sales.reschedule(model)
     m.lever_gmv[:] = 0
     m.lever_cost[:] = 0
+    return moved

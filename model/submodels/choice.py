@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..orders import Channel, Level, Orders
-from . import groups, insider_sales, price_sensitivity, pricing, relationships, wechat
+from ..orders import Level, Orders
+from . import insider_sales, pricing
 
 
 def reference_gain(log_reference: np.ndarray, log_price: np.ndarray, loss_aversion: float) -> np.ndarray:
@@ -78,6 +78,7 @@ class Offers:
         c, m, s = model.consumers, model.merchants, model.config
         self.buyers, self.cats = buyers, cats
         tied = c.rel_merchant[buyers]
+        self.n_slots = tied.shape[1]
         tied_ok = (tied >= 0) & (m.category[np.maximum(tied, 0)] == cats[:, None])
         self.row, self.slot = np.nonzero(tied_ok)
         self.t_store = tied[self.row, self.slot]
@@ -128,6 +129,12 @@ class Offers:
         rows = np.flatnonzero((tied_pick >= 0) | (best > -np.inf))
         return rows, col[rows], tied_pick[rows]
 
+    def tie_slots_shown(self) -> np.ndarray:
+        """Buyers x tie slots: which of each buyer's ties were among her offers."""
+        shown = np.zeros((self.buyers.size, self.n_slots), bool)
+        shown[self.row, self.slot] = True
+        return shown
+
     def expected_price(self) -> tuple[np.ndarray, np.ndarray]:
         """Rows with any offer, and each one's expected price under the logit (choice shares x prices)."""
         n = self.buyers.size
@@ -162,7 +169,8 @@ def chosen_orders(model, buyers: np.ndarray, cats: np.ndarray, shown: Offers, ro
     c = model.consumers
     t = np.flatnonzero(tied_pick >= 0)
     who, f = buyers[rows], tied_pick[t]
-    stores, level, slot = shown.public[rows, np.maximum(col, 0)], np.full(rows.size, Level.NONE, np.int8), np.full(rows.size, -1)
+    stores = shown.public[rows, np.maximum(col, 0)]
+    level, slot = np.full(rows.size, Level.NONE, np.int8), np.full(rows.size, -1)
     stores[t], slot[t] = shown.t_store[f], shown.slot[f]
     level[t] = c.rel_level[who[t], slot[t]]
     invited = np.zeros(rows.size, bool)
@@ -176,22 +184,3 @@ def offers(model, buyers: np.ndarray, cats: np.ndarray, rng: np.random.Generator
     """The offers shown to buyers with needs in `cats` on one grid (`Offers.grid`). Reads the model's state
     without changing it (the price probe calls it with its own generator and a per-store price factor)."""
     return Offers(model, buyers, cats, rng, price_factor).grid(model)
-
-
-def serve(model, buyers: np.ndarray, cats: np.ndarray, allow_defer: bool) -> None:
-    """Exposure, choice and purchase (or waiting for a sale) for buyers with a need in `cats`."""
-    m, c, rng = model.merchants, model.consumers, model.stream("choice")
-    shown = Offers(model, buyers, cats, rng)
-    rows, col, tied_pick = shown.choose(rng)
-    m.impressions += np.bincount(shown.public[shown.public_ok], minlength=m.n)
-    orders = chosen_orders(model, buyers, cats, shown, rows, col, tied_pick)
-    relationships.visit_shown(model, buyers[shown.row], shown.slot)
-    if allow_defer:
-        tied_ok = np.zeros((buyers.size, c.rel_merchant.shape[1]), bool)
-        tied_ok[shown.row, shown.slot] = True
-        keep = ~price_sensitivity.defer(model, orders, c.rel_merchant[orders.buyers], tied_ok[rows])
-        orders, rows = orders.take(keep), rows[keep]
-    groups.exposure_joins(model, orders, shown.public[rows, 0])
-    orders.channel = np.where(orders.level >= Level.FAN, Channel.PRIVATE, Channel.PUBLIC)
-    wechat.divert(model, orders)
-    model.purchase(orders)

@@ -52,7 +52,8 @@ def leave(level: np.ndarray) -> np.ndarray:
 
 
 def exposure_joins(model, orders: Orders, shown_store: np.ndarray) -> None:
-    """Entry open to all (`none`): consumers merely shown a store (not the one chosen) may join its group."""
+    """Entry open to all (`none`): buyers merely shown a store (not the one bought from) may join its group.
+    Called after the purchase: the join's new tie may take a slot, and an order must not still carry it."""
     g = model.config.groups
     if g.entry != "none" or not model.modulated:
         return

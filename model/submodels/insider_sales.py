@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..orders import Level, Orders, Prompt
-from . import relationships
+from ..orders import Level, Orders, Touches
 
 
 def sale_interval(frequency: float, keep: np.ndarray) -> np.ndarray:
@@ -45,12 +44,13 @@ def expects_sale(interval_days: np.ndarray, horizon_days: float) -> np.ndarray:
         return np.where(np.isfinite(interval_days), np.minimum(horizon_days / interval_days, 1.0), 0.0)
 
 
-def start_sales(model) -> None:
-    """Sales starting today invite eligible tied consumers; relationship users left out may notice."""
+def start_sales(model) -> Touches:
+    """Sales starting today invite eligible tied consumers; relationship users left out may notice.
+    Returns the invitations (an invitation acts as a touch)."""
     m, c, ins = model.merchants, model.consumers, model.config.insider
     starting = m.next_sale_day == model.day
     if not (model.modulated and starting.any()):
-        return
+        return Touches.none()
     rng, day = model.stream("insider_sales"), model.day
     m.sale_end_day[starting] = day + ins.window_days - 1
     jitter = rng.uniform(0.75, 1.25, int(starting.sum()))
@@ -67,7 +67,7 @@ def start_sales(model) -> None:
     left = (~invited) & (level >= Level.FAN) & (rng.random(who.size) < ins.notice_prob)
     c.rel_slighted_until[who[left], k[left]] = day + ins.slight_days
     c.left_out_day[who[left]] = day
-    relationships.act_on_touches(model, who[invited], k[invited], Prompt.INVITATION)
+    return Touches(who[invited], k[invited])
 
 
 def on_purchase(model, orders: Orders) -> None:

@@ -56,20 +56,21 @@ def wait_for_deal(rng: np.random.Generator, deal_proneness: np.ndarray, on_deal:
     return (~on_deal) & sale_ahead & (rng.random(deal_proneness.shape[0]) < propensity * deal_proneness)
 
 
-def serve_deferred(model) -> None:
-    """Needs deferred to today are served now, without deferring again."""
+def deferred_due(model) -> tuple[np.ndarray, np.ndarray]:
+    """Consumers whose deferred need falls due today, and its category; their wait is over."""
     c = model.consumers
     who = np.flatnonzero(c.deferred_day == model.day)
-    if who.size:
-        c.deferred_day[who] = -1
-        choice.serve(model, who, c.deferred_category[who].astype(np.int64), allow_defer=False)
+    c.deferred_day[who] = -1
+    return who, c.deferred_category[who].astype(np.int64)
 
 
-def defer(model, orders: Orders, tied: np.ndarray, shown: np.ndarray) -> np.ndarray:
-    """Which chosen orders wait for an anticipated sale instead (a festival ahead, or a tied store's
-    insider sale the buyer remembers); their needs are scheduled for the sale day."""
+def defer(model, orders: Orders, shown: np.ndarray) -> np.ndarray:
+    """Which chosen orders wait for an anticipated sale instead (a festival ahead, or the insider sale of
+    a tied store shown that the buyer remembers); their needs are scheduled for the sale day. `shown`:
+    orders x tie slots, the buyer's ties shown with the need."""
     c, m, s = model.consumers, model.merchants, model.config
     rng, buyers, day = model.stream("price_sensitivity"), orders.buyers, model.day
+    tied = c.rel_merchant[buyers]
     remembered = shown & (c.rel_invited_until[buyers] >= day - s.insider.anticipation_days)
     p_sale = np.where(remembered, insider_sales.expects_sale(
         m.insider_interval[np.maximum(tied, 0)], s.price_sensitivity.defer_horizon_days), 0.0)

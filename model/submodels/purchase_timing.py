@@ -14,7 +14,6 @@ import numpy as np
 from scipy.special import gammaln, hyp2f1
 
 from ..orders import Level, Orders
-from . import choice
 
 
 def draw_rates(rng: np.random.Generator, n: int, r: float, alpha: float, a: float, b: float):
@@ -91,17 +90,20 @@ def festival_reactivation(model) -> None:
     wake(model, dormant[model.stream("purchase_timing").random(dormant.size) < p])
 
 
-def serve_due_needs(model) -> None:
-    """Every need whose clock time falls in today: several per consumer are served in turn."""
-    c, rng = model.consumers, model.stream("purchase_timing")
+def due(model, among: np.ndarray | None = None) -> np.ndarray:
+    """Consumers (of `among`, ascending, if given) whose next need's clock time falls in today."""
     end = model.clock[model.day + 1]
-    due = np.flatnonzero(c.next_need < end)
-    while due.size:
-        model.flows["needs"] += due.size
-        schedule_next_need(model, due, after=c.next_need[due])
-        cats = draw_categories(rng, c.category_cdf[due])
-        choice.serve(model, due, cats, allow_defer=model.modulated)
-        due = due[c.next_need[due] < end]       # only a need just served schedules another within today
+    if among is None:
+        return np.flatnonzero(model.consumers.next_need < end)
+    return among[model.consumers.next_need[among] < end]
+
+
+def draw_needs(model, who: np.ndarray) -> np.ndarray:
+    """The due needs of `who` arise: each one's next need is scheduled after it, and the category of this
+    one drawn from her preferences (returned)."""
+    c = model.consumers
+    schedule_next_need(model, who, after=c.next_need[who])
+    return draw_categories(model.stream("purchase_timing"), c.category_cdf[who])
 
 
 def on_purchase(model, orders: Orders) -> None:

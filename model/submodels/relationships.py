@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..orders import Channel, Level, Orders, Prompt
-from . import groups, pricing, purchase_timing, wechat
+from ..orders import Channel, Level, Orders, Prompt, Touches
+from . import pricing
 
 
 def find_or_assign_slot(rel_merchant: np.ndarray, rel_level: np.ndarray, rel_last: np.ndarray,
@@ -101,10 +101,11 @@ def visit_shown(model, buyers: np.ndarray, slots: np.ndarray) -> None:
     model.consumers.rel_last[buyers, slots] = model.day
 
 
-def private_touches(model) -> None:
-    """ENGAGE: pushes and member messages by level, group messages by the store's messaging rate."""
+def private_touches(model) -> Touches:
+    """ENGAGE: the ties touched today by pushes and member messages (by level) and group messages (by
+    the store's messaging rate)."""
     if not model.modulated:
-        return
+        return Touches.none()
     c, m, rs = model.consumers, model.merchants, model.config.relationships
     level, merchant = c.rel_level.ravel(), c.rel_merchant.ravel()
     by_level = np.asarray(rs.touch_rate + [0.0, 0.0])       # visitor, fan, member, (group), Level.NONE -> 0
@@ -116,47 +117,37 @@ def private_touches(model) -> None:
     max_rate = max(max(rs.touch_rate) * float(m.engage.max(initial=0)), float(m.message_rate.max(initial=0)))
     touchable = np.flatnonzero(level >= (Level.VISITOR if rs.touch_rate[0] > 0 else Level.FAN))
     slots = draw_touches(model.stream("relationships"), touchable, max_rate, rate_of)
-    who, k = np.divmod(slots, c.rel_merchant.shape[1])
-    act_on_touches(model, who, k, Prompt.TOUCH)
+    return Touches(*np.divmod(slots, c.rel_merchant.shape[1]))
 
 
-def act_on_touches(model, who: np.ndarray, k: np.ndarray, prompt: Prompt) -> None:
-    """A touch is a return visit when clicked; a near need with interest in the category is bought now."""
-    if who.size == 0:
-        return
+def click(model, who: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Touched consumers (unique) click through, likelier the more the store's category matters to her,
+    never while left out; a click is a return visit. Returns which clicks wake a dormant consumer
+    (chance `purchase.reactivation_per_touch`) and which pull an active one's near need (due within
+    `touch_pull_days`, not waiting for a sale) forward into an order now."""
     c, m, s = model.consumers, model.merchants, model.config
     rs, rng = s.relationships, model.stream("relationships")
-    who, first = np.unique(who, return_index=True)      # one touch acted on per consumer and batch
-    k = k[first]
-    if prompt == Prompt.TOUCH:                          # over-messaged group members leave
-        stay = groups.leave_on_messages(model, who, k)
-        who, k = who[stay], k[stay]
-    stores, level = c.rel_merchant[who, k], c.rel_level[who, k]
-
-    # click-through is likelier the more the store's category matters to her, never while left out
-    cats = m.category[stores]
+    cats = m.category[c.rel_merchant[who, k]]
     interest = c.category_pref[who, cats] * model.n_categories
     slighted = c.rel_slighted_until[who, k] >= model.day
     clicked = ~slighted & (rng.random(who.size) < np.minimum(rs.touch_conversion * interest, 1.0))
     dormant = ~c.alive[who]
     woken = dormant & clicked & (rng.random(who.size) < s.purchase.reactivation_per_touch)
-    purchase_timing.wake(model, who[woken])
     visited = clicked & (~dormant | woken)              # a dropped-out consumer's click is no visit
     c.rel_last[who[visited], k[visited]] = model.day
     pulled = (clicked & ~dormant & (c.next_need[who] < model.clock[model.day + 1] + rs.touch_pull_days)
               & (c.deferred_day[who] < 0))
-    who, k, stores, level, cats = who[pulled], k[pulled], stores[pulled], level[pulled], cats[pulled]
+    return woken, pulled
+
+
+def pulled_orders(model, who: np.ndarray, k: np.ndarray, prompt: Prompt) -> Orders:
+    """Orders pulled forward by touches, at the stores tied in slots `k`, at the price each buyer pays
+    there (an invitee: the insider price); channel public for now."""
+    c = model.consumers
+    stores, level = c.rel_merchant[who, k], c.rel_level[who, k]
     paid, depth, insider = pricing.price(model, who, stores, level, c.rel_invited_until[who, k] >= model.day)
-    orders = Orders(buyers=who, stores=stores, category=cats, level=level, price=paid, depth=depth,
-                    insider=insider, slot=k, prompt=prompt,
-                    channel=np.where(level >= Level.FAN, Channel.PRIVATE, Channel.PUBLIC))
-    if prompt == Prompt.WECHAT_TOUCH:
-        orders = wechat.route(model, orders)
-    if len(orders) == 0:
-        return
-    model.flows["needs"] += len(orders)
-    purchase_timing.schedule_next_need(model, orders.buyers)
-    model.purchase(orders)
+    return Orders(buyers=who, stores=stores, category=model.merchants.category[stores], level=level, price=paid,
+                  depth=depth, insider=insider, channel=np.zeros(who.size, np.int64), slot=k, prompt=prompt)
 
 
 def tie(model, orders: Orders) -> Orders:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..orders import Channel, Level, Orders, Prompt, Route
+from ..orders import Channel, Level, Orders, Route, Touches
 from . import relationships
 
 TREND_SMOOTHING = 1 / 3       # weight of the latest month in the GMV trend a store's diversion decision reads
@@ -66,22 +66,22 @@ def _stop_diversion(model) -> None:
             m.diversion_share = np.minimum(m.diversion_share, 1.0 - stopped)
 
 
-def community_messages(model) -> None:
-    """WeChat community messages; the purchase they prompt goes the way the regime allows."""
+def community_messages(model) -> Touches:
+    """WeChat community messages: the community ties touched today (the purchases they prompt go the way
+    the regime allows: `route`)."""
     if not model.modulated:
-        return
+        return Touches.none()
     c, m, wc = model.consumers, model.merchants, model.config.wechat
     flag, merchant = c.rel_wechat.ravel(), c.rel_merchant.ravel()
     if not flag.any():
-        return
+        return Touches.none()
 
     def rate_of(k):
         return flag[k] * wc.touch_rate * m.wechat_effort[np.maximum(merchant[k], 0)]
 
     slots = relationships.draw_touches(model.stream("wechat"), np.flatnonzero(flag),
                                        wc.touch_rate * float(m.wechat_effort.max()), rate_of)
-    who, k = np.divmod(slots, c.rel_merchant.shape[1])
-    relationships.act_on_touches(model, who, k, Prompt.WECHAT_TOUCH)
+    return Touches(*np.divmod(slots, c.rel_merchant.shape[1]))
 
 
 def route(model, orders: Orders) -> Orders:

@@ -1,0 +1,146 @@
+"""The purchase pipeline: the need loop, shop, respond and buy, and which stage fills which field of an
+`Orders` batch (orders.Orders states it)."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from ptsim import PrivateTrafficModel, load_scenario, shopping
+from ptsim.orders import Channel, Level, Orders, Prompt, Touches
+from ptsim.submodels import (adaptation, groups, insider_sales, lifecycle, price_sensitivity, pricing, purchase_timing,
+                             ranking, relationships, social_sharing, wechat)
+
+SMALL = {"population.consumers": 3000, "population.merchants": 60, "run.days": 30, "run.burn_in_days": 30,
+         "run.start_day_of_year": 300}         # Double 11 inside: deferred needs and insider sales
+
+
+def model(scenario="wechat_open.yaml", **overrides):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return PrivateTrafficModel(load_scenario(ROOT / "scenarios" / scenario, {**SMALL, **overrides}), rng=5,
+                                   cache=False, create_agents=False)
+
+
+BUY = [(pricing, "value_orders"), (relationships, "tie"), (ranking, "on_purchase"), (adaptation, "on_purchase"),
+       (relationships, "on_purchase"), (groups, "on_purchase"), (wechat, "on_purchase"),
+       (insider_sales, "on_purchase"), (price_sensitivity, "on_purchase"), (lifecycle, "on_purchase"),
+       ("policies", "on_purchase"), (social_sharing, "share_to_unlock"), (purchase_timing, "on_purchase")]
+
+
+def step_name(module, fn):
+    return f"{module if isinstance(module, str) else module.__name__.rpartition('.')[2]}.{fn}"
+
+
+def filled(orders: Orders) -> dict:
+    """What a step finds in the batch when it is called."""
+    return {"value": orders.value is not None, "orders_before": orders.orders_before is not None,
+            "community": orders.community is not None, "repeat": orders.repeat is not None,
+            "slot": bool((orders.slot >= 0).all())}
+
+
+def test_buy_runs_its_steps_in_order_each_finding_the_fields_the_orders_say(monkeypatch):
+    m = model()
+    seen = []
+
+    def record(name, fn):
+        def wrapper(model, orders, *args):
+            seen.append((name, filled(orders)))
+            return fn(model, orders, *args)
+        return wrapper
+
+    for module, fn in BUY:
+        if module != "policies":
+            monkeypatch.setattr(module, fn, record(step_name(module, fn), getattr(module, fn)))
+    for policy in m.policies:
+        policy.on_purchase = record("policies.on_purchase", policy.on_purchase)
+    m.run(10)
+    expected = []
+    for module, fn in BUY:
+        expected += ["policies.on_purchase"] * len(m.policies) if module == "policies" else [step_name(module, fn)]
+    names = [name for name, _ in seen]
+    assert len(names) > 20 * len(expected) and names == expected * (len(names) // len(expected))
+
+    for name, state in seen:
+        if name == "pricing.value_orders":
+            assert not any(state[k] for k in ("value", "orders_before", "community", "repeat"))
+        elif name == "relationships.tie":
+            assert state["value"] and not state["orders_before"] and not state["community"]
+        else:                                          # every later step reads a tie slot, value and history
+            assert state["value"] and state["slot"] and state["orders_before"] and state["community"], name
+            after_lifecycle = name in ("policies.on_purchase", "social_sharing.share_to_unlock",
+                                       "purchase_timing.on_purchase")
+            assert state["repeat"] == after_lifecycle, name
+
+
+@pytest.mark.parametrize("scenario", ["baseline.yaml", "wechat_open.yaml"])
+def test_shop_and_respond_hand_buy_orders_at_their_tie_slots_with_nothing_of_buy_filled(scenario, monkeypatch):
+    m = model(scenario)
+    c, batches = m.consumers, []
+    buy = shopping.buy
+
+    def check(model, orders):
+        if len(orders):
+            batches.append(orders.prompt)
+            assert orders.value is None and orders.orders_before is None and orders.community is None
+            assert orders.repeat is None
+            assert np.unique(orders.buyers).size == len(orders)
+            tied = orders.slot >= 0                    # a slot carried in holds the order's store
+            assert (c.rel_merchant[orders.buyers[tied], orders.slot[tied]] == orders.stores[tied]).all()
+            assert np.isin(orders.channel, list(Channel)).all()
+        buy(model, orders)
+
+    monkeypatch.setattr(shopping, "buy", check)
+    m.run(20)
+    prompts = set(batches)
+    assert {Prompt.NEED, Prompt.TOUCH, Prompt.WECHAT_TOUCH} <= prompts, prompts
+
+
+def test_the_need_loop_serves_every_need_of_today():
+    m = model("baseline.yaml")
+    c = m.consumers
+    m.run(3)
+    m.flows = dict.fromkeys(m.flows, 0.0)
+    end = m.clock[m.day + 1]
+    due = c.next_need < end
+    several = np.flatnonzero(due)[:50]
+    c.next_need[several] = m.clock[m.day] + 1e-9       # due first thing today: most of them need again today
+    c.lam[several] = 20.0
+    shopping.serve_due_needs(m)
+    assert not (c.next_need < end).any()               # none left unserved, however many each had
+    assert m.flows["needs"] > due.sum() + 50
+
+
+def test_touches_are_acted_on_once_per_consumer_and_none_change_nothing():
+    m = model("baseline.yaml")
+    before = dict(m.flows)
+    shopping.respond(m, Touches.none(), Prompt.TOUCH)
+    assert m.flows == before
+    t = Touches(np.array([4, 2, 4, 9, 2]), np.array([1, 0, 3, 2, 5])).first_per_consumer()
+    assert t.who.tolist() == [2, 4, 9] and t.slot.tolist() == [0, 1, 2]
+
+
+def test_a_group_join_from_exposure_takes_no_tie_slot_an_order_still_carries(monkeypatch):
+    """Under entry `none` a buyer shown another store may join its group, which can take one of her tie
+    slots: the join comes after the purchase, so the order is credited to the tie of the store she
+    bought from. Every buyer's slots hold stores of the need's category, all shown and all equally
+    recent, so a join evicts the first slot, the one a tied order at it carries."""
+    m = model("group_entry_open.yaml", **{"population.merchants": 300, "groups.exposure_join_prob": 1.0})
+    c, rng = m.consumers, np.random.default_rng(0)
+    stores, k = np.flatnonzero(m.merchants.category == 0), c.rel_merchant.shape[1]
+    c.rel_merchant[:] = stores[np.argsort(rng.random((c.n, stores.size)), axis=1)[:, :k]]    # k distinct each
+    c.rel_level[:], c.rel_last[:], c.rel_orders[:], c.rel_wechat[:] = Level.VISITOR, m.day - 1, 0, False
+    checked, buy = [], shopping.buy
+
+    def check(model, orders):
+        tied = orders.slot >= 0
+        checked.append(int(tied.sum()))
+        assert (c.rel_merchant[orders.buyers[tied], orders.slot[tied]] == orders.stores[tied]).all()
+        buy(model, orders)
+
+    monkeypatch.setattr(shopping, "buy", check)
+    buyers = np.flatnonzero(c.alive)
+    shopping.shop(m, buyers, np.zeros(buyers.size, np.int64), allow_defer=False)
+    assert checked[0] > 100
+    assert (c.rel_level[buyers] == Level.GROUP).sum() > 100     # and many joined a group from exposure

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..orders import Channel, Level, Orders
+from ..orders import Channel, Level, Orders, Prompt
 from . import groups, insider_sales, price_sensitivity, pricing, relationships, wechat
 
 
@@ -157,7 +157,8 @@ class Offers:
         return {"stores": stores, "available": available, "util": util, "price": price}
 
 
-def chosen_orders(model, buyers: np.ndarray, cats: np.ndarray, shown: Offers, rows, col, tied_pick) -> Orders:
+def chosen_orders(model, buyers: np.ndarray, cats: np.ndarray, shown: Offers, rows, col, tied_pick,
+                  prompt: Prompt = Prompt.NEED) -> Orders:
     """The offers chosen, as a batch of orders priced by pricing.price (channel public for now)."""
     c = model.consumers
     t = np.flatnonzero(tied_pick >= 0)
@@ -169,7 +170,7 @@ def chosen_orders(model, buyers: np.ndarray, cats: np.ndarray, shown: Offers, ro
     invited[t] = c.rel_invited_until[who[t], slot[t]] >= model.day
     price, depth, insider = pricing.price(model, who, stores, level, invited)
     return Orders(buyers=who, stores=stores, category=cats[rows], level=level, price=price, depth=depth,
-                  insider=insider, channel=np.zeros(rows.size, np.int64), slot=slot)
+                  insider=insider, channel=np.zeros(rows.size, np.int64), slot=slot, prompt=prompt)
 
 
 def offers(model, buyers: np.ndarray, cats: np.ndarray, rng: np.random.Generator, price_factor=None) -> dict:
@@ -178,13 +179,14 @@ def offers(model, buyers: np.ndarray, cats: np.ndarray, rng: np.random.Generator
     return Offers(model, buyers, cats, rng, price_factor).grid(model)
 
 
-def serve(model, buyers: np.ndarray, cats: np.ndarray, allow_defer: bool) -> None:
-    """Exposure, choice and purchase (or waiting for a sale) for buyers with a need in `cats`."""
+def serve(model, buyers: np.ndarray, cats: np.ndarray, allow_defer: bool, prompt: Prompt = Prompt.NEED) -> None:
+    """Exposure, choice and purchase (or waiting for a sale) for buyers with a need in `cats`; `prompt`:
+    a need arising now, or one deferred to today's sale."""
     m, c, rng = model.merchants, model.consumers, model.stream("choice")
     shown = Offers(model, buyers, cats, rng)
     rows, col, tied_pick = shown.choose(rng)
     m.impressions += np.bincount(shown.public[shown.public_ok], minlength=m.n)
-    orders = chosen_orders(model, buyers, cats, shown, rows, col, tied_pick)
+    orders = chosen_orders(model, buyers, cats, shown, rows, col, tied_pick, prompt)
     relationships.visit_shown(model, buyers[shown.row], shown.slot)
     if allow_defer:
         tied_ok = np.zeros((buyers.size, c.rel_merchant.shape[1]), bool)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..orders import Orders
+from ..orders import Orders, Prompt
 from . import choice, insider_sales
 
 
@@ -62,7 +62,8 @@ def serve_deferred(model) -> None:
     who = np.flatnonzero(c.deferred_day == model.day)
     if who.size:
         c.deferred_day[who] = -1
-        choice.serve(model, who, c.deferred_category[who].astype(np.int64), allow_defer=False)
+        choice.serve(model, who, c.deferred_category[who].astype(np.int64), allow_defer=False,
+                     prompt=Prompt.DEFERRED)
 
 
 def defer(model, orders: Orders, tied: np.ndarray, shown: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from . import outcomes, stationarity, warm_state
+from . import order_log, outcomes, stationarity, warm_state
 from .agents import Consumer, Merchant, Platform
 from .calendar import Calendar
 from .orders import Orders
@@ -236,6 +236,7 @@ class PrivateTrafficModel(mesa.Model):
         self._each_policy("on_purchase", orders)
         social_sharing.share_to_unlock(self, orders)
         purchase_timing.on_purchase(self, orders)
+        order_log.record(self, orders)
 
     def run(self, days: int | None = None, progress=None) -> "PrivateTrafficModel":
         """Run for `days` (default: the rest of the scenario's horizon); `progress(day)` is called daily."""

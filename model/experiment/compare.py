@@ -195,7 +195,8 @@ class Comparison(ExperimentView):
 def compare(scenarios, reps: int | None = None, *, seed: int | None = None, overrides: dict | None = None,
             outcomes=None, out=None, resume: bool = False, workers: int = 1, backend: str = "processes",
             scheduler: str | None = None, figures: bool = False, progress=None, cache: bool = True,
-            max_runs: int | None = MAX_RUNS, posterior=None, draws: int | None = None) -> Comparison:
+            max_runs: int | None = MAX_RUNS, posterior=None, draws: int | None = None,
+            orders: bool = False) -> Comparison:
     """Run scenarios over the same replication seeds and compare them with the first.
 
     `scenarios`: YAML paths or `Scenario`s (or a dict name -> Scenario); `overrides` (dotted field ->
@@ -206,7 +207,8 @@ def compare(scenarios, reps: int | None = None, *, seed: int | None = None, over
     More than `max_runs` runs (scenarios x replications) are refused before starting; None lifts the limit.
     `posterior` (a calibration folder) draws `draws` calibrated parameter vectors, shared by the arms, so the
     intervals include parameter uncertainty; `share_parameter` in the tables says how much of the variance
-    it causes (with at least two replications per vector).
+    it causes (with at least two replications per vector). `orders=True` logs every order of every run
+    (out/orders/<run_id>.parquet; in memory without `out`); `.orders()` reads them.
 
     >>> from ptsim.experiment import compare
     >>> c = compare(["scenarios/baseline.yaml", "scenarios/wechat_open.yaml"], reps=8, workers=2,
@@ -218,7 +220,7 @@ def compare(scenarios, reps: int | None = None, *, seed: int | None = None, over
         outcomes = check_outcomes(outcomes, OUTCOME_NAMES)
     exp = run_experiment(named, reps, seed=seed, out=out, resume=resume, workers=workers, backend=backend,
                          scheduler=scheduler, progress=progress, command="compare", cache=cache, max_runs=max_runs,
-                         posterior=posterior, draws=draws)
+                         posterior=posterior, draws=draws, orders=orders)
     comparison = Comparison(exp)
     if out is not None:
         comparison.save(out, figures=figures, outcomes=outcomes)

@@ -5,7 +5,8 @@ logged. `PrivateTrafficModel.purchase` hands each batch to `record`, which does 
 without a log. The log copies a batch's columns into small numpy arrays and writes a Parquet row group
 every `ROW_GROUP_ROWS` orders, so its memory stays bounded however long the run; `close()` finishes
 the file (a temporary name, then a rename, as every results file) or, without a path, returns the
-Arrow table. It only reads the batch: it draws no random numbers and changes no outcome.
+Arrow table. It only reads the batch: it draws no random numbers and changes no outcome. pyarrow and the
+results module are imported when a log starts, so a model without one loads nothing more.
 """
 
 from __future__ import annotations
@@ -16,15 +17,12 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from . import results
 from .calendar import NOMINAL_YEAR
 from .orders import Channel, Prompt, Tier
 from .scenario import CATEGORIES
 
-ROW_GROUP_ROWS = 1_000_000            # orders buffered before a row group is written (~40 MB)
+ROW_GROUP_ROWS = 250_000              # orders buffered before a row group is written (~10 MB)
 METADATA_KEY = b"ptsim.orders"        # the file's schema metadata: run, scenario, scale, calendar
 
 PROMPTS = {Prompt.NEED: "need", Prompt.TOUCH: "touch", Prompt.WECHAT_TOUCH: "message",
@@ -67,16 +65,21 @@ COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
-def _types() -> dict[str, pa.DataType]:
+DICTIONARY_COLUMNS = [name for name in COLUMNS if name not in ("consumer", "value")]
+
+
+def _types() -> dict:
+    import pyarrow as pa
     coded = pa.dictionary(pa.int8(), pa.string())
     return {"run_id": pa.dictionary(pa.int32(), pa.string()), "day": pa.int32(), "date": pa.date32(),
             "consumer": pa.int32(), "store": pa.int32(), **{name: coded for name in CODES},
             "value": pa.float64(), "deal_depth": pa.float64(), "insider": pa.bool_(), "repeat": pa.bool_()}
 
 
-def schema(metadata: dict | None = None) -> pa.Schema:
-    """The order log's schema: each column's unit and description in its field metadata, and
-    `metadata` (the run, its scale and calendar) under METADATA_KEY."""
+def schema(metadata: dict | None = None):
+    """The order log's schema (a pyarrow Schema): each column's unit and description in its field
+    metadata, and `metadata` (the run, its scale and calendar) under METADATA_KEY."""
+    import pyarrow as pa
     types = _types()
     fields = [pa.field(name, types[name], metadata={b"unit": unit.encode(), b"description": doc.encode()})
               for name, (unit, doc) in COLUMNS.items()]
@@ -110,7 +113,7 @@ class OrderLog:
         self._parts: list[tuple] = []
         self._buffered = 0
         self.rows = 0
-        self._batches: list[pa.RecordBatch] = []
+        self._batches: list = []                        # kept without a path: pyarrow RecordBatches
         self._file = self._writer = self._tmp = None
 
     def add(self, day: int, orders) -> None:
@@ -128,7 +131,8 @@ class OrderLog:
         if self._buffered >= ROW_GROUP_ROWS:
             self.flush()
 
-    def _batch(self) -> pa.RecordBatch:
+    def _batch(self):
+        import pyarrow as pa
         day, prompt, n, *cols = zip(*self._parts)
         n = np.asarray(n)
         day = np.repeat(np.asarray(day, np.int32), n)
@@ -153,11 +157,15 @@ class OrderLog:
         if self.path is None:
             self._batches.append(batch)
             return
+        from . import results
         with results.writing(self.path):
             self._open()
             self._writer.write_batch(batch, row_group_size=batch.num_rows)
 
     def _open(self) -> None:
+        import pyarrow.parquet as pq
+
+        from . import results
         if self._writer is not None:
             return
         if not self.path.parent.is_dir():
@@ -166,10 +174,15 @@ class OrderLog:
         fd, self._tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
         os.fchmod(fd, results.FILE_MODE)               # as every results file: 0644, not mkstemp's 0600
         self._file = os.fdopen(fd, "wb")
-        self._writer = pq.ParquetWriter(self._file, self.schema)
+        # dictionary pages for the columns of few values only: for consumer and value (nearly one value a
+        # row) they would hold a row group's worth of hash tables (peak +90 MB at 100,000 consumers)
+        self._writer = pq.ParquetWriter(self._file, self.schema, use_dictionary=DICTIONARY_COLUMNS)
 
-    def close(self) -> Path | pa.Table:
+    def close(self):
         """Write what is left and finish: the file's path (renamed into place), or the Arrow table."""
+        import pyarrow as pa
+
+        from . import results
         self.flush()
         if self.path is None:
             return pa.Table.from_batches(self._batches, schema=self.schema)
@@ -222,6 +235,7 @@ def record(model, orders) -> None:
 
 def read_metadata(path: str | Path) -> dict:
     """The ptsim.orders metadata of an order log file (its run, scenario, scale and calendar)."""
+    import pyarrow.parquet as pq
     meta = pq.read_schema(path).metadata or {}
     if METADATA_KEY not in meta:
         raise ValueError(f"no {METADATA_KEY.decode()} metadata: not an order log of ptsim")

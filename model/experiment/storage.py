@@ -168,9 +168,10 @@ class Experiment:
 
     def orders(self, runs=None, columns=None) -> pd.DataFrame:
         """The orders of the finished runs (or `runs`, run ids), one row each, with the columns of
-        `order_log.COLUMNS` (or `columns`): read when called, from out/orders/. A year of 100,000
-        consumers is millions of rows: read a few runs or columns at a time, or use `orders_dataset()`."""
-        return self.orders_dataset(runs).to_table(columns=columns).to_pandas()
+        `order_log.COLUMNS` (or `columns`; dates as datetime64, coded columns as categoricals): read when
+        called, from out/orders/. A year of 100,000 consumers is millions of rows: read a few runs or columns
+        at a time, or use `orders_dataset()`."""
+        return self.orders_dataset(runs).to_table(columns=columns).to_pandas(date_as_object=False)
 
     def labelled_timeseries(self) -> pd.DataFrame:
         """Timeseries with the run's point, scenario and replication (as the plots expect)."""

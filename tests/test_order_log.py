@@ -127,6 +127,15 @@ def test_process_workers_write_the_same_log_as_one_process(tmp_path):
     pd.testing.assert_frame_equal(pooled.orders(), serial.orders())
 
 
+def test_a_worker_that_cannot_see_the_orders_folder_fails_its_run_at_once(tmp_path):
+    from ptsim.experiment import ScenarioModel
+    from ptsim.results import OutputError
+    s = small(**TINY)
+    model = ScenarioModel({s.name: s}, orders=str(tmp_path / "elsewhere" / "orders"))
+    with pytest.raises(OutputError, match="elsewhere/orders: no such folder here.*folder the workers share"):
+        model({}, 1, run_id="p0000-r00")
+
+
 def test_run_writes_the_log_and_fit_consumers_reads_it(tmp_path):
     out, fit = tmp_path / "run", tmp_path / "fit"
     env = {**os.environ, "PTSIM_CACHE": str(tmp_path / "cache")}

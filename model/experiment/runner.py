@@ -58,6 +58,9 @@ class ScenarioModel:
         if isinstance(orders, (str, Path)):             # written here, on the worker, as the run goes
             if not run_id:
                 raise ValueError("ScenarioModel.orders is a folder: each run needs its run_id to name its file")
+            if not Path(orders).is_dir():               # said before the run, not after it
+                raise results.OutputError(f"{orders}: no such folder here to write the order log into (with a Dask "
+                                          "cluster on other machines, --out must be a folder the workers share)")
             orders = Path(orders) / f"{run_id}.parquet"
         return run_one(scenario, seed, progress=None if on_day is None else lambda d: on_day(d / days),
                        cache=self.cache, orders=orders or None, run_id=run_id)

@@ -717,7 +717,8 @@ def _text_opt(name: str, help_: str):
 @app.command("fit-consumers")
 def fit_consumers(
         log: Annotated[Path, typer.Argument(help="Transaction log: CSV (.csv, .csv.gz) or Parquet (.parquet), "
-                                            "one row per transaction.")],
+                                            "one row per transaction; or a run's order log, orders/<run_id>.parquet "
+                                            "(--customer consumer --date date --amount value).")],
         customer: _text_opt("--customer", "Column of customer ids.") = None,
         date: _text_opt("--date", "Column of transaction dates (YYYY-MM-DD; a time after it is ignored).") = None,
         amount: _text_opt("--amount", "Column of amounts (>= 0).") = None,

@@ -105,7 +105,8 @@ def main(argv=None) -> int:
         med = {k: statistics.median(r[k] for r in rs) for k in ("run_cpu_s", "yardstick_agent_steps_per_s",
                                                                  "cd_per_s_ratio", "peak_rss_mb", "orders", "file_mb")}
         print(f"{key:>12} {med['run_cpu_s']:>10.2f} {med['yardstick_agent_steps_per_s'] / 1e6:>14.2f} "
-              f"{med['cd_per_s_ratio']:>7.3f} {med['peak_rss_mb']:>8.0f} {med['orders']:>11,.0f} {med['file_mb']:>8.1f}")
+              f"{med['cd_per_s_ratio']:>7.3f} {med['peak_rss_mb']:>8.0f} {med['orders']:>11,.0f} "
+              f"{med['file_mb']:>8.1f}")
     return 0
 
 

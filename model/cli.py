@@ -144,6 +144,8 @@ OutcomesOpt = Annotated[Optional[str], typer.Option("--outcomes", help="Comma-se
 FiguresOpt = Annotated[bool, typer.Option(help="Write PNG figures.")]
 CacheOpt = Annotated[bool, typer.Option("--cache/--no-cache", help="Reuse the warm state after each replication's "
                                         "burn-in from the cache folder (same results; see `ptsim cache`).")]
+OrdersOpt = Annotated[bool, typer.Option("--orders", help="Log every order of every run's recorded days, one row "
+                                         "each, to orders/<run_id>.parquet in --out (README: the order log).")]
 MaxRunsOpt = Annotated[int, typer.Option("--max-runs", help="Refuse a design of more runs (points x "
                                          "replications) than this.")]
 
@@ -242,7 +244,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file, or th
         set_: SetOpt = None, days: DaysOpt = None, reps: RepsOpt = None, seed: SeedOpt = None,
         out: OutOpt = None, workers: WorkersOpt = "1", backend: BackendOpt = "processes",
         scheduler: SchedulerOpt = None, resume: ResumeOpt = False, figures: FiguresOpt = True,
-        cache: CacheOpt = True, dry_run: DryRunOpt = False):
+        cache: CacheOpt = True, orders: OrdersOpt = False, dry_run: DryRunOpt = False):
     """Run a scenario's replications (a one-point experiment) and write tables, figures and manifest."""
     from . import plots, results
     from .experiment import run_experiment
@@ -264,7 +266,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file, or th
 
     def call(progress):
         exp = run_experiment([s], out=out, resume=resume, workers=workers, backend=backend, scheduler=scheduler,
-                             progress=progress, command="run", cache=cache, on_plan=say_plan)
+                             progress=progress, command="run", cache=cache, orders=orders, on_plan=say_plan)
         paths.extend(Path(out) / n for n in ("manifest.json", "points.parquet", "runs.parquet",
                                              "timeseries.parquet"))
         summary.append(summary_table(exp.runs, OUTCOME_NAMES))
@@ -277,7 +279,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file, or th
     scale = s.population.agent_scale
     console.print(run_table(f"{s.name}: {s.run.reps} replication(s), {s.run.days} days, {s.population.consumers:,} "
                             f"consumers x {f'{scale:,.0f}' if scale >= 100 else f'{scale:.3g}'}", summary[0]))
-    console.print(f"results written to {out}/ ({', '.join(p.name for p in paths)})")
+    console.print(f"results written to {out}/ ({', '.join([p.name for p in paths] + (['orders/'] if orders else []))})")
     _report_failures(exp, out)
 
 
@@ -335,6 +337,7 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML 
             out: OutOpt = None, workers: WorkersOpt = "1", backend: BackendOpt = "processes",
             scheduler: SchedulerOpt = None, resume: ResumeOpt = False, outcomes: OutcomesOpt = None,
             figures: FiguresOpt = True, cache: CacheOpt = True, max_runs: MaxRunsOpt = MAX_RUNS,
+            orders: OrdersOpt = False,
             posterior: Annotated[Optional[Path], typer.Option(
                 "--posterior", help="A calibration folder (its posterior.parquet): draw calibrated parameter "
                 "vectors, shared by the arms, so intervals include parameter uncertainty.")] = None,
@@ -369,7 +372,7 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML 
     c = _experiment(f"compare {len(named)} scenarios", out, resume, lambda progress: experiment.compare(
         named, reps, seed=seed, outcomes=_outcome_list(outcomes), out=out, resume=resume, workers=workers,
         backend=backend, scheduler=scheduler, figures=figures, progress=progress, cache=cache, max_runs=max_runs,
-        posterior=posterior, draws=draws, on_plan=say_plan))
+        posterior=posterior, draws=draws, orders=orders, on_plan=say_plan))
     console.print(comparison_table(c, _outcome_list(outcomes)))
     if c.posterior:
         p = c.posterior
@@ -377,7 +380,7 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML 
                       f"vectors, effective {p['effective_vectors']}), {p['per_draw']} replication(s) each; "
                       "share_parameter in summary.csv and differences.csv is the share of variance they cause")
     console.print(f"results written to {out}/ (summary.csv, differences.csv, runs.parquet, timeseries.parquet"
-                  f"{', figures' if figures else ''})")
+                  f"{', orders/' if orders else ''}{', figures' if figures else ''})")
     _report_failures(c.experiment, out)
 
 
@@ -420,7 +423,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Base scenario: a YAML f
           out: OutOpt = None, workers: WorkersOpt = "1", backend: BackendOpt = "processes",
           scheduler: SchedulerOpt = None, resume: ResumeOpt = False, outcomes: OutcomesOpt = None,
           figures: FiguresOpt = True, cache: CacheOpt = True, max_runs: MaxRunsOpt = MAX_RUNS,
-          dry_run: DryRunOpt = False):
+          orders: OrdersOpt = False, dry_run: DryRunOpt = False):
     """Sweep scenario fields: a grid, or a Latin hypercube, Sobol or Morris sample with sensitivity."""
     from . import experiment
     workers = parse_workers(workers)
@@ -450,7 +453,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Base scenario: a YAML f
         return experiment.sweep(base, grid=g, params=p, method=methods[0] if methods else None, samples=samples,
                                 reps=reps, seed=seed, outcomes=_outcome_list(outcomes), out=out, resume=resume,
                                 workers=workers, backend=backend, scheduler=scheduler, cache=cache,
-                                max_runs=max_runs, **kwargs)
+                                max_runs=max_runs, orders=orders, **kwargs)
     if dry_run:
         plan = _checked(lambda: design_run(dry_run=True))
         points = plan.points.drop(columns=["scenario"])
@@ -471,7 +474,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Base scenario: a YAML f
     console.print(table)
     console.print(f"results written to {out}/ (responses.csv, "
                   f"{'sensitivity.csv, sensitivity.parquet, ' if r.indices is not None else ''}runs.parquet, "
-                  f"points.parquet, timeseries.parquet{', figures' if figures else ''})")
+                  f"points.parquet, timeseries.parquet{', orders/' if orders else ''}{', figures' if figures else ''})")
     _report_failures(r.experiment, out)
 
 
@@ -613,7 +616,7 @@ def validate(quick: Annotated[bool, typer.Option("--quick", help="Tiny sizes (se
              only: Annotated[Optional[list[str]], typer.Option("--only", help="Run only these checks (repeatable "
                                                                "or comma-separated): bgnbd, bass, polya (or "
                                                                "docking), facts, elasticity, steady_state, scale, "
-                                                               "crn.")] = None,
+                                                               "crn, roundtrip.")] = None,
              out: Annotated[Optional[Path], typer.Option("--out", help="The report (.md; figures go in the folder "
                                                          "of the same name beside it). Default docs/validation.md "
                                                          "for the full size with every check, else "
@@ -747,7 +750,8 @@ def _text_opt(name: str, help_: str):
 @app.command("fit-consumers")
 def fit_consumers(
         log: Annotated[Path, typer.Argument(help="Transaction log: CSV (.csv, .csv.gz) or Parquet (.parquet), "
-                                            "one row per transaction.")],
+                                            "one row per transaction; or a run's order log, orders/<run_id>.parquet "
+                                            "(--customer consumer --date date --amount value).")],
         customer: _text_opt("--customer", "Column of customer ids.") = None,
         date: _text_opt("--date", "Column of transaction dates (YYYY-MM-DD; a time after it is ignored).") = None,
         amount: _text_opt("--amount", "Column of amounts (>= 0).") = None,

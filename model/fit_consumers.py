@@ -162,8 +162,9 @@ def read_log(path: str | Path, customer: str, date: str, amount: str, date_forma
             raise LogError(f"{path}: {option} {quote(col)}: no such column; the columns are {quote(columns)}"
                            + (f" (give --sep {quote(other[0])} if that separates the fields)" if other else ""))
     try:
-        if parquet:
-            raw = pd.read_parquet(path)
+        if parquet:                          # dates (date32, as ptsim's order log) as datetime64: quick to check
+            import pyarrow.parquet as pq
+            raw = pq.read_table(path).to_pandas(date_as_object=False)
         else:
             # every column is read (with usecols pandas would silently drop a line's extra fields, e.g. an
             # amount written 129,90), and duplicates are rows equal in all of them

@@ -29,6 +29,7 @@ class Prompt(IntEnum):
     TOUCH = 1           # a private touch (push, member or group message) pulled a near need forward
     WECHAT_TOUCH = 2    # a WeChat community message did
     INVITATION = 3      # an insider-sale invitation did
+    DEFERRED = 4        # a need deferred to a sale (price_sensitivity.defer) is served on the sale day
 
 
 class Level:

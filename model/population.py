@@ -137,6 +137,8 @@ class ConsumerState:
         self.next_need = np.full(n, np.inf)
         self.next_need[self.alive] = purchase_timing.next_need_clock(
             rng, np.zeros(int(self.alive.sum())), self.lam[self.alive])
+        if pur.need_at_start:                  # drawn all the same: the draws that follow stay where they were
+            self.next_need[self.alive] = 0.0
         self.deferred_day = np.full(n, -1, dtype=np.int32)
         self.deferred_category = np.zeros(n, dtype=np.int8)
 

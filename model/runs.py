@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import order_log
 from .model import PrivateTrafficModel
 from .scenario import Scenario
 
@@ -25,19 +26,31 @@ def replication_seeds(root: int, n: int) -> list[int]:
 
 @dataclass
 class RunResult:
-    """One replication: its seed, one number per outcome, the daily outcomes, and whether the burn-in's
-    warm state came from the cache."""
+    """One replication: its seed, one number per outcome, the daily outcomes, whether the burn-in's
+    warm state came from the cache, and its orders when they were kept (an Arrow table, order_log.py)."""
     seed: int
     summary: dict[str, float]
     timeseries: pd.DataFrame
     burn_in_cached: bool | None = None
+    orders: object = None
 
 
-def run_one(scenario: Scenario, seed: int, progress=None, cache: bool = True) -> RunResult:
-    """Build and run one replication of `scenario` with `seed` (`cache`: reuse the burn-in's warm state)."""
+def run_one(scenario: Scenario, seed: int, progress=None, cache: bool = True, orders=None,
+            run_id: str = "") -> RunResult:
+    """Build and run one replication of `scenario` with `seed` (`cache`: reuse the burn-in's warm state).
+    `orders`: log every order of the recorded days to this Parquet file, written as the run goes, or
+    keep them (True: `RunResult.orders`); `run_id` names the run in the log."""
     m = PrivateTrafficModel(scenario, rng=seed, cache=cache)
-    m.run(progress=progress)
-    return RunResult(seed, m.summary(), m.timeseries(), m.warm_from_cache)
+    log = None if orders is None or orders is False else \
+        order_log.attach(m, None if orders is True else orders, run_id)
+    try:
+        m.run(progress=progress)
+    except BaseException:
+        if log is not None:
+            log.abort()
+        raise
+    kept = None if log is None else log.close()
+    return RunResult(seed, m.summary(), m.timeseries(), m.warm_from_cache, kept if orders is True else None)
 
 
 def run_replications(scenario: Scenario, reps: int | None = None, seed: int | None = None,

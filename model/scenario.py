@@ -165,6 +165,10 @@ class Purchase(Block):
     renewal_days: float = P(365.0, "days", "Mean days a dropped-out consumer's seat stays dormant before a new "
                             "user of the same type takes it (a stable buyer base); 0 = never (a closed cohort).",
                             ge=0, le=1e6, source="seed 003: ~1 billion active buyers, stable")
+    need_at_start: bool = P(False, "flag", "Every consumer alive at the start has a need on the first simulated day "
+                            "(off: her first need comes at her own rate). With population.new_user_share 1, no "
+                            "burn-in and modulations off, that need is each consumer's first purchase, so the "
+                            "order log is one cohort's BG/NBD history (scenario bgnbd_cohort).")
 
 
 class Seasonality(Block):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import outcomes
+from . import order_log, outcomes
 from .orders import Channel, Level, Orders, Prompt, Touches
 from .submodels import (adaptation, choice, groups, insider_sales, lifecycle, price_sensitivity, pricing,
                         purchase_timing, ranking, relationships, social_sharing, wechat)
@@ -32,18 +32,18 @@ def serve_deferred(model) -> None:
     """Needs deferred to today's sale are shopped for now, without waiting again."""
     who, cats = price_sensitivity.deferred_due(model)
     if who.size:
-        shop(model, who, cats, allow_defer=False)
+        shop(model, who, cats, allow_defer=False, prompt=Prompt.DEFERRED)
 
 
-def shop(model, buyers: np.ndarray, cats: np.ndarray, allow_defer: bool) -> None:
-    """Buyers with a need in `cats`: offers shown, one chosen, perhaps a wait for an anticipated sale
-    instead, the channel, diversion to a store's own WeChat shop, the purchase, then group joins from
-    exposure (entry `none`)."""
+def shop(model, buyers: np.ndarray, cats: np.ndarray, allow_defer: bool, prompt: Prompt = Prompt.NEED) -> None:
+    """Buyers with a need in `cats` (`prompt`: arising now, or deferred to today's sale): offers shown,
+    one chosen, perhaps a wait for an anticipated sale instead, the channel, diversion to a store's own
+    WeChat shop, the purchase, then group joins from exposure (entry `none`)."""
     m, rng = model.merchants, model.stream("choice")
     shown = choice.Offers(model, buyers, cats, rng)
     rows, col, tied_pick = shown.choose(rng)
     m.impressions += np.bincount(shown.public[shown.public_ok], minlength=m.n)
-    orders = choice.chosen_orders(model, buyers, cats, shown, rows, col, tied_pick)
+    orders = choice.chosen_orders(model, buyers, cats, shown, rows, col, tied_pick, prompt)
     relationships.visit_shown(model, buyers[shown.row], shown.slot)
     if allow_defer:
         keep = ~price_sensitivity.defer(model, orders, shown.tie_slots_shown()[rows])
@@ -101,3 +101,4 @@ def buy(model, orders: Orders) -> None:
         policy.on_purchase(model, orders)
     social_sharing.share_to_unlock(model, orders)
     purchase_timing.on_purchase(model, orders)
+    order_log.record(model, orders)

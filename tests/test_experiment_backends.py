@@ -1,5 +1,6 @@
-"""Serial, process-pool and Dask backends give identical results for the same seeds; a real Dask
-cluster (scheduler and two workers as separate processes) runs a sweep through the CLI."""
+"""Serial, process-pool and Dask backends give identical results (and order logs) for the same seeds; a
+real Dask cluster (scheduler and two workers as separate processes) runs a sweep through the CLI, its
+workers writing the order logs."""
 
 import os
 import socket
@@ -21,7 +22,7 @@ GRID = {"ranking.exponent": [0.5, 1.0]}
 
 def small_sweep(**backend):
     base = load_scenario(ROOT / "scenarios" / "baseline.yaml", SMALL)
-    return sweep(base, grid=GRID, reps=2, **backend)
+    return sweep(base, grid=GRID, reps=2, orders=True, **backend)
 
 
 def test_serial_process_and_dask_backends_give_identical_results():
@@ -30,6 +31,7 @@ def test_serial_process_and_dask_backends_give_identical_results():
         other = small_sweep(**backend)
         pd.testing.assert_frame_equal(*(r.drop(columns="burn_in_cached") for r in (serial.runs, other.runs)))
         pd.testing.assert_frame_equal(serial.experiment.timeseries, other.experiment.timeseries)
+        pd.testing.assert_frame_equal(serial.orders(), other.orders())
     assert (serial.runs["status"] == "ok").all()
     # replication k of every point shares its seed (common random numbers)
     assert serial.runs.groupby("replication")["seed"].nunique().eq(1).all()
@@ -58,7 +60,7 @@ def test_sweep_on_a_real_dask_cluster_through_the_cli(tmp_path):
             client.wait_for_workers(2, timeout=60)
         out = tmp_path / "cluster"
         args = ["sweep", ROOT / "scenarios" / "baseline.yaml", "--grid", "ranking.exponent=0.5,1.0",
-                "--reps", "2", "--no-figures", "--scheduler", address, "--out", out,
+                "--reps", "2", "--no-figures", "--scheduler", address, "--out", out, "--orders",
                 *[a for k, v in SMALL.items() for a in ("--set", f"{k}={v}")]]
         done = subprocess.run(ptsim_cmd(*args), cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
@@ -66,6 +68,7 @@ def test_sweep_on_a_real_dask_cluster_through_the_cli(tmp_path):
         serial = small_sweep()
         pd.testing.assert_frame_equal(*(r.drop(columns="burn_in_cached") for r in (on_cluster.runs, serial.runs)))
         pd.testing.assert_frame_equal(on_cluster.timeseries, serial.experiment.timeseries)
+        pd.testing.assert_frame_equal(on_cluster.orders(), serial.orders())        # written by the workers
     finally:
         for p in reversed(procs):
             p.terminate()

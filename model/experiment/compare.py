@@ -195,8 +195,8 @@ class Comparison(ExperimentView):
 def compare(scenarios, reps: int | None = None, *, seed: int | None = None, overrides: dict | None = None,
             outcomes=None, out=None, resume: bool = False, workers: int = 1, backend: str = "processes",
             scheduler: str | None = None, figures: bool = False, progress=None, cache: bool = True,
-            max_runs: int | None = MAX_RUNS, posterior=None, draws: int | None = None, on_plan=None,
-            dry_run: bool = False) -> Comparison:
+            max_runs: int | None = MAX_RUNS, posterior=None, draws: int | None = None, orders: bool = False,
+            on_plan=None, dry_run: bool = False) -> Comparison:
     """Run scenarios over the same replication seeds and compare them with the first.
 
     `scenarios`: YAML paths or `Scenario`s (or a dict name -> Scenario); `overrides` (dotted field ->
@@ -207,8 +207,10 @@ def compare(scenarios, reps: int | None = None, *, seed: int | None = None, over
     More than `max_runs` runs (scenarios x replications) are refused before starting; None lifts the limit.
     `posterior` (a calibration folder) draws `draws` calibrated parameter vectors, shared by the arms, so the
     intervals include parameter uncertainty; `share_parameter` in the tables says how much of the variance
-    it causes (with at least two replications per vector). `dry_run=True` returns the `Plan` (runs,
-    burn-ins already cached, rough duration) without running; `on_plan(plan)` hears it before the runs.
+    it causes (with at least two replications per vector). `orders=True` logs every order of every run
+    (out/orders/<run_id>.parquet; in memory without `out`); `.orders()` reads them. `dry_run=True` returns
+    the `Plan` (runs, burn-ins already cached, rough duration) without running; `on_plan(plan)` hears it
+    before the runs.
 
     >>> from ptsim.experiment import compare
     >>> c = compare(["scenarios/baseline.yaml", "scenarios/wechat_open.yaml"], reps=8, workers=2,
@@ -220,7 +222,7 @@ def compare(scenarios, reps: int | None = None, *, seed: int | None = None, over
         outcomes = check_outcomes(outcomes, OUTCOME_NAMES)
     exp = run_experiment(named, reps, seed=seed, out=out, resume=resume, workers=workers, backend=backend,
                          scheduler=scheduler, progress=progress, command="compare", cache=cache, max_runs=max_runs,
-                         posterior=posterior, draws=draws, on_plan=on_plan, dry_run=dry_run)
+                         posterior=posterior, draws=draws, orders=orders, on_plan=on_plan, dry_run=dry_run)
     if dry_run:
         return exp                                  # the plan (runs, burn-ins cached, duration), nothing run
     comparison = Comparison(exp)

@@ -43,6 +43,7 @@ class ScenarioModel:
     on_day: Callable[[float], None] | None = None     # in-process runs: called with the share of days done
     cache: bool = True                                # reuse warm states after the burn-in (warm_state.py)
     by_seed: dict[int, dict] | None = None            # overrides per replication seed (a posterior's vectors)
+    orders: str | bool | None = None                  # the folder each run logs its orders to, or True: keep them
     outcomes = OUTCOME_NAMES
 
     def check_cache(self) -> None:
@@ -57,11 +58,19 @@ class ScenarioModel:
         base = self.scenarios[params.pop("scenario", next(iter(self.scenarios)))]
         return base.with_overrides(params, source="design") if params else base
 
-    def __call__(self, params: dict, seed: int) -> RunResult:
+    def __call__(self, params: dict, seed: int, run_id: str = "") -> RunResult:
         scenario = self.scenario_for(params, seed)
         days, on_day = scenario.run.days, self.on_day
+        orders = self.orders
+        if isinstance(orders, (str, Path)):             # written here, on the worker, as the run goes
+            if not run_id:
+                raise ValueError("ScenarioModel.orders is a folder: each run needs its run_id to name its file")
+            if not Path(orders).is_dir():               # said before the run, not after it
+                raise results.OutputError(f"{orders}: no such folder here to write the order log into (with a Dask "
+                                          "cluster on other machines, --out must be a folder the workers share)")
+            orders = Path(orders) / f"{run_id}.parquet"
         return run_one(scenario, seed, progress=None if on_day is None else lambda d: on_day(d / days),
-                       cache=self.cache)
+                       cache=self.cache, orders=orders or None, run_id=run_id)
 
 
 class SerialExecutor(cf.Executor):
@@ -172,20 +181,22 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def execute(model: Callable, params: dict, seed: int) -> tuple[dict, pd.DataFrame | None]:
-    """One run on a worker: the model's summary and daily outcomes, or the error and traceback."""
+def execute(model: Callable, params: dict, seed: int, run_id: str = "") -> tuple[dict, pd.DataFrame | None, object]:
+    """One run on a worker: the model's summary, daily outcomes and kept orders (an Arrow table, or None),
+    or the error and traceback. ptsim's model logging orders gets the `run_id` (its order log is named by it)."""
     t0 = time.perf_counter()
     try:
-        out = model(params, seed)
+        logs = isinstance(model, ScenarioModel) and model.orders
+        out = model(params, seed, run_id=run_id) if logs else model(params, seed)
     except Exception as exc:                      # noqa: BLE001 - recorded, the experiment goes on
         return {"status": "failed", "error": f"{type(exc).__name__}: {exc}".splitlines()[0],
-                "traceback": traceback.format_exc(), "elapsed_s": time.perf_counter() - t0}, None
+                "traceback": traceback.format_exc(), "elapsed_s": time.perf_counter() - t0}, None, None
     summary, ts = (out.summary, out.timeseries) if isinstance(out, RunResult) else (out, None)
     summary = {str(k): float(v) for k, v in summary.items()}
     record = {"status": "ok", "summary": summary, "elapsed_s": time.perf_counter() - t0}
     if isinstance(out, RunResult) and out.burn_in_cached is not None:
         record["burn_in_cached"] = out.burn_in_cached
-    return record, ts
+    return record, ts, out.orders if isinstance(out, RunResult) else None
 
 
 def model_id(model: Callable) -> str:
@@ -198,20 +209,24 @@ def run_design(design: Design, model: Callable, *, scenarios: dict[str, Scenario
                out: str | Path | None = None, resume: bool = False, workers: int = 1,
                backend: str = "processes", scheduler: str | None = None, executor: cf.Executor | None = None,
                progress: Callable[[int, int], None] | None = None, command: str = "experiment",
-               extra: dict | None = None, on_plan: Callable[[Plan], None] | None = None,
+               extra: dict | None = None, orders: bool = False, on_plan: Callable[[Plan], None] | None = None,
                dry_run: bool = False) -> Experiment | Plan:
     """Run every (point, replication) of `design` not yet stored under `out` and return the tables.
 
     `progress(done, total)` is called as runs finish (and, for runs in this process, daily with a
     fractional `done`); `on_plan(plan)` once before the first run starts, with what is to run and a
     rough duration (plan.py). `dry_run` returns that plan without running or writing anything. Pass
-    `executor` to use your own pool.
+    `executor` to use your own pool. `orders`: every run of ptsim's model logs its orders, each worker
+    writing out/orders/<run_id>.parquet as its run goes (without `out`, they are kept in memory);
+    `Experiment.orders()` reads them.
     """
     scenarios = scenarios or {}
+    if orders and not isinstance(model, ScenarioModel):
+        raise ScenarioError("orders: only ptsim's own model logs orders, not a model function")
     identity = {**design.identity(), "model": model_id(model),
                 "scenarios": {k: s.digest() for k, s in scenarios.items()}}
     manifest = results.manifest(scenarios, design.seeds, command=command, design=identity,
-                                replications=design.reps, **(extra or {}))
+                                replications=design.reps, **(extra or {}), **({"orders": True} if orders else {}))
     store = FolderStore(out) if out is not None else MemoryStore()
     store.check(resume)                      # before a cluster starts: a bad --out fails at once
     drop = {"point"} if scenarios else {"point", "scenario"}   # a model function sees only parameters
@@ -230,9 +245,11 @@ def run_design(design: Design, model: Callable, *, scenarios: dict[str, Scenario
         return {"run_id": rid, "point": int(point), "replication": rep, "seed": design.seeds[rep], **outcome}
 
     with (_given(executor) if executor is not None else executor_for(workers, backend, scheduler)) as (ex, slots), \
-            _day_progress_off_at_exit(model):
+            _day_progress_off_at_exit(model, orders):
         # the folder is prepared once the executor is up, so a bad --scheduler leaves nothing behind
         done = store.prepare(design, manifest, resume)
+        if orders:
+            model.orders = True if store.folder is None else str(store.orders_dir.absolute())
         todo = warm_first([r for r in design.run_ids() if r[0] not in done])
         total, finished = len(design.run_ids()), len(design.run_ids()) - len(todo)
         if on_plan:
@@ -245,7 +262,7 @@ def run_design(design: Design, model: Callable, *, scenarios: dict[str, Scenario
         queue = iter(todo)
         while True:
             for run in queue:
-                pending[ex.submit(execute, model, params[run[1]], design.seeds[run[2]])] = run
+                pending[ex.submit(execute, model, params[run[1]], design.seeds[run[2]], run[0])] = run
                 if len(pending) >= slots:
                     break
             if not pending:
@@ -254,12 +271,12 @@ def run_design(design: Design, model: Callable, *, scenarios: dict[str, Scenario
             for fut in finished_now:
                 run = pending.pop(fut)
                 try:
-                    outcome, ts = fut.result()
+                    outcome, ts, kept = fut.result()
                 except Exception as exc:          # noqa: BLE001 - a worker died or could not unpickle
                     hint = f" ({MAIN_GUARD})" if isinstance(exc, BrokenProcessPool) else ""
-                    outcome, ts = {"status": "failed", "error": f"{type(exc).__name__}: {exc}".splitlines()[0] + hint,
-                                   "traceback": "".join(traceback.format_exception(exc))}, None
-                store.save(record_of(run, outcome), ts)
+                    outcome, ts, kept = {"status": "failed", "error": f"{type(exc).__name__}: {exc}".splitlines()[0]
+                                         + hint, "traceback": "".join(traceback.format_exception(exc))}, None, None
+                store.save(record_of(run, outcome), ts, kept)
                 finished += 1
                 if progress:
                     progress(finished, total)
@@ -283,12 +300,14 @@ def warm_first(runs: list[tuple]) -> list[tuple]:
 
 
 @contextmanager
-def _day_progress_off_at_exit(model):
+def _day_progress_off_at_exit(model, orders: bool = False):
     try:
         yield
     finally:
         if isinstance(model, ScenarioModel):
             model.on_day = None
+            if orders:
+                model.orders = None
 
 
 @contextmanager
@@ -300,7 +319,8 @@ def run_experiment(scenarios, reps: int | None = None, *, seed: int | None = Non
                    out: str | Path | None = None, resume: bool = False, workers: int = 1,
                    backend: str = "processes", scheduler: str | None = None, progress=None,
                    command: str = "experiment", cache: bool = True, max_runs: int | None = MAX_RUNS,
-                   posterior=None, draws: int | None = None, on_plan=None, dry_run: bool = False) -> Experiment | Plan:
+                   posterior=None, draws: int | None = None, orders: bool = False, on_plan=None,
+                   dry_run: bool = False) -> Experiment | Plan:
     """Run replications of one or more scenarios with common random numbers; return the tables.
 
     `scenarios` is a list of `Scenario`s or YAML paths (or a dict name -> Scenario). Replications
@@ -311,7 +331,8 @@ def run_experiment(scenarios, reps: int | None = None, *, seed: int | None = Non
     `on_plan` and `dry_run` as in `run_design`: the plan is said before the runs, or returned instead.
     With a `posterior` (a `Posterior`, a calibration folder or its posterior.parquet), `draws` parameter
     vectors (default: one per replication) are drawn by weight and each runs `reps / draws` replications,
-    the same vector for every arm (posterior.py).
+    the same vector for every arm (posterior.py). `orders=True` logs every order of every run's recorded
+    days to out/orders/<run_id>.parquet (kept in memory without `out`); `Experiment.orders()` reads them.
 
     >>> from ptsim.experiment import run_experiment
     >>> exp = run_experiment(["scenarios/baseline.yaml"], reps=4, workers=2)   # doctest: +SKIP
@@ -333,8 +354,8 @@ def run_experiment(scenarios, reps: int | None = None, *, seed: int | None = Non
     elif draws is not None:
         raise ScenarioError("--draws: only with --posterior (the number of parameter vectors to draw)")
     return run_design(design, model, scenarios=named, out=out, resume=resume, workers=workers, backend=backend,
-                      scheduler=scheduler, progress=progress, command=command, extra=extra, on_plan=on_plan,
-                      dry_run=dry_run)
+                      scheduler=scheduler, progress=progress, command=command, extra=extra, orders=orders,
+                      on_plan=on_plan, dry_run=dry_run)
 
 
 def resolve_scenarios(scenarios, overrides: dict | None = None) -> dict[str, Scenario]:

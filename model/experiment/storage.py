@@ -6,12 +6,15 @@ Folder layout::
     points.parquet         the design: one row per point (point, scenario, parameters)
     runs/<run_id>.parquet  one finished run: its daily outcomes, its summary row in the file metadata
     runs/<run_id>.error.json  one failed run: error and traceback
+    orders/<run_id>.parquet   with --orders: one finished run's orders, one row each (order_log.py), written
+                           by the worker as the run goes
     runs.parquet           one row per run: run_id, point, scenario, replication, seed, status, outcomes
     timeseries.parquet     run_id, day, daily outcomes (streamed from the per-run files)
 
 Every file is written atomically (temporary file + rename), so a killed experiment leaves only whole
-files; `--resume` reruns just the runs without a result. A file that cannot be read (damaged or
-rewritten since) is a one-line ScenarioError naming it and what to do; no run file is ever removed.
+files; `--resume` reruns just the runs without a result (with --orders, also those without their
+order log). A file that cannot be read (damaged or rewritten since) is a one-line ScenarioError naming
+it and what to do; no run file is ever removed.
 """
 
 from __future__ import annotations
@@ -73,6 +76,17 @@ def _damaged_run(path: Path, problem: str) -> ScenarioError:
                          "or start a new folder with another --out")
 
 
+def check_order_log(path: Path, run_id: str) -> None:
+    """A ScenarioError naming an order log file that is damaged or holds another run's orders."""
+    from ..order_log import read_metadata
+    try:
+        meta = read_metadata(path)
+    except _READ_ERRORS as exc:
+        raise _damaged_run(path, _reason(exc)) from None
+    if meta.get("run_id") != run_id:
+        raise _damaged_run(path, f"it holds the orders of run {meta.get('run_id')}")
+
+
 def read_record(path: Path, run_id: str) -> dict:
     """The record of run `run_id` from runs/<run_id>.parquet (its metadata) or runs/<run_id>.error.json;
     a ScenarioError naming a file that is damaged or holds another run."""
@@ -102,6 +116,7 @@ class Experiment:
     runs: pd.DataFrame
     folder: Path | None = None
     _timeseries: pd.DataFrame | None = field(default=None, repr=False)
+    _orders: dict | None = field(default=None, repr=False)      # run_id -> Arrow table, kept in memory
 
     @cached_property
     def timeseries(self) -> pd.DataFrame:
@@ -117,6 +132,46 @@ class Experiment:
     @property
     def failed(self) -> pd.DataFrame:
         return self.runs[self.runs["status"] != "ok"]
+
+    def order_files(self, runs=None) -> dict[str, Path]:
+        """The order log file of each finished run (or of `runs`, run ids), by run id; a ScenarioError when
+        the experiment ran without orders, a run is unknown or did not finish, or its file is missing."""
+        if not self.manifest.get("orders"):
+            where = self.folder or "this experiment"
+            raise ScenarioError(f"{where}: no order log; run the experiment with --orders (orders=True)")
+        ok = list(self.ok["run_id"])
+        wanted = ok if runs is None else [runs] if isinstance(runs, str) else list(runs)
+        for rid in wanted:
+            if rid not in ok:
+                known = "unknown run" if rid not in set(self.runs["run_id"]) else "the run did not finish"
+                raise ScenarioError(f"orders: {rid}: {known}; the finished runs are {', '.join(ok) or 'none'}")
+        if self.folder is None:
+            return {rid: None for rid in wanted}
+        files = {rid: self.folder / "orders" / f"{rid}.parquet" for rid in wanted}
+        for rid, path in files.items():
+            if not path.is_file():
+                raise ScenarioError(f"{path}: missing; finish the experiment with --resume --orders --out "
+                                    f"{self.folder} to log that run's orders again")
+        return files
+
+    def orders_dataset(self, runs=None):
+        """The order log of the finished runs (or `runs`) as a pyarrow Dataset: filter, select and aggregate
+        without reading it whole (`.to_table(columns=..., filter=...)`, `.scanner(...)`)."""
+        import pyarrow.dataset as ds
+
+        from ..order_log import schema
+        files = self.order_files(runs)
+        if self.folder is None:
+            return ds.dataset([self._orders[rid] for rid in files], schema=schema()) if files else \
+                ds.dataset(schema().empty_table())
+        return ds.dataset([str(p) for p in files.values()], format="parquet", schema=schema())
+
+    def orders(self, runs=None, columns=None) -> pd.DataFrame:
+        """The orders of the finished runs (or `runs`, run ids), one row each, with the columns of
+        `order_log.COLUMNS` (or `columns`; dates as datetime64, coded columns as categoricals): read when
+        called, from out/orders/. A year of 100,000 consumers is millions of rows: read a few runs or columns
+        at a time, or use `orders_dataset()`."""
+        return self.orders_dataset(runs).to_table(columns=columns).to_pandas(date_as_object=False)
 
     def labelled_timeseries(self) -> pd.DataFrame:
         """Timeseries with the run's point, scenario and replication (as the plots expect)."""
@@ -141,6 +196,14 @@ class ExperimentView:
     def timeseries(self) -> pd.DataFrame:
         """Daily outcomes of the finished runs, labelled with scenario and replication."""
         return self.experiment.labelled_timeseries()
+
+    def orders(self, runs=None, columns=None) -> pd.DataFrame:
+        """The order log of the finished runs (`Experiment.orders`)."""
+        return self.experiment.orders(runs, columns)
+
+    def orders_dataset(self, runs=None):
+        """The order log as a pyarrow Dataset (`Experiment.orders_dataset`)."""
+        return self.experiment.orders_dataset(runs)
 
 
 def load_experiment(folder: str | Path) -> Experiment:
@@ -197,6 +260,7 @@ class MemoryStore:
     def __init__(self):
         self.records: dict[str, dict] = {}
         self.series: dict[str, pd.DataFrame] = {}
+        self.orders: dict[str, pa.Table] = {}
         self.folder = None
 
     def check(self, resume: bool) -> None:
@@ -209,17 +273,20 @@ class MemoryStore:
     def finished(self, design) -> set[str]:
         return set()
 
-    def save(self, record: dict, timeseries: pd.DataFrame | None) -> None:
+    def save(self, record: dict, timeseries: pd.DataFrame | None, orders=None) -> None:
         self.records[record["run_id"]] = record
         if timeseries is not None and not timeseries.empty:
             self.series[record["run_id"]] = timeseries
+        if orders is not None:
+            self.orders[record["run_id"]] = orders
 
     def finish(self, design, outcomes=()) -> Experiment:
         runs = runs_table(design, self.records, outcomes)
         frames = [ts.reset_index().assign(run_id=rid) for rid, ts in sorted(self.series.items())]
         ts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"run_id": [], "day": []})
         ts = ts[["run_id"] + [c for c in ts.columns if c != "run_id"]]
-        return Experiment(self.manifest, design.points, runs, None, ts)
+        return Experiment(self.manifest, design.points, runs, None, ts,
+                          self.orders if self.manifest.get("orders") else None)
 
 
 class FolderStore:
@@ -230,6 +297,7 @@ class FolderStore:
             raise ScenarioError("--out '': give a folder name (an empty one would write into the current folder)")
         self.folder = Path(folder)
         self.runs_dir = self.folder / "runs"
+        self.orders_dir = self.folder / "orders"
 
     def check(self, resume: bool) -> None:
         """Refuse, before anything starts, a folder this experiment must not write into: a file, a
@@ -239,7 +307,7 @@ class FolderStore:
             return
         if resume:
             if not (folder / "manifest.json").is_file() and any(
-                    p.name != "runs" and not p.name.endswith(".tmp") for p in folder.iterdir()):
+                    p.name not in ("runs", "orders") and not p.name.endswith(".tmp") for p in folder.iterdir()):
                 raise ScenarioError(f"{folder}: --resume: the folder holds no experiment (no manifest.json) and "
                                     "is not empty; choose another --out")
             return
@@ -270,22 +338,33 @@ class FolderStore:
             if old.get("command", manifest.get("command")) != manifest.get("command"):
                 raise ScenarioError(f"{self.folder}: --resume: the folder holds an experiment of `ptsim "
                                     f"{old['command']}`, not `{manifest['command']}`; use another --out")
+            if old.get("orders") and not manifest.get("orders"):
+                raise ScenarioError(f"{self.folder}: --resume: the folder's runs log their orders (orders/); pass "
+                                    "--orders (orders=True) to finish it, or use another --out")
             manifest["created"] = old.get("created", manifest.get("created"))
             manifest["resumed"] = old.get("resumed", []) + [time.strftime("%Y-%m-%dT%H:%M:%S%z")]
         wanted = {r[0] for r in design.run_ids()}
         done = {p.name[: -len(".parquet")] for p in self.runs_dir.glob("*.parquet")} & wanted
         for run_id in sorted(done):                  # before anything is written or run
             read_record(self.runs_dir / f"{run_id}.parquet", run_id)
+        orders = bool(manifest.get("orders"))
+        if orders:                                   # a finished run without its order log is run again
+            done = {r for r in done if (self.orders_dir / f"{r}.parquet").is_file()}
+            for run_id in sorted(done):
+                check_order_log(self.orders_dir / f"{run_id}.parquet", run_id)
         with results.writing(self.runs_dir):
             self.runs_dir.mkdir(parents=True, exist_ok=True)
-            for tmp in list(self.folder.glob(".*.tmp")) + list(self.runs_dir.glob(".*.tmp")):
+            if orders:
+                self.orders_dir.mkdir(exist_ok=True)
+            for tmp in [*self.folder.glob(".*.tmp"), *self.runs_dir.glob(".*.tmp"), *self.orders_dir.glob(".*.tmp")]:
                 tmp.unlink(missing_ok=True)                  # leftovers of a killed writer
         self.manifest = manifest
         results.atomic_write_json(manifest, path)
         results.atomic_write_parquet(design.points, self.folder / "points.parquet")
         return done
 
-    def save(self, record: dict, timeseries: pd.DataFrame | None) -> None:
+    def save(self, record: dict, timeseries: pd.DataFrame | None, orders=None) -> None:
+        """Write a run's file (its order log, if any, the worker has written already)."""
         rid = record["run_id"]
         if record["status"] == "ok":
             buf = io.BytesIO()

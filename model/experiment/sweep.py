@@ -144,8 +144,8 @@ def sweep(scenario: Scenario | str | Path | Callable, grid: dict[str, list] | No
           samples: int = 64, reps: int | None = None, *, seed: int | None = None,
           overrides: dict | None = None, outcomes=None, out=None, resume: bool = False, workers: int = 1,
           backend: str = "processes", scheduler: str | None = None, figures: bool = False,
-          progress=None, cache: bool = True, max_runs: int | None = MAX_RUNS, on_plan=None,
-          dry_run: bool = False) -> SweepResult:
+          progress=None, cache: bool = True, max_runs: int | None = MAX_RUNS, orders: bool = False,
+          on_plan=None, dry_run: bool = False) -> SweepResult:
     """Sweep a scenario's fields, or the inputs of a model function, and analyse the responses.
 
     `scenario` is a `Scenario`, a YAML path, or any function `model(params: dict, seed) -> dict` of
@@ -153,8 +153,9 @@ def sweep(scenario: Scenario | str | Path | Callable, grid: dict[str, list] | No
     (field -> (lo, hi)) with `method` "lhs", "sobol" (default) or "morris" and `samples` (LHS size,
     Sobol base N, Morris trajectories). Replication k of every point shares a seed. A design of more
     than `max_runs` runs (points x replications) is refused before it is drawn; None lifts the limit.
-    `dry_run=True` returns the `Plan` (runs, burn-ins already cached, rough duration) without running;
-    `on_plan(plan)` hears it before the runs start.
+    `orders=True` logs every order of every run of ptsim's model (out/orders/<run_id>.parquet; in memory
+    without `out`); `.orders()` reads them. `dry_run=True` returns the `Plan` (runs, burn-ins already
+    cached, rough duration) without running; `on_plan(plan)` hears it before the runs start.
 
     >>> from ptsim.experiment import sweep
     >>> s = sweep("scenarios/baseline.yaml", grid={"ranking.exponent": [0.5, 0.75, 1.0]}, reps=4,
@@ -192,7 +193,7 @@ def sweep(scenario: Scenario | str | Path | Callable, grid: dict[str, list] | No
         design = sampled_design(method, params or {}, samples, reps, root, base, max_runs=max_runs)
     exp = run_design(design, model, scenarios=scenarios, out=out, resume=resume, workers=workers,
                      backend=backend, scheduler=scheduler, progress=progress, command="sweep",
-                     extra={"outcomes": outcomes}, on_plan=on_plan, dry_run=dry_run)
+                     extra={"outcomes": outcomes}, orders=orders, on_plan=on_plan, dry_run=dry_run)
     if dry_run:
         return exp                                  # the plan (runs, burn-ins cached, duration), nothing run
     result = SweepResult(exp, design, outcomes)

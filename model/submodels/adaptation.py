@@ -19,6 +19,7 @@ import numpy as np
 from ..orders import Lever, Level, Orders, Prompt
 
 RETURN_SMOOTHING = 1 / 3      # weight of the latest month in each lever's smoothed return
+PROMPTED = (Prompt.TOUCH, Prompt.WECHAT_TOUCH, Prompt.INVITATION)   # ENGAGE's sales; a deferred need is a need
 
 
 def lever_returns(attributed_gmv: np.ndarray, cost: np.ndarray) -> np.ndarray:
@@ -57,7 +58,7 @@ def on_purchase(model, orders: Orders) -> None:
     sales and members' repeat purchases."""
     m = model.merchants
     kept = orders.insider | ((orders.level >= Level.MEMBER) & (orders.orders_before >= 1))
-    if orders.prompt != Prompt.NEED:
+    if orders.prompt in PROMPTED:
         lever = np.where(kept, Lever.KEEP, Lever.ENGAGE)
     else:
         lever = np.where(kept, Lever.KEEP, np.where(orders.level >= Level.FAN, Lever.INTERLOCK, Lever.LEAD))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..orders import Level, Orders
+from ..orders import Level, Orders, Prompt
 from . import insider_sales, pricing
 
 
@@ -164,7 +164,8 @@ class Offers:
         return {"stores": stores, "available": available, "util": util, "price": price}
 
 
-def chosen_orders(model, buyers: np.ndarray, cats: np.ndarray, shown: Offers, rows, col, tied_pick) -> Orders:
+def chosen_orders(model, buyers: np.ndarray, cats: np.ndarray, shown: Offers, rows, col, tied_pick,
+                  prompt: Prompt = Prompt.NEED) -> Orders:
     """The offers chosen, as a batch of orders priced by pricing.price (channel public for now)."""
     c = model.consumers
     t = np.flatnonzero(tied_pick >= 0)
@@ -177,7 +178,7 @@ def chosen_orders(model, buyers: np.ndarray, cats: np.ndarray, shown: Offers, ro
     invited[t] = c.rel_invited_until[who[t], slot[t]] >= model.day
     price, depth, insider = pricing.price(model, who, stores, level, invited)
     return Orders(buyers=who, stores=stores, category=cats[rows], level=level, price=price, depth=depth,
-                  insider=insider, channel=np.zeros(rows.size, np.int64), slot=slot)
+                  insider=insider, channel=np.zeros(rows.size, np.int64), slot=slot, prompt=prompt)
 
 
 def offers(model, buyers: np.ndarray, cats: np.ndarray, rng: np.random.Generator, price_factor=None) -> dict:

@@ -5,8 +5,9 @@
     [c for c in checks if c.passed is False]                              # the targets not met yet
 
 Checks, by name (`--only NAME`; `docking` runs the first three): `bgnbd`, `bass`, `polya` (docking),
-`facts`, `elasticity`, `steady_state`, `scale`, `crn`. Each returns `Check` rows; `report` writes
-them with their figures. `quick` size only exercises the machinery (tests); `full` is meaningful.
+`facts`, `elasticity`, `steady_state`, `scale`, `crn`, `roundtrip` (the order log through fit-consumers).
+Each returns `Check` rows; `report` writes them with their figures. `quick` size only exercises the
+machinery (tests); `full` is meaningful.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .docking import bass, bgnbd, polya
 from .elasticity import elasticity
 from .facts import facts
 from .report import TITLES, write_report
+from .roundtrip import roundtrip
 from .scale import scale
 from .steady_state import steady_state
 
@@ -28,6 +30,7 @@ CHECKS: dict[str, tuple[str, Callable[[Context], list[Check]]]] = {
     "bgnbd": ("docking", bgnbd), "bass": ("docking", bass), "polya": ("docking", polya),
     "facts": ("facts", facts), "elasticity": ("elasticity", elasticity),
     "steady_state": ("steady_state", steady_state), "scale": ("scale", scale), "crn": ("crn", crn),
+    "roundtrip": ("roundtrip", roundtrip),
 }
 GROUPS = {"docking": ["bgnbd", "bass", "polya"]}
 

@@ -63,17 +63,18 @@ class Size:
     crn_merchants: int
     crn_days: int
     crn_reps: int
+    roundtrip_consumers: int       # the order log's round trip (scenario bgnbd_cohort)
 
 
 FULL = Size("full", bgnbd_consumers=400_000, bass_agents=10_000, bass_runs=20, polya_urns=3000, polya_draws=400,
             consumers=20_000, merchants=1000, burn_in_days=None, days=365, reps=10, window=90,
             steady_reps=40, large_consumers=80_000, elasticity_seeds=8, elasticity_needs=20_000, crn_consumers=20_000,
-            crn_merchants=300, crn_days=120, crn_reps=8)
+            crn_merchants=300, crn_days=120, crn_reps=8, roundtrip_consumers=20_000)
 QUICK = Size("quick", bgnbd_consumers=5000, bass_agents=2000, bass_runs=4, polya_urns=200, polya_draws=100,
              consumers=800, merchants=40, burn_in_days=15, days=40, reps=2, window=10, steady_reps=2,
              large_consumers=1600,
              elasticity_seeds=2, elasticity_needs=1000, crn_consumers=800, crn_merchants=40, crn_days=20,
-             crn_reps=3)
+             crn_reps=3, roundtrip_consumers=2000)
 SIZES = {"full": FULL, "quick": QUICK}
 
 

@@ -210,7 +210,7 @@ def test_dashboard_in_browser_experiment_page_shows_differences_and_responses(se
         page.get_by_role("button", name="Experiment").click()              # the page button in the app bar
         # the first load imports scipy and draws the forest in the server: slow on a busy machine
         page.get_by_text("wechat_open − baseline", exact=False).first.wait_for(timeout=120_000)
-        assert page.url.endswith("/experiment")
+        page.wait_for_url("**/experiment", timeout=60_000)     # the router may update the address after drawing
         body = page.inner_text("body")
         assert "A comparison of 2 scenarios" in body and "difference in GMV on platform (bn yuan)" in body
         assert page.locator("table.ptsim-table").count() == 1

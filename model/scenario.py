@@ -311,9 +311,23 @@ class Groups(Block):
 
 class Insider(Block):
     """Exclusive insider sales (seed 000)."""
-    eligibility_threshold: float = P(0.6, "score 0..1", "Value score (half spend percentile, half tie level) "
-                                     "an invitee must reach: 0 invites every tied consumer, 1 nobody.",
-                                     ge=0, le=1)
+    eligibility_threshold: float = P(0.7, "score 0..1", "Value score an invitee must reach (the logistic of the "
+                                     "weighted mean log-odds of spend, frequency, recency and tie level; ODD 7.11): "
+                                     "0 invites every tied consumer, 1 nobody.", ge=0, le=1,
+                                     source="assumption: invites about 13% of tied consumers at the calibrated "
+                                     "baseline, as 0.6 did on the former score (half spend percentile, half tie "
+                                     "level); the lever of question 3, 0.1 to 0.85 in the library")
+    score_weights: list[Range(0, 10)] = P([1.0, 1.0, 1.0, 1.0], "weights", "Weights of spend, frequency, "
+                                          "recency and tie level in the value score (a weighted mean of their "
+                                          "log-odds).", source="seed 000 names the criteria (spend, purchase "
+                                          "frequency, browsing, loyalty) but not their weights: equal weights, "
+                                          "assumption (each 0.5 to 2)")
+    score_orders: float = P(5.0, "orders", "Orders at the store of a customer neutral on frequency in the value "
+                            "score.", gt=0, le=1000, source="assumption: the median orders of a fan tie at the "
+                            "calibrated baseline (members 15); range 2 to 15")
+    score_recency_days: float = P(30.0, "days", "Days since the last visit to the store of a customer neutral on "
+                                  "recency in the value score.", gt=0, le=3650,
+                                  source="seed 004 counts return visits within 30 days; assumption, range 7 to 90")
     frequency: float = P(8.0, "sales per year", "Insider sales per year of a store at full KEEP effort.",
                          ge=0, le=120)
     depth: float = P(0.3, "share of price", "Insider discount (deeper than festival prices).", ge=0, le=0.95,
@@ -522,12 +536,12 @@ _LIST_LENGTHS = {
     ("merchants", "engage"): 3, ("merchants", "keep"): 3,
     ("choice", "relationship_utility"): 4, ("relationships", "touch_rate"): 3,
     ("merchants", "effort_cost"): 4, ("groups", "perks"): 3, ("groups", "message_rate"): 3,
-    ("wechat", "effort"): 3, ("wechat", "diversion_propensity"): 3,
+    ("wechat", "effort"): 3, ("wechat", "diversion_propensity"): 3, ("insider", "score_weights"): 4,
 }
 
 
 _LIST_MEANING = {3: "top, growth, sme; or visitor, fan, member", 4: "visitor, fan, member, group member; "
-                 "or LEAD, INTERLOCK, ENGAGE, KEEP"}
+                 "or LEAD, INTERLOCK, ENGAGE, KEEP; or spend, frequency, recency, tie level"}
 
 
 def _check_lists(s: Scenario) -> list[tuple[tuple, str, Any]]:
@@ -539,6 +553,8 @@ def _check_lists(s: Scenario) -> list[tuple[tuple, str, Any]]:
             problems.append(((block, field), f"needs exactly {n} values ({_LIST_MEANING[n]})", value))
     if abs(sum(s.merchants.tier_shares) - 1) > 1e-6:
         problems.append((("merchants", "tier_shares"), "shares must sum to 1", s.merchants.tier_shares))
+    if sum(s.insider.score_weights) <= 0:
+        problems.append((("insider", "score_weights"), "at least one weight must be > 0", s.insider.score_weights))
     if sum(getattr(s.categories, c).share for c in CATEGORIES) <= 0:
         problems.append((("categories",), "at least one category share must be > 0", 0))
     return problems

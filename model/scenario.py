@@ -210,6 +210,9 @@ class MerchantSetup(Block):
                                "toward the effort a lever's changed return calls for (0 = fixed strategies).",
                                ge=0, le=1)
     launch_rate: float = P(4.0, "per year", "New-product launches per store per year.", ge=0, le=365)
+    margin: float = P(0.25, "share of price", "A store's contribution margin: what a yuan of sales leaves after "
+                      "goods, delivery and variable marketing (what lost sales cost a store deciding to divert).",
+                      ge=0, le=1, source="assumption, range 0.1 to 0.4")
 
 
 class Ranking(Block):
@@ -315,9 +318,23 @@ class Groups(Block):
 
 class Insider(Block):
     """Exclusive insider sales (seed 000)."""
-    eligibility_threshold: float = P(0.6, "score 0..1", "Value score (half spend percentile, half tie level) "
-                                     "an invitee must reach: 0 invites every tied consumer, 1 nobody.",
-                                     ge=0, le=1)
+    eligibility_threshold: float = P(0.7, "score 0..1", "Value score an invitee must reach (the logistic of the "
+                                     "weighted mean log-odds of spend, frequency, recency and tie level; ODD 7.11): "
+                                     "0 invites every tied consumer, 1 nobody.", ge=0, le=1,
+                                     source="assumption: invites about 13% of tied consumers at the calibrated "
+                                     "baseline, as 0.6 did on the former score (half spend percentile, half tie "
+                                     "level); the lever of question 3, 0.1 to 0.85 in the library")
+    score_weights: list[Range(0, 10)] = P([1.0, 1.0, 1.0, 1.0], "weights", "Weights of spend, frequency, "
+                                          "recency and tie level in the value score (a weighted mean of their "
+                                          "log-odds).", source="seed 000 names the criteria (spend, purchase "
+                                          "frequency, browsing, loyalty) but not their weights: equal weights, "
+                                          "assumption (each 0.5 to 2)")
+    score_orders: float = P(5.0, "orders", "Orders at the store of a customer neutral on frequency in the value "
+                            "score.", gt=0, le=1000, source="assumption: the median orders of a fan tie at the "
+                            "calibrated baseline (members 15); range 2 to 15")
+    score_recency_days: float = P(30.0, "days", "Days since the last visit to the store of a customer neutral on "
+                                  "recency in the value score.", gt=0, le=3650,
+                                  source="seed 004 counts return visits within 30 days; assumption, range 7 to 90")
     frequency: float = P(8.0, "sales per year", "Insider sales per year of a store at full KEEP effort.",
                          ge=0, le=120)
     depth: float = P(0.3, "share of price", "Insider discount (deeper than festival prices).", ge=0, le=0.95,
@@ -354,10 +371,23 @@ class WeChat(Block):
                           "with her ties.", ge=0, le=1)
     share_adopt_prob: float = P(0.05, "probability", "Chance a tie receiving a share visits and ties to the "
                                 "store (imitation).", ge=0, le=1, source="Bass 1969 (imitation)")
-    diversion_gain: float = P(0.12, "share of GMV", "A diverting store's gain per yuan its WeChat community "
-                              "buys (commission saved, no app-switch losses, customer data kept).", ge=0, le=1)
-    diversion_propensity: list[Share] = P([0.1, 0.3, 0.5], "0..1", "Merchants' inclination to move WeChat "
-                                          "buying off-platform, by tier.")
+    diversion_hassle: float = P(0.05, "share of GMV", "Mean net cost, per yuan of WeChat community buying moved "
+                                "off-platform, of selling outside Tmall (own shop, payment and delivery, buyers' "
+                                "trust, breaking the rules) net of what it brings besides the commission saved "
+                                "(no app-switch losses, customer data kept).", ge=-1, le=1,
+                                source="assumption, set so that the status quo's leakage is about 3% of "
+                                "on-platform GMV (targets/published.yaml, leakage_ratio, an assumption of 1% to "
+                                "8%): -0.03 to 0.12 span that range")
+    diversion_spread: float = P(0.05, "share of GMV", "Spread (logistic scale) of that net cost across the real "
+                                "stores a store agent stands for: the share that diverts is the logistic of the "
+                                "net gain over it.", gt=0, le=1,
+                                source="Xie, Platform Leakage (Kellogg working paper): introducing a commission "
+                                "doubled leakage; set so that removing the 5% commission halves the status quo's "
+                                "leakage over a year (2.6% -> 1.3%); range 0.04 to 0.1")
+    diversion_propensity: list[Share] = P([0.1, 0.3, 0.5], "0..1", "Share of the way a tier's stores move each "
+                                          "month toward a higher share of diverting stores (those not yet "
+                                          "diverting start); diverters for which it no longer pays stop at once.",
+                                          source="assumption (0.05 to 1): SMEs quickest, top brands slowest")
 
 
 class Lifecycle(Block):
@@ -511,6 +541,12 @@ MOVED = {"policies.exclusivity.insider_threshold": "insider.eligibility_threshol
          "policies.exclusivity.vip_taoqi_threshold": "policies.vip_programme.taoqi_threshold"}
 
 
+# fields retired without a successor of the same meaning: old dotted path -> what replaced it
+RETIRED = {"wechat.diversion_gain": "a diverting store's gain is now the commission it saves "
+                                    "(policies.commission.rate, net of the rebate it expects) less its expected costs; "
+                                    "the level of diversion is set by wechat.diversion_hassle (ODD 7.12)"}
+
+
 def _moved_error(where: str, path: str) -> ScenarioError:
     if path in MOVED:
         return ScenarioError(f"{where}: {path}: this field moved; use {MOVED[path]}")
@@ -526,12 +562,12 @@ _LIST_LENGTHS = {
     ("merchants", "engage"): 3, ("merchants", "keep"): 3,
     ("choice", "relationship_utility"): 4, ("relationships", "touch_rate"): 3,
     ("merchants", "effort_cost"): 4, ("groups", "perks"): 3, ("groups", "message_rate"): 3,
-    ("wechat", "effort"): 3, ("wechat", "diversion_propensity"): 3,
+    ("wechat", "effort"): 3, ("wechat", "diversion_propensity"): 3, ("insider", "score_weights"): 4,
 }
 
 
 _LIST_MEANING = {3: "top, growth, sme; or visitor, fan, member", 4: "visitor, fan, member, group member; "
-                 "or LEAD, INTERLOCK, ENGAGE, KEEP"}
+                 "or LEAD, INTERLOCK, ENGAGE, KEEP; or spend, frequency, recency, tie level"}
 
 
 def _check_lists(s: Scenario) -> list[tuple[tuple, str, Any]]:
@@ -543,6 +579,8 @@ def _check_lists(s: Scenario) -> list[tuple[tuple, str, Any]]:
             problems.append(((block, field), f"needs exactly {n} values ({_LIST_MEANING[n]})", value))
     if abs(sum(s.merchants.tier_shares) - 1) > 1e-6:
         problems.append((("merchants", "tier_shares"), "shares must sum to 1", s.merchants.tier_shares))
+    if sum(s.insider.score_weights) <= 0:
+        problems.append((("insider", "score_weights"), "at least one weight must be > 0", s.insider.score_weights))
     if sum(getattr(s.categories, c).share for c in CATEGORIES) <= 0:
         problems.append((("categories",), "at least one category share must be > 0", 0))
     return problems
@@ -609,6 +647,8 @@ def _validate(data: dict, origins: dict[str, str], default_origin: str) -> Scena
             keys = list(exclusivity) if isinstance(exclusivity, dict) else []
             full = f"policies.exclusivity.{keys[0]}" if len(keys) == 1 else path
             raise _moved_error(_origin(loc + tuple(keys[:1]), origins, default_origin), full) from None
+        if err["type"] == "extra_forbidden" and path in RETIRED:
+            raise ScenarioError(f"{where}: {path}: this field was retired: {RETIRED[path]}") from None
         if err["type"] == "extra_forbidden":
             parent = _block_at(loc[:-1])
             allowed = _describe_allowed(parent) if parent else "?"
@@ -631,6 +671,8 @@ def _set_path(data: dict, path: str, value: Any, source: str, origins: dict[str,
         raise ScenarioError(f"{source}: {path!r}: not a dotted field path like population.consumers")
     if path.startswith("policies.exclusivity"):
         raise _moved_error(source, path)
+    if path in RETIRED:
+        raise ScenarioError(f"{source}: {path}: this field was retired: {RETIRED[path]}")
     node, cls = data, Scenario
     for i, part in enumerate(parts):
         if i == len(parts) - 1 and isinstance(node, list):           # an item of a list field: name.2

@@ -18,7 +18,7 @@ from conftest import ROOT, ptsim_cmd
 
 from ptsim import load_scenario
 from ptsim.calibration import TARGETS_FILE, TargetsError, load_targets
-from ptsim.calibration.study import posterior_table, posterior_threshold
+from ptsim.calibration.study import fit_table, posterior_table, posterior_threshold
 from ptsim.calibration.targets import UNDEFINED
 
 BASE = ROOT / "scenarios" / "baseline.yaml"
@@ -67,6 +67,24 @@ def test_published_targets_validate_and_feed_the_validation_report():
     for t in targets.targets:
         assert t.weight > 0 and t.definition and t.source.published
         assert t.source.seed is not None or t.source.citation
+    # every target is a published fact but the leakage level, an assumption with its range (issue 21)
+    assert [t.name for t in targets.targets if t.kind == "assumption"] == ["leakage_ratio"]
+    leakage = targets["leakage_ratio"]
+    assert (leakage.value, leakage.band.low, leakage.band.high, leakage.model.outcome) == \
+        (0.03, 0.01, 0.08, "leakage_ratio")
+    assert leakage.loss(0.05) == 0 and leakage.loss(0.104) > 0       # the former baseline's 10.4% is outside
+
+
+def test_an_assumption_is_marked_in_the_fit_table(tmp_path):
+    doc = json.loads(json.dumps(GOOD))
+    doc["targets"].append({**doc["targets"][0], "name": "guess", "kind": "assumption",
+                           "source": {"citation": "a guess", "published": "none; assumed 2.7x"}})
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    targets = load_targets(path)
+    assert [t.kind for t in targets.targets] == ["published", "assumption"]
+    fit = fit_table(targets, [{"aov": 2.7, "guess": 2.8}])
+    assert list(fit["published"]) == ["2.7x", "assumption: none; assumed 2.7x"]
 
 
 GOOD = {"targets": [{"name": "aov", "source": {"seed": "004", "published": "2.7x"}, "definition": "members' AOV",
@@ -109,6 +127,7 @@ BAD_TARGETS = {
     "empty file": ("", "empty targets file"),
     "a list": ("- 1\n", "top level must be a mapping"),
     "all weights zero": (_edit(["targets", 0, "weight"], 0), "weight 0"),
+    "unknown kind": (_edit(["targets", 0, "kind"], "guess"), "targets[0] (aov).kind"),
 }
 
 

@@ -24,6 +24,23 @@ def test_traffic_table_draws_by_weight_within_category():
     assert (t.draw(rng, np.full(10, 3, dtype=np.int64), 2) == -1).all()    # empty category
 
 
+def test_public_loss_per_yuan_is_what_the_ranking_weight_loses_when_sales_move_away():
+    """Moving a little of a store's on-site sales away for good: its settled trailing GMV, its weight and so
+    (in proportion) its public GMV fall by what `public_loss_per_yuan` says, to first order."""
+    memory, prior, exponent, daily, public = 30.0, 500.0, 0.75, 100.0, 1200.0      # public: monthly
+    settled = []
+    for sales in (daily, daily - 1.0):                      # one yuan a day less: 30 a month moved away
+        trailing = np.zeros(1)
+        for _ in range(2000):
+            ranking.decay_trailing(trailing, np.array([sales]), memory)
+        settled.append(ranking.ranking_weight(trailing, prior, exponent)[0])
+    lost = public * (1 - settled[1] / settled[0])
+    trailing = daily * memory
+    expected = 30.0 * ranking.public_loss_per_yuan(np.array([public]), np.array([trailing]), prior, exponent,
+                                                   memory)[0]
+    assert lost == pytest.approx(expected, rel=0.03)
+
+
 @pytest.mark.slow
 def test_linear_reinforcement_gives_dirichlet_spread():
     """K stores with weight a0 + past sales (a Polya urn) end with Dirichlet(a0) shares.

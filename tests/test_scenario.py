@@ -181,6 +181,20 @@ def test_retired_exclusivity_block_lists_where_its_fields_went():
     assert "\n" not in msg and "insider_threshold -> insider.eligibility_threshold" in msg
 
 
+def test_retired_diversion_gain_says_what_replaced_it(tmp_path):
+    p = write(tmp_path, "old.yaml", f"extends: {ROOT / 'scenarios' / 'baseline.yaml'}\n"
+                                    "wechat:\n  diversion_gain: 0.12\n")
+    for attempt, where in ((lambda: load_scenario(p), str(p)),
+                           (lambda: load_scenario(ROOT / "scenarios" / "baseline.yaml",
+                                                  {"wechat.diversion_gain": 0.12}), "--set")):
+        with pytest.raises(ScenarioError) as info:
+            attempt()
+        msg = str(info.value)
+        assert "\n" not in msg and msg.startswith(where)
+        assert "wechat.diversion_gain: this field was retired" in msg
+        assert "policies.commission.rate" in msg and "wechat.diversion_hassle" in msg
+
+
 def test_the_moved_fields_load_where_they_now_live():
     s = load_scenario(ROOT / "scenarios" / "baseline.yaml",
                       {"insider.eligibility_threshold": 0.3, "groups.entry": "none",

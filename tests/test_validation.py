@@ -73,13 +73,21 @@ def test_scale_verdict_fails_when_sizes_disagree():
 def test_fact_verdict_follows_the_band():
     runs = pd.DataFrame({"run_id": ["a", "b"], "share_gmv_relationship_fmcg_sports": [0.3, 0.32],
                          "fan_return_visit_ratio": [2.5, 2.45], "member_aov_ratio": [2.7, 2.8],
-                         "wechat_aov_ratio": [1.0, 1.1], "member_repurchase_share_top": [0.7, 0.72]})
+                         "wechat_aov_ratio": [1.0, 1.1], "member_repurchase_share_top": [0.7, 0.72],
+                         "leakage_ratio": [0.03, 0.04]})
     ts = pd.DataFrame({"run_id": ["a", "a", "b", "b"], "day": [0, 9, 0, 9], "n_vip": [42e6, 49e6, 42e6, 60e6]})
-    v = {c.name: c.passed for c in fact_checks(runs, ts, "cmd", "synthetic")}
+    checks = {c.name: c for c in fact_checks(runs, ts, "cmd", "synthetic")}
+    v = {name: c.passed for name, c in checks.items()}
     assert v["share_gmv_relationship"] is False and v["wechat_aov_ratio"] is False
     assert v["fan_return_visit_ratio"] and v["member_aov_ratio"] and v["member_repurchase_share_top"]
     assert v["n_vip at the start"] and v["n_vip at the end"] and v["n_vip growth"] is False   # +29%
     assert v["members' browsing depth vs all users"] is None
+    # the leakage level is an assumption with its range, and the report says so
+    leakage = checks["off-platform leakage"]
+    assert leakage.passed and leakage.target.startswith("assumption: ") and "band 1% to 8%" in leakage.target
+    assert not checks["member_aov_ratio"].target.startswith("assumption")
+    high = fact_checks(runs.assign(leakage_ratio=[0.10, 0.104]), ts, "cmd", "synthetic")
+    assert next(c for c in high if c.name == "off-platform leakage").passed is False
 
 
 def test_only_selects_checks_and_rejects_unknown_names():

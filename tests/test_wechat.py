@@ -14,23 +14,33 @@ def test_wechat_purchase_route_by_regime():
     assert list(route) == [Route.DIVERTED, Route.IN_WECHAT, Route.APP_SWITCH]
 
 
-def test_diversion_pays_with_a_community_and_never_in_wechat_direct():
-    n = 4
-    community = np.array([100.0, 100.0, 1.0, 100.0])
-    public = np.array([10.0, 1000.0, 10.0, 10.0])
+def test_diversion_gain_is_commission_saved_less_the_margin_on_public_sales_lost_and_the_hassle():
+    community = np.array([100.0, 100.0, 10.0, 0.0])
+    public = np.array([200.0, 200.0, 200.0, 200.0])
+    loss = np.array([0.2, 0.4, 0.2, 0.2])          # public GMV lost to ranking weight per yuan moved
+    # expected penalty 0.05 per yuan of public GMV: 0.1 per yuan moved at store 0 (public twice its community)
+    gain = wechat.diversion_gain(0.05, community, public, 0.05, loss, 0.25, 0.02)
+    assert np.allclose(gain[:3], [0.05 - 0.25 * (0.1 + 0.2) - 0.02, 0.05 - 0.25 * (0.1 + 0.4) - 0.02,
+                                  0.05 - 0.25 * (1.0 + 0.2) - 0.02])
+    assert gain[3] == -np.inf                       # nothing to move
+    # each yuan of commission saved is a yuan of gain, per store (rebates differ by store)
+    more = wechat.diversion_gain(np.array([0.10, 0.05, 0.05, 0.05]), community, public, 0.05, loss, 0.25, 0.02)
+    assert np.isclose(more[0] - gain[0], 0.05) and np.allclose(more[1:3], gain[1:3])
+    # without enforcement only the ranking weight and the hassle weigh against it
+    assert np.allclose(wechat.diversion_gain(0.05, community, public, 0.0, loss, 0.25, 0.0)[:3],
+                       0.05 - 0.25 * loss[:3])
+
+
+def test_diversion_target_is_the_logistic_of_the_gain_and_none_in_wechat_direct():
+    gain = np.array([0.0, 0.05 * np.log(3), -np.inf, 0.0])
     direct = np.array([False, False, False, True])
-    # expected penalty 0.1 per yuan of public GMV (detection 0.1 x weight cut 0.5 x two months)
-    assert list(wechat.diversion_pays(0.1, community, public, 0.1, direct)) == [True, False, False, False]
-    # without enforcement diversion pays wherever there is a community
-    assert list(wechat.diversion_pays(0.1, community, public, 0.0, direct)) == [True, True, True, False]
-    assert not wechat.diversion_pays(0.1, np.zeros(n), public, 0.0, direct).any()
+    assert np.allclose(wechat.diversion_target(gain, 0.05, direct), [0.5, 0.75, 0.0, 0.0])
 
 
-def test_diverters_go_on_others_start_with_their_propensity_and_all_stop_when_it_no_longer_pays():
-    share = np.array([0.0, 0.5, 1.0, 0.5])
-    pays = np.array([True, True, True, False])
-    new = wechat.diversion_update(share, np.full(4, 0.2), pays)
-    assert np.allclose(new, [0.2, 0.6, 1.0, 0.0])
+def test_stores_move_toward_a_higher_target_with_their_propensity_and_stop_at_once_above_it():
+    share = np.array([0.0, 0.5, 0.5, 0.5])
+    target = np.array([0.5, 0.9, 0.5, 0.1])
+    assert np.allclose(wechat.diversion_update(share, np.full(4, 0.2), target), [0.1, 0.58, 0.5, 0.1])
 
 
 def wechat_orders(m, n=400):

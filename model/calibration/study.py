@@ -434,7 +434,8 @@ def fit_table(targets: TargetSet, per_rep: list[dict]) -> pd.DataFrame:
         vals = np.array([np.nan if r.get(t.name) is None else r[t.name] for r in per_rep], dtype=float)
         vals = vals[np.isfinite(vals)]
         mean, low, high = summarise(vals) if vals.size else (math.nan, math.nan, math.nan)
-        rows.append({"target": t.name, "label": t.title, "published": t.source.published, "source": t.source.ref,
+        rows.append({"target": t.name, "label": t.title, "published": t.basis + t.source.published,
+                     "source": t.source.ref,
                      "value": t.value, "band_low": t.band.lo, "band_high": t.band.hi, "band": t.band.text,
                      "model_mean": mean, "model_low": low, "model_high": high, "reps": int(vals.size),
                      "met": bool(math.isfinite(mean) and t.band.contains(mean)), "weight": t.weight,

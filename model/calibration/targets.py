@@ -16,6 +16,11 @@ How the model's value of a target is read (`model.read`), per replication:
   burn-in, before the first recorded day (as `ptsim validate --only elasticity`). Only target sets
   with such a target pay for the probe.
 
+A target is a published fact (`kind: published`, the default) or an assumption (`kind: assumption`): a
+level no source publishes, stated with a range (e.g. off-platform leakage) so that the model stays in it.
+Both count in the loss alike (an assumption's band acts as a prior band); the validation report and the
+fit table mark an assumption as such instead of as published.
+
 The loss of a target is `weight * (d / scale)**2`, where `d` is the distance of the mean over
 replications outside the band (zero inside it) and `scale` the band's half-width, or the target's
 `scale` for a one-sided band; an undefined model value (NaN: a zero denominator) counts as
@@ -140,6 +145,8 @@ class Target(_Block):
     """One published fact as a calibration target."""
     name: str = Field(description="identifier: lower case letters, digits and _, starting with a letter")
     label: str | None = Field(None, max_length=200, description="name in the validation report (default: name)")
+    kind: Literal["published", "assumption"] = Field(
+        "published", description="a published fact, or an assumption: a level no source publishes, with its range")
     source: Source
     definition: str = Field(min_length=1, max_length=2000, description="the model's definition of the fact")
     model: Read
@@ -169,6 +176,11 @@ class Target(_Block):
     @property
     def title(self) -> str:
         return self.label or self.name
+
+    @property
+    def basis(self) -> str:
+        """How the report introduces the value: 'assumption: ' for an assumption, nothing for a published fact."""
+        return "assumption: " if self.kind == "assumption" else ""
 
     @property
     def unit(self) -> float:

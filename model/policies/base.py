@@ -4,8 +4,9 @@ The model calls action hooks at fixed points: `setup` once after initialisation,
 prices and ranking, `on_purchase` for each batch of purchases (in the purchase pipeline, `shopping.buy`),
 `end_day` after the day's purchases.
 Submodels ask query hooks where a policy changes what they compute (ranking GMV and multipliers,
-prices, need rates, the WeChat regime). A policy reports money it moves through `flows`. Policies
-with a start day act from that recorded day on (`model.record_day`); before it the status quo holds.
+prices, need rates, the WeChat regime, what diverting saves and risks). A policy reports money it
+moves through `flows`. Policies with a start day act from that recorded day on (`model.record_day`);
+before it the status quo holds.
 """
 
 from __future__ import annotations
@@ -79,6 +80,11 @@ class Policy:
     def stops_diversion(self, model) -> np.ndarray | None:
         """Share of each store that may not divert to WeChat today (caught, or under penalty), or None."""
         return None
+
+    def commission_rate(self, model) -> np.ndarray | float:
+        """Commission each store pays per yuan of on-platform GMV, net of the rebates it expects (what it
+        saves per yuan it diverts off-platform)."""
+        return 0.0
 
     def expected_diversion_penalty(self, model) -> float:
         """Expected loss per yuan of monthly public GMV a store risks by diverting for a month."""

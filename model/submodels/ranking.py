@@ -30,6 +30,15 @@ def ranking_weight(trailing: np.ndarray, prior: float, exponent: float,
     return w * multiplier
 
 
+def public_loss_per_yuan(public_monthly: np.ndarray, trailing: np.ndarray, prior: float, exponent: float,
+                         memory_days: float) -> np.ndarray:
+    """Public GMV a store loses per yuan of monthly on-site sales it moves away, once trailing GMV has
+    settled (the rich-get-richer loop seen from one store, to first order): moving D a month lowers
+    trailing GMV by D x memory_days / 30, its weight by `exponent` times the relative fall of prior +
+    trailing, and public traffic, hence public GMV, in proportion to weight."""
+    return exponent * public_monthly * (memory_days / 30.0) / (prior + trailing)
+
+
 class TrafficTable:
     """Per-category cumulative weights for drawing stores by weight in one vectorised call.
 

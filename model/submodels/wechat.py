@@ -8,10 +8,15 @@ member buys inside WeChat, on-platform and without switching apps; otherwise she
 Tmall app and some purchases are lost to friction.
 
 A store agent stands for many real stores, so diversion is a share: the share of the agent's
-community buying that goes off-platform (the real stores it stands for that divert). Each month, where
-diversion pays, stores not yet diverting start with their propensity; where it does not, they stop;
-enforcement catches a share of the diverters each day. Leakage then follows the expected share instead
-of one agent's yes or no, which would make it depend on the number of store agents.
+community buying that goes off-platform (the real stores it stands for that divert). Each month a store
+weighs what diverting a yuan of its community's buying brings: the commission it saves (net of the
+rebates it expects) against the margin on the public sales it expects to lose, to the enforcement
+penalty and to the ranking weight the moved sales no longer earn, and the net hassle of selling
+off-platform (`diversion_gain`). The real stores behind an agent differ in that hassle, so the share for
+which diverting pays is a logistic of the gain (`diversion_target`); stores not yet diverting move toward
+it with their propensity, diverters above it stop at once; enforcement catches a share of the diverters
+each day. Leakage then follows the expected share instead of one agent's yes or no, which would make it
+depend on the number of store agents.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..orders import Channel, Level, Orders, Route, Touches
-from . import relationships
+from . import ranking, relationships
 
 TREND_SMOOTHING = 1 / 3       # weight of the latest month in the GMV trend a store's diversion decision reads
 
@@ -29,19 +34,32 @@ def purchase_route(diverted: np.ndarray, direct: np.ndarray) -> np.ndarray:
     return np.where(diverted, Route.DIVERTED, np.where(direct, Route.IN_WECHAT, Route.APP_SWITCH))
 
 
-def diversion_pays(gain_rate: float, community_gmv: np.ndarray, public_gmv: np.ndarray, expected_penalty: float,
-                   direct: np.ndarray) -> np.ndarray:
-    """Where diversion pays: the gain on the community's purchases (commission saved, no app-switch
-    losses, customer data kept: `gain_rate` per yuan) beats the expected penalty on public sales
-    (detection x weight cut x its duration). Never in WeChat direct: buying there is counted and
-    frictionless."""
-    return (gain_rate * community_gmv > expected_penalty * public_gmv) & (community_gmv > 0) & ~direct
+def diversion_gain(commission: np.ndarray | float, community_gmv: np.ndarray, public_gmv: np.ndarray,
+                   expected_penalty: float, public_loss: np.ndarray, margin: float, hassle: float) -> np.ndarray:
+    """Net gain per yuan of its WeChat community's monthly buying a store moves off-platform: the commission
+    it saves (per yuan, net of the rebates it expects), less its margin on the public sales it expects to
+    lose, to the enforcement penalty (`expected_penalty` per yuan of monthly public GMV: detection x weight
+    cut x its duration, on all its public GMV) and to the ranking weight the moved sales no longer earn
+    (`public_loss` per yuan moved, `ranking.public_loss_per_yuan`), less the net hassle of selling
+    off-platform. Minus infinity for a store without a community."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        penalty = np.where(community_gmv > 0, expected_penalty * public_gmv / community_gmv, np.inf)
+    return commission - margin * (penalty + public_loss) - hassle
 
 
-def diversion_update(share: np.ndarray, propensity: np.ndarray, pays: np.ndarray) -> np.ndarray:
-    """Next month's diversion share: where it pays, the stores not yet diverting start with their
-    propensity; where it does not pay, all stop."""
-    return np.where(pays, share + propensity * (1.0 - share), 0.0)
+def diversion_target(gain: np.ndarray, spread: float, direct: np.ndarray) -> np.ndarray:
+    """Share of the real stores behind each store agent for which diverting pays: their hassle is spread
+    logistically with scale `spread` around the mean, so the share is the logistic of gain / spread.
+    None in WeChat direct: buying there is counted and frictionless."""
+    with np.errstate(invalid="ignore"):
+        share = 0.5 * (1.0 + np.tanh(0.5 * gain / spread))
+    return np.where(direct, 0.0, share)
+
+
+def diversion_update(share: np.ndarray, propensity: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Next month's diversion share: below the share for which diverting pays, the stores not yet diverting
+    move toward it with their propensity; above it, the diverters for which it no longer pays stop at once."""
+    return np.where(target > share, share + propensity * (target - share), target)
 
 
 def update_regime(model) -> None:
@@ -129,16 +147,21 @@ def on_purchase(model, orders: Orders) -> None:
 
 
 def decide_diversion(model) -> None:
-    """Monthly: stores weigh diversion's gain against the expected enforcement penalty, on their smoothed
-    monthly GMV (a store judges its trend, not one month's luck)."""
-    m = model.merchants
+    """Monthly: stores weigh diversion's gain (commission saved) against its expected costs (enforcement,
+    ranking weight, hassle) on their smoothed monthly GMV (a store judges its trend, not one month's luck)."""
+    m, s = model.merchants, model.config
     w = TREND_SMOOTHING
     m.wechat_gmv_trend = (1 - w) * m.wechat_gmv_trend + w * m.month_wechat_gmv
     m.public_gmv_trend = (1 - w) * m.public_gmv_trend + w * m.month_public_gmv
     penalty = sum(policy.expected_diversion_penalty(model) for policy in model.policies)
-    pays = diversion_pays(model.config.wechat.diversion_gain, m.wechat_gmv_trend, m.public_gmv_trend, penalty,
-                          m.wechat_direct)
-    m.diversion_share = diversion_update(m.diversion_share, m.diversion_propensity, pays)
+    commission = sum(policy.commission_rate(model) for policy in model.policies)
+    rk = s.ranking
+    loss = ranking.public_loss_per_yuan(m.public_gmv_trend, m.trailing_gmv, model.prior_weight, rk.exponent,
+                                        rk.memory_days)
+    gain = diversion_gain(commission, m.wechat_gmv_trend, m.public_gmv_trend, penalty, loss, s.merchants.margin,
+                          s.wechat.diversion_hassle)
+    target = diversion_target(gain, s.wechat.diversion_spread, m.wechat_direct)
+    m.diversion_share = diversion_update(m.diversion_share, m.diversion_propensity, target)
     _stop_diversion(model)
     m.month_wechat_gmv[:] = 0
     m.month_public_gmv[:] = 0

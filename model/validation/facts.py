@@ -1,7 +1,8 @@
 """The published facts of DOMAIN.md against the baseline's outcomes over replications.
 
 Each fact the model's outcomes can speak to gets a tolerance band, read from `targets/published.yaml`
-(the targets `ptsim calibrate` fits to); it passes when the mean over replications lies inside the
+(with the assumptions that file carries, levels no source publishes, each marked "assumption"; the
+targets `ptsim calibrate` fits to); it passes when the mean over replications lies inside the
 band (the 95% interval is shown beside it). Facts the model has no outcome for are listed as not
 modelled, and facts the scenario takes as inputs as inputs, both without a verdict.
 """
@@ -33,6 +34,7 @@ class Fact:
     definition: str
     values: Callable          # (runs, timeseries) -> one value per replication
     limit: str | None = None  # why the model cannot reach the band (shown when not met)
+    basis: str = ""           # "assumption: " for an assumed level (no published value), "" for a published one
 
 
 def fact(target: Target) -> Fact:
@@ -40,7 +42,7 @@ def fact(target: Target) -> Fact:
     return Fact(target.title, target.source.published, target.source.ref, target.band.lo, target.band.hi,
                 target.band.text, target.display, " ".join(target.definition.split()),
                 lambda runs, ts: read_values(target, runs, ts),
-                " ".join(target.limit.split()) if target.limit else None)
+                " ".join(target.limit.split()) if target.limit else None, target.basis)
 
 
 # the bands come from targets/published.yaml, which `ptsim calibrate` fits to: one source of truth;
@@ -83,7 +85,7 @@ def fact_checks(runs: pd.DataFrame, timeseries: pd.DataFrame, command: str, sett
         mean, low, high = interval(f.values(runs, timeseries))
         met = bool(f.low <= mean <= f.high)
         why = f"; **why not met**: {f.limit}" if f.limit and not met else ""
-        rows.append(Check(SECTION, f.name, f"{f.published} ({f.source}); band {f.band}",
+        rows.append(Check(SECTION, f.name, f"{f.basis}{f.published} ({f.source}); band {f.band}",
                           fmt(mean, low, high, f.kind),
                           f"{f.definition}; {setting}{why}", met, command,
                           {"mean": mean, "low": low, "high": high, "band": (f.low, f.high)}))

@@ -36,7 +36,9 @@ def intros(size: Size) -> dict[str, str]:
                    "simulation calls. A row passes within 3 standard errors (BG/NBD, Polya) or within 0.01 "
                    "at every step (Bass).",
         "facts": f"The published numbers of DOMAIN.md against {base}. A fact passes when the mean over "
-                 "replications lies inside its band; the 95% interval is shown beside it. Facts the model "
+                 "replications lies inside its band; the 95% interval is shown beside it. A row whose target "
+                 "reads \"assumption\" is no published fact but a level no source publishes, assumed with a "
+                 "range (targets/published.yaml, `kind: assumption`), which the model should stay in. Facts the model "
                  "has no outcome for are listed as not modelled, and facts the scenario takes as inputs as "
                  "inputs; neither has a verdict. The same replications, with every outcome: `ptsim run "
                  f"scenarios/baseline.yaml --reps {s.reps} {set_text(baseline_overrides(s))}`.",

@@ -64,7 +64,8 @@ def shop(model, buyers: np.ndarray, cats: np.ndarray, allow_defer: bool) -> None
 def respond(model, touches: Touches, prompt: Prompt) -> None:
     """Touches from one source (one acted on per consumer): the touched click or not, a click may wake a
     dormant consumer, and an active one's near need is pulled forward into an order at the touching
-    store; the channel, WeChat's route for a WeChat message, then the purchase."""
+    store; the channel, WeChat's route for a WeChat message, then the purchase, which takes the pending
+    need or, for a share of them, is new demand (purchase_timing.pull_needs)."""
     who, slot = touches.first_per_consumer()
     if who.size == 0:
         return
@@ -81,7 +82,7 @@ def respond(model, touches: Touches, prompt: Prompt) -> None:
         return
     model.flows["needs"] += len(orders)
     model.consumers.need_ledger[NeedLedger.ARISEN, prompt] += len(orders)
-    purchase_timing.schedule_next_need(model, orders.buyers)
+    purchase_timing.pull_needs(model, orders.buyers)
     buy(model, orders)
 
 

@@ -201,3 +201,43 @@ def test_a_renewed_seat_gives_up_the_needs_its_old_user_deferred():
     assert c.deferred_who.tolist() == [7, 9] and c.deferred_category.tolist() == [1, 3]
     assert c.need_ledger[NeedLedger.GIVEN_UP, Prompt.NEED] == given_up + 2
 
+
+@pytest.mark.parametrize("share", [0.0, None])
+def test_pulls_move_needs_forward_and_add_only_their_expansion_share(share, monkeypatch):
+    """Paired runs, the pull window at its default against 0: the extra needs are the pulls drawn as new
+    demand (relationships.expansion_share), no more and no fewer, within 3 standard errors over 6 seeds;
+    the window adds far more pulls than that, so a pull that added a need of its own would fail."""
+    from conftest import small
+    new_demand = {"pulls": 0, "new": 0}
+    pull_needs = purchase_timing.pull_needs
+
+    def count(model, who):
+        new = pull_needs(model, who)
+        if model.day >= model.burn_in:
+            new_demand["pulls"] += who.size
+            new_demand["new"] += int(new.sum())
+        return new
+
+    monkeypatch.setattr(purchase_timing, "pull_needs", count)
+    extra, added, pulls = [], [], []
+    for seed in range(6):
+        arms = {}
+        for window in (None, 0.0):
+            fields = {"relationships.expansion_share": share, "relationships.touch_pull_days": window}
+            new_demand.update(pulls=0, new=0)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                m = PrivateTrafficModel(small(**{k: v for k, v in fields.items() if v is not None}), rng=seed,
+                                        cache=False, create_agents=False)
+            m.run()
+            arms[window] = m.collector.frame()["needs"].sum() / m.scale, new_demand["new"], new_demand["pulls"]
+            if window is None:
+                default = m.config.relationships
+        extra.append(arms[None][0] - arms[0.0][0])
+        added.append(arms[None][1] - arms[0.0][1])
+        pulls.append(arms[None][2] - arms[0.0][2])
+    extra, added, pulls = map(np.array, (extra, added, pulls))
+    se = (extra - added).std(ddof=1) / np.sqrt(extra.size)
+    assert default.touch_pull_days > 0 and pulls.mean() > 10 * se
+    assert abs((extra - added).mean()) <= 3 * se, (extra, added)
+    assert extra.mean() <= default.expansion_share * pulls.mean() + 3 * se

@@ -32,6 +32,15 @@ class Prompt(IntEnum):
     DEFERRED = 4        # a need deferred to a sale (price_sensitivity.defer) is served on the sale day
 
 
+class NeedLedger(IntEnum):
+    """Rows of `ConsumerState.need_ledger`, every need since the model was built (columns: its `Prompt`).
+    A need arises, then it is bought, given up, or still pending (deferred to a sale):
+    ARISEN = BOUGHT + GIVEN_UP + pending, exactly (tests/test_shopping.py)."""
+    ARISEN = 0          # a need fell due (Prompt.NEED) or a touch pulled one into a purchase (its prompt)
+    BOUGHT = 1          # an order was placed for it (on or off platform)
+    GIVEN_UP = 2        # no offer was shown for it, or its seat was renewed while it waited for a sale
+
+
 class Level:
     """A consumer's tie to a store. Plain ints, not an IntEnum: numpy compares the int8 tie arrays
     with a plain int in int8, but casts them to int64 first for an IntEnum member (12 times slower)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .scenario import CATEGORIES, Scenario
-from .orders import Level
+from .orders import Level, NeedLedger, Prompt
 from .submodels import insider_sales, lifecycle, purchase_timing, social_sharing
 from .submodels.purchase_timing import draw_categories
 
@@ -139,8 +139,13 @@ class ConsumerState:
             rng, np.zeros(int(self.alive.sum())), self.lam[self.alive])
         if pur.need_at_start:                  # drawn all the same: the draws that follow stay where they were
             self.next_need[self.alive] = 0.0
-        self.deferred_day = np.full(n, -1, dtype=np.int32)
-        self.deferred_category = np.zeros(n, dtype=np.int8)
+        # needs deferred to wait for a sale, one entry each (a consumer may hold several): who waits, the
+        # day of the sale she waits for, the need's category (price_sensitivity.defer and deferred_due)
+        self.deferred_who = np.empty(0, dtype=np.int32)
+        self.deferred_day = np.empty(0, dtype=np.int32)
+        self.deferred_category = np.empty(0, dtype=np.int8)
+        # every need since the model was built, by what became of it (orders.NeedLedger) and prompt
+        self.need_ledger = np.zeros((len(NeedLedger), len(Prompt)), dtype=np.int64)
 
         shares = np.array([getattr(s.categories, c).share for c in CATEGORIES])
         shares = shares / shares.sum()
@@ -251,7 +256,7 @@ class ConsumerState:
         """New users take the seats `who`: same latent type and tastes, no history, no ties."""
         self.alive[who] = True
         self.renew_day[who] = -1
-        self.deferred_day[who] = -1
+        self.drop_deferred(who)
         self.deal_proneness[who] = self.deal_proneness_baseline[who]
         self.reference_price[who] = self.entry_reference_price
         self.orders[who] = 0
@@ -268,6 +273,14 @@ class ConsumerState:
         self.rel_wechat[who] = False
         self.rel_invited_until[who] = -10**6
         self.rel_slighted_until[who] = -10**6
+
+    def drop_deferred(self, who: np.ndarray) -> None:
+        """The needs `who` hold deferred to a sale are given up (their seats go to new users)."""
+        gone = np.isin(self.deferred_who, who)
+        if gone.any():
+            self.need_ledger[NeedLedger.GIVEN_UP, Prompt.NEED] += int(gone.sum())
+            self.deferred_who, self.deferred_day = self.deferred_who[~gone], self.deferred_day[~gone]
+            self.deferred_category = self.deferred_category[~gone]
 
     def update_spend_percentile(self, rng, sample: int = 20_000, grid: int = 1 << 14) -> None:
         """Each consumer's percentile of trailing spend, to 1%, from the quantiles of a random sample.

@@ -275,6 +275,14 @@ class Relationships(Block):
                                 "per relationship at full ENGAGE effort: visitor, fan, member.")
     touch_pull_days: float = P(10.0, "days", "A touch turns into a purchase now if the consumer's next "
                                "need is due within this many days.", ge=0, le=365)
+    expansion_share: float = P(0.5, "share", "Share of the purchases touches and invitations pull forward that "
+                               "are new demand (the consumer's pending need stays); the rest are that need, "
+                               "bought early.", ge=0, le=1,
+                               source="van Heerde, Leeflang & Wittink 2004: a promotion's extra units are about 1/3 "
+                               "cross-brand, 1/3 cross-period, 1/3 category expansion; a pull takes no sale "
+                               "another store makes today (choice does), so it is cross-period or expansion: "
+                               "1/2. Assumption range 0.3-0.75 (Leeflang et al. 2008; Simester et al. 2009; "
+                               "Sahni, Zou & Chintagunta 2017)")
     touch_conversion: float = P(0.6, "probability", "Chance a touch is clicked (a return visit; a purchase if a need is near), "
                                 "for a consumer of average interest in the store's category (scaled by interest).",
                                 ge=0, le=1)

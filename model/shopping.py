@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import order_log, outcomes
-from .orders import Channel, Level, Orders, Prompt, Touches
+from .orders import Channel, Level, NeedLedger, Orders, Prompt, Touches
 from .submodels import (adaptation, choice, groups, insider_sales, lifecycle, price_sensitivity, pricing,
                         purchase_timing, ranking, relationships, social_sharing, wechat)
 
@@ -24,15 +24,21 @@ def serve_due_needs(model) -> None:
     due = purchase_timing.due(model)
     while due.size:
         model.flows["needs"] += due.size
+        model.consumers.need_ledger[NeedLedger.ARISEN, Prompt.NEED] += due.size
         shop(model, due, purchase_timing.draw_needs(model, due), allow_defer=model.modulated)
         due = purchase_timing.due(model, among=due)     # only a need just served schedules another within today
 
 
 def serve_deferred(model) -> None:
-    """Needs deferred to today's sale are shopped for now, without waiting again."""
+    """Needs deferred to today's sale are shopped for now, without waiting again: a consumer holding
+    several is served one need at a time, in the order she deferred them."""
     who, cats = price_sensitivity.deferred_due(model)
-    if who.size:
-        shop(model, who, cats, allow_defer=False, prompt=Prompt.DEFERRED)
+    while who.size:
+        first = np.unique(who, return_index=True)[1]
+        shop(model, who[first], cats[first], allow_defer=False, prompt=Prompt.DEFERRED)
+        rest = np.ones(who.size, bool)
+        rest[first] = False
+        who, cats = who[rest], cats[rest]
 
 
 def shop(model, buyers: np.ndarray, cats: np.ndarray, allow_defer: bool, prompt: Prompt = Prompt.NEED) -> None:
@@ -42,6 +48,7 @@ def shop(model, buyers: np.ndarray, cats: np.ndarray, allow_defer: bool, prompt:
     m, rng = model.merchants, model.stream("choice")
     shown = choice.Offers(model, buyers, cats, rng)
     rows, col, tied_pick = shown.choose(rng)
+    model.consumers.need_ledger[NeedLedger.GIVEN_UP, Prompt.NEED] += buyers.size - rows.size   # no offer at all
     m.impressions += np.bincount(shown.public[shown.public_ok], minlength=m.n)
     orders = choice.chosen_orders(model, buyers, cats, shown, rows, col, tied_pick, prompt)
     relationships.visit_shown(model, buyers[shown.row], shown.slot)
@@ -57,7 +64,8 @@ def shop(model, buyers: np.ndarray, cats: np.ndarray, allow_defer: bool, prompt:
 def respond(model, touches: Touches, prompt: Prompt) -> None:
     """Touches from one source (one acted on per consumer): the touched click or not, a click may wake a
     dormant consumer, and an active one's near need is pulled forward into an order at the touching
-    store; the channel, WeChat's route for a WeChat message, then the purchase."""
+    store; the channel, WeChat's route for a WeChat message, then the purchase, which takes the pending
+    need or, for a share of them, is new demand (purchase_timing.pull_needs)."""
     who, slot = touches.first_per_consumer()
     if who.size == 0:
         return
@@ -73,7 +81,8 @@ def respond(model, touches: Touches, prompt: Prompt) -> None:
     if len(orders) == 0:
         return
     model.flows["needs"] += len(orders)
-    purchase_timing.schedule_next_need(model, orders.buyers)
+    model.consumers.need_ledger[NeedLedger.ARISEN, prompt] += len(orders)
+    purchase_timing.pull_needs(model, orders.buyers)
     buy(model, orders)
 
 
@@ -86,6 +95,8 @@ def buy(model, orders: Orders) -> None:
     """Everything a batch of orders changes, in a fixed order."""
     if len(orders) == 0:
         return
+    column = Prompt.NEED if orders.prompt == Prompt.DEFERRED else orders.prompt   # a deferred need is a need
+    model.consumers.need_ledger[NeedLedger.BOUGHT, column] += len(orders)
     orders = pricing.value_orders(model, orders)
     orders = relationships.tie(model, orders)
     outcomes.record_flows(model.flows, model.merchants, orders)

@@ -81,3 +81,18 @@ def test_keep_effort_cuts_members_dropout():
     fan = level == Level.FAN
     assert gone[fan & orders.repeat].all() and not gone[~fan].any() and not gone[~orders.repeat].any()
     assert np.isinf(c.next_need[:n][gone]).all()
+
+
+@pytest.mark.parametrize("share", [0.0, 0.3, 1.0])
+def test_a_pull_takes_the_pending_need_except_for_the_expansion_share(share):
+    """A pulled purchase is the pending need bought early (the next need drawn after its old due time) or,
+    with chance `expansion_share`, new demand that leaves the pending need in place."""
+    s = small(**{"run.burn_in_days": 0, "relationships.expansion_share": share})
+    m = PrivateTrafficModel(s, rng=1, create_agents=False)
+    c = m.consumers
+    who = np.flatnonzero(c.alive)
+    due = c.next_need[who].copy()
+    new = pt.pull_needs(m, who)
+    assert (c.next_need[who][new] == due[new]).all()          # new demand: the pending need stays
+    assert (c.next_need[who][~new] > due[~new]).all()        # else it is consumed: the next one comes after it
+    assert abs(new.mean() - share) <= 4 * np.sqrt(share * (1 - share) / who.size)

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT
 from ptsim import PrivateTrafficModel, load_scenario, shopping
-from ptsim.orders import Channel, Level, Orders, Prompt, Touches
+from ptsim.orders import Channel, Level, NeedLedger, Orders, Prompt, Touches
 from ptsim.submodels import (adaptation, groups, insider_sales, lifecycle, price_sensitivity, pricing, purchase_timing,
                              ranking, relationships, social_sharing, wechat)
 
@@ -144,3 +144,101 @@ def test_a_group_join_from_exposure_takes_no_tie_slot_an_order_still_carries(mon
     shopping.shop(m, buyers, np.zeros(buyers.size, np.int64), allow_defer=False)
     assert checked[0] > 100
     assert (c.rel_level[buyers] == Level.GROUP).sum() > 100     # and many joined a group from exposure
+
+
+@pytest.mark.parametrize("scenario", ["baseline.yaml", "wechat_open.yaml"])
+def test_every_need_is_bought_given_up_or_still_waiting_exactly_for_every_prompt(scenario):
+    """The needs ledger balances every day, for each prompt: needs that arose = needs bought + needs given
+    up + needs still deferred to a sale. The run has purchases of every prompt and consumers holding
+    several deferred needs at once (before they were kept, a second deferral overwrote the first)."""
+    m = model(scenario)
+    c, held = m.consumers, 0
+    for _ in range(m.config.run.days):
+        m.step()
+        ledger = c.need_ledger
+        pending = c.deferred_who.size
+        assert (ledger[NeedLedger.ARISEN] == ledger[NeedLedger.BOUGHT] + ledger[NeedLedger.GIVEN_UP]
+                + np.where(np.arange(len(Prompt)) == Prompt.NEED, pending, 0)).all(), (m.day, ledger, pending)
+        held = max(held, np.bincount(c.deferred_who).max(initial=0))
+    assert (np.delete(ledger[NeedLedger.BOUGHT], Prompt.DEFERRED) > 0).all(), ledger   # every prompt bought
+    assert ledger[:, Prompt.DEFERRED].sum() == 0                    # a deferred need is counted as a need
+    assert held >= 2 and m.collector.frame()["needs_deferred"].sum() > 0
+
+
+def test_a_second_deferred_need_waits_beside_the_first_and_both_are_bought_on_the_sale_day(monkeypatch):
+    m = model("baseline.yaml", **{"price_sensitivity.defer_propensity": 1.0, "merchants.deal_rate": 0.0})
+    c = m.consumers
+    assert m.calendar.sale_ahead[m.day]                # Double 11 ahead: every deal-prone buyer may wait
+    c.deal_proneness[:] = 1.0
+    buyers = np.setdiff1d(np.flatnonzero(c.alive), c.deferred_who)[:400]
+    for _ in range(2):
+        shopping.shop(m, buyers, np.zeros(buyers.size, np.int64), allow_defer=True)
+    twice = buyers[np.bincount(c.deferred_who, minlength=c.n)[buyers] == 2]
+    assert twice.size > 300
+    served, shop = [], shopping.shop
+
+    def record(model, who, cats, allow_defer, prompt):
+        assert np.unique(who).size == who.size and not allow_defer and prompt == Prompt.DEFERRED
+        served.append(who)
+        shop(model, who, cats, allow_defer, prompt)
+
+    monkeypatch.setattr(shopping, "shop", record)
+    m.day += int(m.calendar.days_to_sale[m.day])       # the sale day (prices stay today's: only the loop matters)
+    bought_before = c.need_ledger[NeedLedger.BOUGHT, Prompt.NEED]
+    shopping.serve_deferred(m)
+    assert len(served) >= 2 and (np.bincount(np.concatenate(served), minlength=c.n)[twice] == 2).all()
+    assert not np.isin(twice, c.deferred_who).any()
+    assert c.need_ledger[NeedLedger.BOUGHT, Prompt.NEED] - bought_before == sum(map(len, served))
+
+
+def test_a_renewed_seat_gives_up_the_needs_its_old_user_deferred():
+    m = model("baseline.yaml")
+    c = m.consumers
+    c.deferred_who = np.array([3, 7, 3, 9], np.int32)
+    c.deferred_day = np.full(4, m.day + 5, np.int32)
+    c.deferred_category = np.array([0, 1, 2, 3], np.int8)
+    given_up = c.need_ledger[NeedLedger.GIVEN_UP, Prompt.NEED]
+    c.renew(np.array([3, 4]))
+    assert c.deferred_who.tolist() == [7, 9] and c.deferred_category.tolist() == [1, 3]
+    assert c.need_ledger[NeedLedger.GIVEN_UP, Prompt.NEED] == given_up + 2
+
+
+@pytest.mark.parametrize("share", [0.0, None])
+def test_pulls_move_needs_forward_and_add_only_their_expansion_share(share, monkeypatch):
+    """Paired runs, the pull window at its default against 0: the extra needs are the pulls drawn as new
+    demand (relationships.expansion_share), no more and no fewer, within 3 standard errors over 6 seeds;
+    the window adds far more pulls than that, so a pull that added a need of its own would fail."""
+    from conftest import small
+    new_demand = {"pulls": 0, "new": 0}
+    pull_needs = purchase_timing.pull_needs
+
+    def count(model, who):
+        new = pull_needs(model, who)
+        if model.day >= model.burn_in:
+            new_demand["pulls"] += who.size
+            new_demand["new"] += int(new.sum())
+        return new
+
+    monkeypatch.setattr(purchase_timing, "pull_needs", count)
+    extra, added, pulls = [], [], []
+    for seed in range(6):
+        arms = {}
+        for window in (None, 0.0):
+            fields = {"relationships.expansion_share": share, "relationships.touch_pull_days": window}
+            new_demand.update(pulls=0, new=0)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                m = PrivateTrafficModel(small(**{k: v for k, v in fields.items() if v is not None}), rng=seed,
+                                        cache=False, create_agents=False)
+            m.run()
+            arms[window] = m.collector.frame()["needs"].sum() / m.scale, new_demand["new"], new_demand["pulls"]
+            if window is None:
+                default = m.config.relationships
+        extra.append(arms[None][0] - arms[0.0][0])
+        added.append(arms[None][1] - arms[0.0][1])
+        pulls.append(arms[None][2] - arms[0.0][2])
+    extra, added, pulls = map(np.array, (extra, added, pulls))
+    se = (extra - added).std(ddof=1) / np.sqrt(extra.size)
+    assert default.touch_pull_days > 0 and pulls.mean() > 10 * se
+    assert abs((extra - added).mean()) <= 3 * se, (extra, added)
+    assert extra.mean() <= default.expansion_share * pulls.mean() + 3 * se

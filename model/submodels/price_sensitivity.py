@@ -57,17 +57,21 @@ def wait_for_deal(rng: np.random.Generator, deal_proneness: np.ndarray, on_deal:
 
 
 def deferred_due(model) -> tuple[np.ndarray, np.ndarray]:
-    """Consumers whose deferred need falls due today, and its category; their wait is over."""
+    """The needs deferred to today's sale, as consumer and category (a consumer may have several, in the
+    order she deferred them); their wait is over. Every other deferred need is kept."""
     c = model.consumers
-    who = np.flatnonzero(c.deferred_day == model.day)
-    c.deferred_day[who] = -1
-    return who, c.deferred_category[who].astype(np.int64)
+    due = c.deferred_day == model.day
+    who, cats = c.deferred_who[due].astype(np.int64), c.deferred_category[due].astype(np.int64)
+    if who.size:
+        c.deferred_who, c.deferred_day, c.deferred_category = (c.deferred_who[~due], c.deferred_day[~due],
+                                                               c.deferred_category[~due])
+    return who, cats
 
 
 def defer(model, orders: Orders, shown: np.ndarray) -> np.ndarray:
     """Which chosen orders wait for an anticipated sale instead (a festival ahead, or the insider sale of
-    a tied store shown that the buyer remembers); their needs are scheduled for the sale day. `shown`:
-    orders x tie slots, the buyer's ties shown with the need."""
+    a tied store shown that the buyer remembers); their needs are kept for the sale day, beside any the
+    buyer already holds. `shown`: orders x tie slots, the buyer's ties shown with the need."""
     c, m, s = model.consumers, model.merchants, model.config
     rng, buyers, day = model.stream("price_sensitivity"), orders.buyers, model.day
     tied = c.rel_merchant[buyers]
@@ -84,8 +88,9 @@ def defer(model, orders: Orders, shown: np.ndarray) -> np.ndarray:
         store_sale = m.next_sale_day[np.maximum(tied[w, p_sale[w].argmax(axis=1)], 0)]
         sale_day = np.where(festival, day + model.calendar.days_to_sale[day],
                             np.clip(store_sale, day + 1, day + max(1, s.price_sensitivity.defer_horizon_days)))
-        c.deferred_day[buyers[w]] = sale_day
-        c.deferred_category[buyers[w]] = orders.category[w]
+        c.deferred_who = np.concatenate([c.deferred_who, buyers[w].astype(np.int32)])
+        c.deferred_day = np.concatenate([c.deferred_day, sale_day.astype(np.int32)])
+        c.deferred_category = np.concatenate([c.deferred_category, orders.category[w].astype(np.int8)])
         model.flows["needs_deferred"] += w.size
     return wait
 

@@ -5,7 +5,8 @@ dropout probability `p_drop` (Beta(a, b)). While alive, needs arrive as a Poisso
 each repeat purchase the consumer turns dormant with probability `p_drop`. Time is measured on a
 seasonal clock whose daily increment is the day's demand multiplier, so festivals raise the need
 rate for everyone without per-consumer work. Needs are scheduled as the clock time of the next
-need; the daily work is a comparison over all consumers and then work only on those due.
+need; the daily work is a comparison over all consumers and then work only on those due. A touch may
+pull the next need forward into a purchase now, or create a new one (`pull_needs`).
 """
 
 from __future__ import annotations
@@ -104,6 +105,18 @@ def draw_needs(model, who: np.ndarray) -> np.ndarray:
     c = model.consumers
     schedule_next_need(model, who, after=c.next_need[who])
     return draw_categories(model.stream("purchase_timing"), c.category_cdf[who])
+
+
+def pull_needs(model, who: np.ndarray) -> np.ndarray:
+    """Purchases touches pulled forward for `who`: each one is the buyer's pending need bought early (her
+    next need is then drawn after its old due time, as after a need served on time), except, with chance
+    `relationships.expansion_share`, new demand the touch created, which leaves the pending need in place.
+    Returns which were new demand."""
+    c = model.consumers
+    new = model.stream("purchase_timing").random(who.size) < model.config.relationships.expansion_share
+    moved = who[~new]
+    schedule_next_need(model, moved, after=c.next_need[moved])
+    return new
 
 
 def on_purchase(model, orders: Orders) -> None:

@@ -136,7 +136,7 @@ def click(model, who: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray
     visited = clicked & (~dormant | woken)              # a dropped-out consumer's click is no visit
     c.rel_last[who[visited], k[visited]] = model.day
     pulled = (clicked & ~dormant & (c.next_need[who] < model.clock[model.day + 1] + rs.touch_pull_days)
-              & (c.deferred_day[who] < 0))
+              & ~np.isin(who, c.deferred_who))
     return woken, pulled
 
 

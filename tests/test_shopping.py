@@ -144,3 +144,33 @@ def test_a_group_join_from_exposure_takes_no_tie_slot_an_order_still_carries(mon
     shopping.shop(m, buyers, np.zeros(buyers.size, np.int64), allow_defer=False)
     assert checked[0] > 100
     assert (c.rel_level[buyers] == Level.GROUP).sum() > 100     # and many joined a group from exposure
+
+
+def given_up_at(m, price_factor):
+    """Which of a fixed sample of needs give up when every store's price is `price_factor` times today's
+    (same exposure and the same Gumbel draws: a paired comparison)."""
+    from ptsim.submodels import choice
+    buyers = np.flatnonzero(m.consumers.alive)[:2000]
+    cats = purchase_timing.draw_categories(np.random.default_rng(1), m.consumers.category_cdf[buyers])
+    shown = choice.Offers(m, buyers, cats, np.random.default_rng(2), np.full(m.merchants.n, price_factor))
+    rows, _, _ = shown.choose(np.random.default_rng(3))
+    out = np.zeros(buyers.size, bool)
+    out[rows] = True
+    has_offer = shown.public_ok.any(axis=1) | (np.bincount(shown.row, minlength=buyers.size) > 0)
+    return has_offer & ~out, shown.given_up
+
+
+def test_dearer_prices_make_more_needs_go_unbought_through_the_outside_option():
+    m = model("baseline.yaml")
+    m.run(3)
+    cheap, n_cheap = given_up_at(m, 1.0)
+    dear, n_dear = given_up_at(m, 1.2)
+    assert n_cheap == cheap.sum() > 0 and n_dear == dear.sum()
+    assert (dear | ~cheap).all() and dear.sum() > cheap.sum() + 20     # every need given up stays given up
+
+
+def test_without_modulations_no_need_is_given_up():
+    m = model("baseline.yaml", **{"purchase.modulations": False})
+    m.run(3)
+    none, n = given_up_at(m, 1.5)
+    assert n == 0 and not none.any() and m.flows["needs_given_up"] == 0

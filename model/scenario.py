@@ -246,11 +246,11 @@ class Choice(Block):
                             ge=0, le=20)
     relationship_utility: list[Range(0, 20)] = P([0.4, 1.0, 1.6, 1.9], "utils", "Utility of a store the "
                                                  "consumer is a visitor, fan, member, store-group member of.")
-    outside_utility: float = P(1.0, "utils", "Utility of not buying now, the outside option of every need "
+    outside_utility: float = P(3.0, "utils", "Utility of not buying now, the outside option of every need "
                                "shopped for (a need given up is gone). Sets the share of needs given up at "
                                "status-quo prices, and with it the category-level price elasticity (about minus "
                                "the mean price weight times that share).", ge=-20, le=20,
-                               source="assumption, range 0 to 2: chosen so that the category-level elasticity "
+                               source="assumption, range 2 to 4: chosen so that the category-level elasticity "
                                "falls in -1.0 to -0.3 (Bell, Chiang & Padmanabhan 1999: 25% of a brand's "
                                "elasticity is primary demand, x Bijmolt et al. 2005's -2.62 = -0.65; Andreyeva, "
                                "Long & Brownell 2010: category elasticities 0.27 to 0.81)")

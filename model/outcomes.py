@@ -77,6 +77,8 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("orders", "orders", "orders", "Orders placed.", flow=True),
     Outcome("needs", "needs", "purchase needs", "Purchase needs that arose (bought now or deferred).", flow=True),
     Outcome("needs_deferred", "needs", "deferred needs", "Needs deferred to wait for a sale.", flow=True),
+    Outcome("needs_given_up", "needs", "given-up needs", "Needs whose outside option (not buying now) beat "
+            "every offer shown: given up.", flow=True),
     Outcome("aov", "yuan per order", "average order value", "Average order value.", "ratio",
             ("gmv_total", "orders")),
     Outcome("share_gmv_private", "share", "private share of GMV", "Private (in-app, through ties) share of "
@@ -95,6 +97,8 @@ OUTCOMES: tuple[Outcome, ...] = (
             "ratio", ("gmv_discounted", "gmv_total")),
     Outcome("share_needs_deferred", "share", "needs deferred", "Share of needs deferred to wait for a sale.",
             "ratio", ("needs_deferred", "needs")),
+    Outcome("share_needs_given_up", "share", "needs given up", "Share of needs given up (not buying now).",
+            "ratio", ("needs_given_up", "needs")),
     Outcome("hhi_merchant_gmv", "0..1", "HHI of merchant GMV", "Herfindahl index of merchants' trailing GMV.",
             "last"),
     Outcome("gini_merchant_gmv", "0..1", "Gini of merchant GMV", "Gini coefficient of merchants' trailing GMV.",
@@ -304,6 +308,7 @@ def daily_outcomes(model) -> dict[str, float]:
         "leakage_ratio": ratio(f["gmv_offplatform"], f["gmv_total"]),
         "share_gmv_discounted": ratio(f["gmv_discounted"], f["gmv_total"]),
         "share_needs_deferred": ratio(f["needs_deferred"], f["needs"]),
+        "share_needs_given_up": ratio(f["needs_given_up"], f["needs"]),
         "hhi_merchant_gmv": hhi, "gini_merchant_gmv": gini, "top1pct_share_gmv": top,
         "mean_deal_proneness": float(c.deal_proneness.mean()),
         "mean_reference_price": float(c.reference_price.mean()),

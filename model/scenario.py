@@ -246,6 +246,23 @@ class Choice(Block):
                             ge=0, le=20)
     relationship_utility: list[Range(0, 20)] = P([0.4, 1.0, 1.6, 1.9], "utils", "Utility of a store the "
                                                  "consumer is a visitor, fan, member, store-group member of.")
+    outside_utility: float = P(3.0, "utils", "Utility of not buying now, the outside option of every need "
+                               "shopped for (a need given up is gone). Sets the share of needs given up at "
+                               "status-quo prices, and with it the category-level price elasticity (about minus "
+                               "the mean price weight times that share).", ge=-20, le=20,
+                               source="assumption, range 2 to 4: chosen so that the category-level elasticity "
+                               "falls in -1.0 to -0.3 (Bell, Chiang & Padmanabhan 1999: 25% of a brand's "
+                               "elasticity is primary demand, x Bijmolt et al. 2005's -2.62 = -0.65; Andreyeva, "
+                               "Long & Brownell 2010: category elasticities 0.27 to 0.81)")
+    deal_price_weight: float = P(0.6, "x per unit deal-proneness", "Deal-proneness scales the price weight: "
+                                 "a consumer weighs log price by price weight x (1 + this x (deal-proneness - "
+                                 "its population mean at the start)), so the average consumer keeps the "
+                                 "calibrated weight and deal-trained consumers respond more to price.",
+                                 ge=0, le=3, source="assumption, range 0.3 to 1.0, after Mela, Gupta & Lehmann "
+                                 "1997 (consumers grew more price-sensitive as promotions rose, non-loyal ones "
+                                 "most): a year of frequent deals that lifts deal-proneness by 0.2 to 0.4 raises "
+                                 "the deal-prone segment's price weight by 10 to 30% at 0.6; Bijmolt et al. 2005: "
+                                 "promotional elasticity -3.63 vs -2.62 regular")
 
 
 class PriceSensitivity(Block):

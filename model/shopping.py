@@ -43,12 +43,14 @@ def serve_deferred(model) -> None:
 
 def shop(model, buyers: np.ndarray, cats: np.ndarray, allow_defer: bool, prompt: Prompt = Prompt.NEED) -> None:
     """Buyers with a need in `cats` (`prompt`: arising now, or deferred to today's sale): offers shown,
-    one chosen, perhaps a wait for an anticipated sale instead, the channel, diversion to a store's own
-    WeChat shop, the purchase, then group joins from exposure (entry `none`)."""
+    one chosen or the need given up (the outside option), perhaps a wait for an anticipated sale instead,
+    the channel, diversion to a store's own WeChat shop, the purchase, then group joins from exposure
+    (entry `none`)."""
     m, rng = model.merchants, model.stream("choice")
     shown = choice.Offers(model, buyers, cats, rng)
     rows, col, tied_pick = shown.choose(rng)
-    model.consumers.need_ledger[NeedLedger.GIVEN_UP, Prompt.NEED] += buyers.size - rows.size   # no offer at all
+    model.consumers.need_ledger[NeedLedger.GIVEN_UP, Prompt.NEED] += buyers.size - rows.size   # no offer, or not buying now
+    model.flows["needs_given_up"] += shown.given_up
     m.impressions += np.bincount(shown.public[shown.public_ok], minlength=m.n)
     orders = choice.chosen_orders(model, buyers, cats, shown, rows, col, tied_pick, prompt)
     relationships.visit_shown(model, buyers[shown.row], shown.slot)

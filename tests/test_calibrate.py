@@ -19,7 +19,7 @@ from conftest import ROOT, ptsim_cmd
 from ptsim import load_scenario
 from ptsim.calibration import TARGETS_FILE, TargetsError, load_targets
 from ptsim.calibration.study import fit_table, posterior_table, posterior_threshold
-from ptsim.calibration.targets import UNDEFINED
+from ptsim.calibration.targets import UNDEFINED, probe_column
 
 BASE = ROOT / "scenarios" / "baseline.yaml"
 TINY = {"population.consumers": 300, "population.merchants": 40, "run.burn_in_days": 10, "run.days": 8}
@@ -64,6 +64,11 @@ def test_published_targets_validate_and_feed_the_validation_report():
     assert (probe.value, probe.band.low, probe.band.high) == (-2.62, -3.0, -2.2)
     # the elasticity section of the report keeps its own constants: they must agree with the file
     assert (elasticity.TARGET, elasticity.LOW, elasticity.HIGH) == (probe.value, probe.band.low, probe.band.high)
+    category = targets["category_elasticity"]          # issue 21: the outside option's primary demand
+    assert (category.value, category.band.low, category.band.high, category.model.level) == (-0.6, -1.0, -0.3,
+                                                                                             "category")
+    assert probe.model.level == "store" and probe_column(category) != probe_column(probe)
+    assert (elasticity.CATEGORY_TARGET, elasticity.CATEGORY_LOW, elasticity.CATEGORY_HIGH) == (-0.6, -1.0, -0.3)
     for t in targets.targets:
         assert t.weight > 0 and t.definition and t.source.published
         assert t.source.seed is not None or t.source.citation
@@ -118,6 +123,8 @@ BAD_TARGETS = {
     "seed and citation": (_edit(["targets", 0, "source", "citation"], "x 2005"), "exactly one of seed"),
     "probe with outcome": (_edit(["targets", 0, "model"], {"read": "price_probe", "outcome": "n_vip"}),
                            "price_probe takes no outcome"),
+    "level without probe": (_edit(["targets", 0, "model", "level"], "category"), "level: only for read: price_probe"),
+    "unknown probe level": (_edit(["targets", 0, "model"], {"read": "price_probe", "level": "brand"}), "level"),
     "bad name": (_edit(["targets", 0, "name"], "Member AOV"), "lower case"),
     "reserved name": (_edit(["targets", 0, "name"], "loss"), "reserved"),
     "missing definition": (_edit(["targets", 0, "definition"], KeyError), "definition: Field required"),

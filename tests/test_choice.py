@@ -94,3 +94,22 @@ def test_expected_price_is_the_logit_mean_over_the_offer_grid():
     assert (rows == np.flatnonzero(g["available"].any(axis=1))).all()
     shares = choice.logit_shares(np.where(g["available"][rows], g["util"][rows], -np.inf))
     assert np.allclose(paid, (shares * np.where(g["available"][rows], g["price"][rows], 0.0)).sum(axis=1))
+
+
+def test_the_outside_option_takes_its_logit_share_and_is_counted():
+    rng = np.random.default_rng(4)
+    n = 200_000
+    o = offers_with(np.tile([0.0, 1.0], (n, 1)), np.ones((n, 2), bool), np.zeros(0), np.zeros(0, int))
+    o.outside = 0.5
+    rows, col, _ = o.choose(rng)
+    expect = choice.logit_shares(np.array([[0.0, 1.0, 0.5]]))[0]
+    se = np.sqrt(expect * (1 - expect) / n)
+    assert o.given_up == n - rows.size
+    assert abs(o.given_up / n - expect[2]) < 4 * se[2]
+    assert abs(np.mean(col == 1) * rows.size / n - expect[1]) < 4 * se[1]
+
+
+def test_deal_proneness_scales_the_price_weight_around_its_starting_mean():
+    w = choice.deal_scaled_weight(np.full(3, 2.0), np.array([0.3, 0.8, 0.0]), 0.6, 0.3)
+    assert np.allclose(w, [2.0, 2.6, 2.0 * 0.82])
+    assert choice.deal_scaled_weight(np.ones(1), np.zeros(1), 3.0, 0.9)[0] == 0.0

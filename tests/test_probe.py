@@ -4,7 +4,7 @@ and leaves the model's state and random stream untouched."""
 import numpy as np
 
 from ptsim import PrivateTrafficModel
-from ptsim.probe import price_elasticity
+from ptsim.probe import category_elasticity, price_elasticity
 
 from conftest import small
 
@@ -25,3 +25,29 @@ def test_probe_does_not_disturb_the_run():
     a.run(20)
     b.run(20)
     assert a.timeseries().equals(b.timeseries())
+
+
+def test_elasticity_follows_deal_proneness_through_the_price_weight():
+    m = PrivateTrafficModel(small(**{"population.consumers": 4000}), rng=2, create_agents=False).run(20)
+    measured = {}
+    for k in (0.6, 0.0):
+        m.config.choice.deal_price_weight = k
+        for dp in (0.1, 0.6):
+            m.consumers.deal_proneness[:] = dp
+            measured[k, dp] = price_elasticity(m, n_needs=4000)
+    # same needs and exposure draws (paired): at 0.6 the price weight is 1.18 / 0.88 = 1.34 times higher
+    # (the reference-price terms, unscaled, dilute it: about 1.19 times the elasticity)
+    assert measured[0.6, 0.6] < 1.1 * measured[0.6, 0.1]
+    assert abs(measured[0.0, 0.6] / measured[0.0, 0.1] - 1) < 0.05     # without it, deal utility alone
+
+
+def test_category_elasticity_is_negative_smaller_than_store_level_and_follows_the_outside_option():
+    # the small world (60 stores, a 30-day burn-in) has built few ties, so the default outside utility (3.0,
+    # set for 1,000 stores after the 1,095-day burn-in) gives up a third of its needs; 1.0 gives about the
+    # share given up at the size of use
+    s = small(**{"population.consumers": 4000, "choice.outside_utility": 1.0})
+    m = PrivateTrafficModel(s, rng=2, create_agents=False).run(20)
+    category, store = category_elasticity(m, n_needs=4000), price_elasticity(m, n_needs=4000)
+    assert -1.5 < category < -0.2 and store < 2 * category
+    m.config.choice.outside_utility = -20.0                  # no one gives up: the category does not respond
+    assert -0.001 < category_elasticity(m, n_needs=4000) <= 0

@@ -166,7 +166,8 @@ def test_every_need_is_bought_given_up_or_still_waiting_exactly_for_every_prompt
 
 
 def test_a_second_deferred_need_waits_beside_the_first_and_both_are_bought_on_the_sale_day(monkeypatch):
-    m = model("baseline.yaml", **{"price_sensitivity.defer_propensity": 1.0, "merchants.deal_rate": 0.0})
+    m = model("baseline.yaml", **{"price_sensitivity.defer_propensity": 1.0, "merchants.deal_rate": 0.0,
+                                   "choice.outside_utility": -20})     # every buyer chooses a store
     c = m.consumers
     assert m.calendar.sale_ahead[m.day]                # Double 11 ahead: every deal-prone buyer may wait
     c.deal_proneness[:] = 1.0
@@ -242,3 +243,31 @@ def test_pulls_move_needs_forward_and_add_only_their_expansion_share(share, monk
     assert default.touch_pull_days > 0 and pulls.mean() > 10 * se
     assert abs((extra - added).mean()) <= 3 * se, (extra, added)
     assert extra.mean() <= default.expansion_share * pulls.mean() + 3 * se
+def given_up_at(m, price_factor):
+    """Which of a fixed sample of needs give up when every store's price is `price_factor` times today's
+    (same exposure and the same Gumbel draws: a paired comparison)."""
+    from ptsim.submodels import choice
+    buyers = np.flatnonzero(m.consumers.alive)[:2000]
+    cats = purchase_timing.draw_categories(np.random.default_rng(1), m.consumers.category_cdf[buyers])
+    shown = choice.Offers(m, buyers, cats, np.random.default_rng(2), np.full(m.merchants.n, price_factor))
+    rows, _, _ = shown.choose(np.random.default_rng(3))
+    out = np.zeros(buyers.size, bool)
+    out[rows] = True
+    has_offer = shown.public_ok.any(axis=1) | (np.bincount(shown.row, minlength=buyers.size) > 0)
+    return has_offer & ~out, shown.given_up
+
+
+def test_dearer_prices_make_more_needs_go_unbought_through_the_outside_option():
+    m = model("baseline.yaml")
+    m.run(3)
+    cheap, n_cheap = given_up_at(m, 1.0)
+    dear, n_dear = given_up_at(m, 1.2)
+    assert n_cheap == cheap.sum() > 0 and n_dear == dear.sum()
+    assert (dear | ~cheap).all() and dear.sum() > cheap.sum() + 20     # every need given up stays given up
+
+
+def test_without_modulations_no_need_is_given_up():
+    m = model("baseline.yaml", **{"purchase.modulations": False})
+    m.run(3)
+    none, n = given_up_at(m, 1.5)
+    assert n == 0 and not none.any() and m.flows["needs_given_up"] == 0

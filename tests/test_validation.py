@@ -34,6 +34,11 @@ def test_quick_report_has_every_section_figures_and_commands(quick):
         assert (out.parent / "validation" / f"{fig}.png").stat().st_size > 0
         assert f"(validation/{fig}.png)" in text
     assert not list(out.parent.glob(".*.tmp"))                  # written atomically
+    # the elasticity section has a store-level and a category-level row (issue 21), both negative
+    elastic = {c.name: c for c in checks if c.section == "elasticity"}
+    assert set(elastic) == {"store-level own-price elasticity", "category-level price elasticity"}
+    assert elastic["category-level price elasticity"].numbers["mean"] < 0 and "-0.6" in \
+        elastic["category-level price elasticity"].target
     n = {v: sum(c.passed is v for c in checks) for v in (True, False, None)}
     assert f"**{n[True]} passed, {n[False]} not met, {n[None]} without a target**" in text
 

@@ -139,12 +139,13 @@ def replicate(scenario: Scenario, seed: int, targets: TargetSet) -> dict[str, fl
     """One replication: build the model (it simulates the burn-in: no warm-state cache, as every trial's
     status quo differs), probe prices if a target needs it, run the recorded days, read every target."""
     from ..model import PrivateTrafficModel
-    from ..probe import price_elasticity
+    from .. import probe
     m = PrivateTrafficModel(scenario, rng=seed, cache=False, create_agents=False)
     probes = {}
     for t in targets.targets:
         if t.model.read == "price_probe" and probe_column(t) not in probes:
-            probes[probe_column(t)] = price_elasticity(m, n_needs=t.model.needs)
+            measure = probe.price_elasticity if t.model.level == "store" else probe.category_elasticity
+            probes[probe_column(t)] = measure(m, n_needs=t.model.needs)
     m.run()
     return replication_values(targets, m.summary(), m.timeseries(), probes)
 

@@ -12,8 +12,9 @@ How the model's value of a target is read (`model.read`), per replication:
   as `outcomes.py` defines them);
 - `first_day`, `last_day`: the daily `outcome` on the first or the last recorded day;
 - `growth`: the daily `outcome` on the last recorded day over the first, minus 1;
-- `price_probe`: `ptsim.probe.price_elasticity` with `needs` sampled needs on the state after the
-  burn-in, before the first recorded day (as `ptsim validate --only elasticity`). Only target sets
+- `price_probe`: `ptsim.probe.price_elasticity` (`level: store`, the default) or
+  `ptsim.probe.category_elasticity` (`level: category`) with `needs` sampled needs on the state after
+  the burn-in, before the first recorded day (as `ptsim validate --only elasticity`). Only target sets
   with such a target pay for the probe.
 
 A target is a published fact (`kind: published`, the default) or an assumption (`kind: assumption`): a
@@ -94,6 +95,8 @@ class Read(_Block):
     read: Literal["summary", "first_day", "last_day", "growth", "price_probe"]
     outcome: str | None = Field(None, description="an outcome of outcomes.py (not for price_probe)")
     needs: int | None = Field(None, ge=10, le=10_000_000, description="price_probe: sampled needs")
+    level: Literal["store", "category"] | None = Field(None, description="price_probe: a store's own price "
+                                                       "(a tenth of stores dearer) or the category's (all)")
 
     @model_validator(mode="after")
     def _check(self):
@@ -103,7 +106,11 @@ class Read(_Block):
                 raise ValueError("read: price_probe takes no outcome (it probes prices after the burn-in)")
             if self.needs is None:
                 self.needs = 20_000
+            if self.level is None:
+                self.level = "store"
         else:
+            if self.level is not None:
+                raise ValueError(f"level: only for read: price_probe (this target reads {self.read})")
             if self.needs is not None:
                 raise ValueError(f"needs: only for read: price_probe (this target reads {self.read})")
             if self.outcome is None:
@@ -343,8 +350,9 @@ def read_values(target: Target, runs: pd.DataFrame, timeseries: pd.DataFrame | N
 
 
 def probe_column(target: Target) -> str:
-    """The runs column holding the price probe with this target's number of needs."""
-    return f"price_elasticity_{target.model.needs}"
+    """The runs column holding the price probe of this target's level with its number of needs."""
+    name = "price_elasticity" if target.model.level == "store" else "category_elasticity"
+    return f"{name}_{target.model.needs}"
 
 
 def replication_values(targets: TargetSet, summary: dict, daily: pd.DataFrame,

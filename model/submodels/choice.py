@@ -8,7 +8,10 @@ Utility of offer j for consumer i:
   + deal_utility * deal_proneness_i * [offer on deal]
   + relationship utility of the consumer's tie to the store
   + Gumbel noise,
-with g = ln(reference_ic) - ln(price_ij). The offer with the highest utility is chosen. ln(price) is the
+with g = ln(reference_ic) - ln(price_ij). Deal-proneness scales the price weight (`deal_price_weight`):
+deal-trained consumers respond more to price. Beside the offers each need has an outside option, not
+buying now, of utility `outside_utility` + Gumbel noise (with modulations on): the highest utility wins,
+and a need whose outside option wins is given up, so category demand responds to prices and deals. ln(price) is the
 sum of the logs of its factors (pricing.LogPrices): a few logs per store and buyer instead of one per offer.
 """
 
@@ -57,12 +60,22 @@ def store_exclusivity(model) -> np.ndarray:
     return insider_sales.exclusivity_value(ins.exclusivity_utility, ins.scarcity_utility, model.merchants.invited_share)
 
 
+def deal_scaled_weight(price_weight: np.ndarray, deal_proneness: np.ndarray, scale: float,
+                       mean_proneness: float) -> np.ndarray:
+    """Price weight of a consumer at her deal-proneness: x (1 + scale x (deal-proneness - the population's
+    starting mean)), never below zero; the average consumer keeps her calibrated weight."""
+    return price_weight * np.maximum(1.0 + scale * (deal_proneness - mean_proneness), 0.0)
+
+
 def buyer_terms(model, buyers: np.ndarray, cats: np.ndarray):
-    """Per-buyer terms of the utility (log reference price, log policy price factor, price weight,
-    deal-proneness), in float64."""
-    c = model.consumers
+    """Per-buyer terms of the utility (log reference price, log policy price factor, price weight at the
+    buyer's deal-proneness, deal-proneness), in float64."""
+    c, s = model.consumers, model.config
+    deal_proneness = c.deal_proneness[buyers].astype(np.float64)
+    weight = deal_scaled_weight(c.price_weight[buyers].astype(np.float64), deal_proneness,
+                                s.choice.deal_price_weight, s.price_sensitivity.deal_proneness_mean)
     return (np.log(c.reference_price[buyers, cats]).astype(np.float64), pricing.log_buyer_factor(model, buyers),
-            c.price_weight[buyers].astype(np.float64), c.deal_proneness[buyers].astype(np.float64))
+            weight, deal_proneness)
 
 
 class Offers:
@@ -71,8 +84,11 @@ class Offers:
     Public offers form a grid (buyer x public slot: `public`, `public_ok`, `pub_*`). Tied offers are kept
     flat, one entry per tie slot holding a store of the need's category (`row`, `slot`, `t_*`): most of a
     consumer's slots are empty or hold a store of another category, so a grid would mostly hold nothing.
-    `price_factor` (per store) makes stores dearer, for the price probe.
+    `price_factor` (per store) makes stores dearer, for the price probe. `outside` is the utility of not
+    buying now (-inf: no outside option, as with modulations off); `choose` sets `given_up`, the needs
+    with offers whose outside option won.
     """
+    outside, given_up = -np.inf, 0
 
     def __init__(self, model, buyers: np.ndarray, cats: np.ndarray, rng: np.random.Generator, price_factor=None):
         c, m, s = model.consumers, model.merchants, model.config
@@ -84,6 +100,7 @@ class Offers:
         self.t_store = tied[self.row, self.slot]
         self.public = model.traffic.draw(rng, cats, s.ranking.public_slots)
         self.public_ok = self.public >= 0
+        self.outside = s.choice.outside_utility if model.modulated else -np.inf
         dup_offer, dup_col = np.nonzero(self.public[self.row] == self.t_store[:, None])   # a tied store drawn
         self.public_ok[self.row[dup_offer], dup_col] = False
 
@@ -109,9 +126,9 @@ class Offers:
                                     price_weight[self.row], deal_proneness[self.row], s.choice)
 
     def choose(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Gumbel-max choice of each buyer among her available offers (the logit). Returns the rows that
-        chose, the public column chosen (-1 for a tied offer), and the index of the tied offer chosen
-        (-1 for a public one)."""
+        """Gumbel-max choice of each buyer among her available offers and the outside option (the logit).
+        Returns the rows that chose an offer, the public column chosen (-1 for a tied offer), and the index
+        of the tied offer chosen (-1 for a public one)."""
         n = self.buyers.size
         noisy = self.pub_util + rng.gumbel(size=self.pub_util.shape)
         noisy[~self.public_ok] = -np.inf
@@ -126,7 +143,13 @@ class Offers:
         wins = t_best[self.row[top]] > best[self.row[top]]
         tied_pick[self.row[top[wins]]] = top[wins]
         col[tied_pick >= 0] = -1
-        rows = np.flatnonzero((tied_pick >= 0) | (best > -np.inf))
+        chose = (tied_pick >= 0) | (best > -np.inf)
+        if self.outside > -np.inf:
+            inside = np.maximum(best, t_best)
+            stay_out = chose & (self.outside + rng.gumbel(size=n) > inside)
+            self.given_up = int(stay_out.sum())
+            chose &= ~stay_out
+        rows = np.flatnonzero(chose)
         return rows, col[rows], tied_pick[rows]
 
     def tie_slots_shown(self) -> np.ndarray:
@@ -151,7 +174,7 @@ class Offers:
 
     def grid(self, model) -> dict:
         """Every offer on one buyers x (tie slots + public slots) grid, unavailable cells masked by
-        `available` (for the price probe)."""
+        `available`, and the utility of the outside option (for the price probe)."""
         r = model.consumers.rel_merchant.shape[1]
         n = self.buyers.size
         stores = np.concatenate([np.full((n, r), -1, self.public.dtype), self.public], axis=1)
@@ -161,7 +184,7 @@ class Offers:
         util, price = np.full(stores.shape, -np.inf), np.ones(stores.shape)
         util[self.row, self.slot], price[self.row, self.slot] = self.t_util, np.exp(self.t_log_price)
         util[:, r:], price[:, r:] = self.pub_util, np.exp(self.pub_log_price)
-        return {"stores": stores, "available": available, "util": util, "price": price}
+        return {"stores": stores, "available": available, "util": util, "price": price, "outside": self.outside}
 
 
 def chosen_orders(model, buyers: np.ndarray, cats: np.ndarray, shown: Offers, rows, col, tied_pick,

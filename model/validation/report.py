@@ -42,10 +42,12 @@ def intros(size: Size) -> dict[str, str]:
                  "has no outcome for are listed as not modelled, and facts the scenario takes as inputs as "
                  "inputs; neither has a verdict. The same replications, with every outcome: `ptsim run "
                  f"scenarios/baseline.yaml --reps {s.reps} {set_text(baseline_overrides(s))}`.",
-        "elasticity": f"The store-level own-price elasticity that emerges from consumers' choices, measured by "
-                      f"the price probe on the baseline ({s.consumers:,} consumers, {s.merchants:,} stores) "
-                      f"after its burn-in, once per model seed ({s.elasticity_seeds} seeds), against the "
-                      "meta-analytic mean of brand-level elasticities. Passes when the mean lies in the band.",
+        "elasticity": f"The store-level own-price and the category-level price elasticities that emerge from "
+                      f"consumers' choices (the category's through the outside option of not buying now), "
+                      f"measured by the price probes on the baseline ({s.consumers:,} consumers, {s.merchants:,} "
+                      f"stores) after its burn-in, once per model seed ({s.elasticity_seeds} seeds), against the "
+                      "meta-analytic mean of brand-level elasticities and a quarter of it. Each passes when its "
+                      "mean lies in its band.",
         "steady_state": f"With seasonality off, the recorded year should start from a steady state: "
                         f"{base.replace(f'{s.reps} replications', f'{s.steady_reps} replications')}, with "
                         f"`seasonality.enabled: false` (more replications than elsewhere: the leakage share "

@@ -36,9 +36,9 @@ The Mesa core, step by step (parameters read from `scenarios/baseline.yaml` via 
   replacement, `random.choices` on the category's cumulative weights; tied ones not repeated), choose by
   logit (`random.choices` with weights exp(utility); utility = quality_weight x quality - price_weight x
   ln(price index) + reference_weight x gain, losses x loss_aversion, + relationship utility of the tie's
-  level; members pay the KEEP member price), buy (value = category base price x price index x lognormal
-  basket x fan/member basket), tie to a new store as a visitor (evicting the lowest-level, least
-  recently visited tie when full), update the category's reference price, and after a repeat purchase
+  level; members pay the KEEP member price), buy (value = category base price x price index x basket
+  drawn around the consumer's own spend level, Gamma-Gamma), tie to a new store as a visitor (evicting
+  the lowest-level, least recently visited tie when full), update the category's reference price, and after a repeat purchase
   drop out with probability p.
 - Store: category and tier by quota, size, price level, quality, LEAD and KEEP effort as in ptsim;
   trailing GMV starts at its size share of the category's expected GMV; each day (`do("end_day")`)
@@ -184,6 +184,7 @@ class Shopper(mesa.Agent):
         self.category_cdf = list(itertools.accumulate(self.pref))
         self.category_cdf[-1] = 1.0
         self.price_weight = max(rand.gauss(ch.price_sensitivity_mean, ch.price_sensitivity_sd), 0.0)
+        self.spend_level = (model.spend_q - 1.0) / rand.gammavariate(model.spend_q, 1.0)
         self.reference_price = [1.0] * len(model.base_price)
         self.new = rand.random() < pop.new_user_share
         self.orders = 0 if self.new else 1          # only "bought before" matters (a repeat purchase)
@@ -241,10 +242,8 @@ class Shopper(mesa.Agent):
 
     def buy(self, store: Store, tie: Tie | None, cat: int, price: float):
         model = self.model
-        sigma = model.basket_sigma
-        basket = self.random.lognormvariate(-0.5 * sigma * sigma, sigma)
-        level = tie.level if tie is not None else VISITOR
-        value = model.base_price[cat] * price * basket * model.basket_by_level[level]
+        basket = self.spend_level * self.random.gammavariate(model.spend_p, 1.0 / model.spend_p)
+        value = model.base_price[cat] * price * basket
         store.sales_today += value
         model.orders_today += 1
         model.gmv_today += value
@@ -313,8 +312,7 @@ class MesaCoreModel(mesa.Model):
         rs = p.relationships
         self.slots = rs.slots
         self.member_discount = rs.member_discount
-        self.basket_sigma = rs.basket_sigma
-        self.basket_by_level = [1.0, rs.fan_basket, rs.member_basket, rs.member_basket]
+        self.spend_p, self.spend_q = p.spend.p, p.spend.q
         self.reference_smoothing = p.price_sensitivity.reference_smoothing
         self.needs_today = self.orders_today = 0
         self.gmv_today = 0.0

@@ -6,7 +6,7 @@ import numpy as np
 
 from .scenario import CATEGORIES, Scenario
 from .orders import Level, NeedLedger, Prompt
-from .submodels import insider_sales, lifecycle, purchase_timing, social_sharing
+from .submodels import insider_sales, lifecycle, purchase_timing, social_sharing, spend
 from .submodels.purchase_timing import draw_categories
 
 WEEKS_TRACKED = 26  # bits of the weekly activity mask (two 13-week windows)
@@ -175,7 +175,9 @@ class ConsumerState:
         new = rng.random(n) < pop.new_user_share
         self.new_at_start = new
         base_price = np.array([getattr(s.categories, c).base_price for c in CATEGORIES])
-        typical_order = pref @ base_price
+        self.spend_level = spend.draw_levels(rng, n, s.spend.q)
+        self.join_weight = spend.join_weights(self.spend_level, s.relationships.spend_selection, s.spend.q)
+        typical_order = (pref @ base_price) * self.spend_level
         past_year = np.where(new, 0, rng.poisson(self.lam * 365 * np.where(self.alive, 1.0, 0.4)))
         self.orders = (past_year + (~new)).astype(np.int32)
         self.run_orders = np.zeros(n, dtype=np.int32)

@@ -171,6 +171,18 @@ class Purchase(Block):
                             "order log is one cohort's BG/NBD history (scenario bgnbd_cohort).")
 
 
+class Spend(Block):
+    """Order value, Gamma-Gamma (Fader, Hardie & Lee 2005): each consumer has a persistent spend level, the
+    mean of her orders' values relative to the population's; an order's value varies around it."""
+    p: float = P(6.25, "-", "Gamma shape of an order's value around the consumer's own mean (coefficient of "
+                 "variation 1 / sqrt(p)).", gt=0, le=10_000,
+                 source="Fader & Hardie 2013, The Gamma-Gamma model of monetary value (CDNOW: p = 6.25); "
+                 "`ptsim fit-consumers` estimates it from a transaction log")
+    q: float = P(3.74, "-", "Gamma shape of the spread of consumers' mean order value (its inverse is Gamma(q) "
+                 "across consumers; coefficient of variation 1 / sqrt(q - 2)).", gt=2, le=10_000,
+                 source="Fader & Hardie 2013 (CDNOW: q = 3.74); `ptsim fit-consumers` estimates it")
+
+
 class Seasonality(Block):
     enabled: bool = P(True, "flag", "Festival demand peaks and platform-wide discounts.")
     festival_days: list[Annotated[int, Field(ge=0, le=364)]] = P([168, 314], "day of year", "Peak days "
@@ -305,9 +317,16 @@ class Relationships(Block):
                                 ge=0, le=1)
     keep_dropout_cut: float = P(0.5, "share", "Cut of members' dropout probability at full KEEP effort.",
                                 ge=0, le=1)
-    member_basket: float = P(2.4, "x", "Basket size of members relative to others.", ge=0.1, le=20)
-    fan_basket: float = P(1.3, "x", "Basket size of fans relative to others.", ge=0.1, le=20)
-    basket_sigma: float = P(0.5, "log-sd", "Spread of basket size per order.", ge=0, le=3)
+    spend_selection: float = P(1.0, "-", "Who follows and joins: a buyer's chance to become a fan, member, store-"
+                               "group or WeChat-community member scales with her spend level (`spend`) to this "
+                               "power, normalised so the mean chance over consumers is unchanged; 0 = joining "
+                               "ignores spend. Joining itself leaves order value unchanged (ODD 7.7).", ge=0, le=3,
+                               source="assumption, range 0 to 1.3 (below (spend.q - 1) / 2, so members' mean order "
+                               "value stays finite): heavier buyers enrol (Meyer-Waarden & Benavent 2009) and about "
+                               "6/7 of members' advantage is who they are, not what joining does (Leenheer, van "
+                               "Heerde, Bijmolt & Smidts 2007); what joining does to a buyer's order value is about "
+                               "nil (Rishika et al. 2013 +0.4%; Narang & Shankar 2019 -12% to +3%). Calibrated so "
+                               "that members' order value comes out near seed 004's 2.7x")
     tie_life_days: float = P(180.0, "days", "Mean life of a store tie before the consumer forgets the store "
                              "(tastes and needs change); 0 = ties are never forgotten this way.", ge=0, le=1e6)
     lapse_days: int = P(120, "days", "A tie not visited for this long drops one level (member -> fan -> "
@@ -389,8 +408,6 @@ class WeChat(Block):
     app_switch_friction: float = P(0.4, "share", "Share of WeChat-prompted purchases lost when the buyer must "
                                    "switch to the Tmall app.", ge=0, le=1,
                                    source="seed 002: direct buying removes app switching")
-    basket: float = P(1.2, "x", "Basket of WeChat community purchases relative to others.", ge=0.1, le=20,
-                      source="seed 002: WeChat AOV > 1.5x public")
     ties_per_user: int = P(8, "ties", "WeChat social ties per WeChat user (random graph).", ge=0, le=200)
     share_prob: float = P(0.3, "probability", "Chance a WeChat-direct buyer shares a share-to-unlock coupon "
                           "with her ties.", ge=0, le=1)
@@ -512,6 +529,7 @@ class Scenario(Block):
     population: Population = Field(default_factory=Population)
     categories: Categories = Field(default_factory=Categories)
     purchase: Purchase = Field(default_factory=Purchase)
+    spend: Spend = Field(default_factory=Spend)
     seasonality: Seasonality = Field(default_factory=Seasonality)
     merchants: MerchantSetup = Field(default_factory=MerchantSetup)
     ranking: Ranking = Field(default_factory=Ranking)
@@ -567,7 +585,13 @@ MOVED = {"policies.exclusivity.insider_threshold": "insider.eligibility_threshol
 
 
 # fields retired without a successor of the same meaning: old dotted path -> what replaced it
-RETIRED = {"wechat.diversion_gain": "a diverting store's gain is now the commission it saves "
+_BASKETS = ("order value no longer depends on the tie: a consumer's spend level (spend.p, spend.q) sets it, and "
+            "who joins depends on it (relationships.spend_selection), so members' larger orders are who they are "
+            "(ODD 7.7)")
+RETIRED = {"relationships.member_basket": _BASKETS, "relationships.fan_basket": _BASKETS,
+           "relationships.basket_sigma": "the spread of an order's value is spend.p (Gamma-Gamma, ODD 7.7)",
+           "wechat.basket": _BASKETS,
+           "wechat.diversion_gain": "a diverting store's gain is now the commission it saves "
                                     "(policies.commission.rate, net of the rebate it expects) less its expected costs; "
                                     "the level of diversion is set by wechat.diversion_hassle (ODD 7.12)"}
 
@@ -604,6 +628,10 @@ def _check_lists(s: Scenario) -> list[tuple[tuple, str, Any]]:
             problems.append(((block, field), f"needs exactly {n} values ({_LIST_MEANING[n]})", value))
     if abs(sum(s.merchants.tier_shares) - 1) > 1e-6:
         problems.append((("merchants", "tier_shares"), "shares must sum to 1", s.merchants.tier_shares))
+    if 2 * s.relationships.spend_selection >= s.spend.q - 1:
+        problems.append((("relationships", "spend_selection"), f"must be below (spend.q - 1) / 2 = "
+                         f"{(s.spend.q - 1) / 2:g}, or members' mean order value is infinite",
+                         s.relationships.spend_selection))
     if sum(s.insider.score_weights) <= 0:
         problems.append((("insider", "score_weights"), "at least one weight must be > 0", s.insider.score_weights))
     if sum(getattr(s.categories, c).share for c in CATEGORIES) <= 0:

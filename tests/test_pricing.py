@@ -66,18 +66,18 @@ def test_offers_grid_prices_each_buyer_with_her_own_policy_factor():
     assert np.allclose(paid[0] / paid[1], 1 - m.config.policies.vip_programme.discount)
 
 
-def test_order_value_is_base_price_times_price_times_basket():
-    m = model(**{"relationships.basket_sigma": 0.0})
-    rs, n = m.config.relationships, 5
+def test_order_value_is_base_price_times_price_times_the_buyers_spend_level_whatever_her_tie():
+    """With no spread around a consumer's mean (spend.p huge), an order's value is base price x price x
+    her spend level, for every tie level and prompt: joining and WeChat carry no basket multiplier."""
+    m = model(**{"spend.p": 1e4})
+    n = 5
     level = np.array([Level.NONE, Level.VISITOR, Level.FAN, Level.MEMBER, Level.GROUP], np.int8)
-    assert list(pricing.basket_multiplier(level, rs.fan_basket, rs.member_basket)) == \
-        [1.0, 1.0, rs.fan_basket, rs.member_basket, rs.member_basket]
     cats = np.arange(n) % m.n_categories
     price = np.linspace(0.5, 1.0, n)
-    for prompt, factor in ((Prompt.NEED, 1.0), (Prompt.WECHAT_TOUCH, m.config.wechat.basket)):
+    for prompt in (Prompt.NEED, Prompt.WECHAT_TOUCH):
         orders = Orders(buyers=np.arange(n), stores=np.zeros(n, np.int64), category=cats, level=level,
                         price=price, depth=np.zeros(n), insider=np.zeros(n, bool),
                         channel=np.full(n, Channel.PUBLIC), slot=np.zeros(n, np.int64), prompt=prompt)
         value = pricing.value_orders(m, orders).value
-        expected = m.base_price[cats] * price * pricing.basket_multiplier(level, rs.fan_basket, rs.member_basket)
-        assert np.allclose(value, expected * factor)
+        expected = m.base_price[cats] * price * m.consumers.spend_level[:n]
+        assert np.allclose(value, expected, rtol=0.05)          # 5 sd of Gamma(1e4) noise

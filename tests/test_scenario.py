@@ -195,6 +195,17 @@ def test_retired_diversion_gain_says_what_replaced_it(tmp_path):
         assert "policies.commission.rate" in msg and "wechat.diversion_hassle" in msg
 
 
+@pytest.mark.parametrize("path", ["relationships.member_basket", "relationships.fan_basket", "wechat.basket"])
+def test_retired_basket_multipliers_say_order_value_now_comes_from_spend_and_selection(tmp_path, path):
+    block, field = path.split(".")
+    p = write(tmp_path, "old.yaml", f"extends: {ROOT / 'scenarios' / 'baseline.yaml'}\n{block}:\n  {field}: 2.4\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(p)
+    msg = str(info.value)
+    assert "\n" not in msg and msg.startswith(str(p)) and f"{path}: this field was retired" in msg
+    assert "relationships.spend_selection" in msg and "spend.q" in msg
+
+
 def test_the_moved_fields_load_where_they_now_live():
     s = load_scenario(ROOT / "scenarios" / "baseline.yaml",
                       {"insider.eligibility_threshold": 0.3, "groups.entry": "none",

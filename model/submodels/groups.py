@@ -3,7 +3,8 @@
 The entry condition filters who may join: `none` (anyone shown the store, even without buying),
 `visited` (anyone with a tie), `favourited` (fans and above), `purchased` (has bought at the store),
 `interest` (the store's category makes up at least `interest_threshold` of the consumer's needs).
-A qualifying visitor joins with `join_prob x (1 + perks_effect x perks) x (1 - complex penalty)`.
+A qualifying visitor joins with `join_prob x (1 + perks_effect x perks) x (1 - complex penalty)`, times
+her spend level's join weight (spend.py: heavier spenders join more).
 A precise condition leaves a smaller group of heavier, more interested buyers, whose messages turn
 into purchases more often: that is how "smaller but more active" emerges rather than being imposed.
 Members leave when messaged more often than they tolerate.
@@ -59,7 +60,8 @@ def exposure_joins(model, orders: Orders, shown_store: np.ndarray) -> None:
         return
     m, buyers = model.merchants, orders.buyers
     ok = (shown_store >= 0) & (shown_store != orders.stores)
-    p = g.exposure_join_prob * (1 + g.perks_effect * m.group_perks[np.maximum(shown_store, 0)])
+    p = (g.exposure_join_prob * (1 + g.perks_effect * m.group_perks[np.maximum(shown_store, 0)])
+         * model.consumers.join_weight[buyers])
     join = ok & (model.stream("groups").random(buyers.size) < p)
     if join.any():
         slot = relationships.tie_to(model, buyers[join], shown_store[join])
@@ -77,7 +79,7 @@ def on_purchase(model, orders: Orders) -> None:
     p_join = join_probability(g.join_prob, m.group_perks[stores], g.perks_effect, m.complex_flow[stores],
                               g.complex_flow_penalty)
     lv = c.rel_level[buyers, slot]
-    joins = ok & (lv < Level.GROUP) & (model.stream("groups").random(buyers.size) < p_join)
+    joins = ok & (lv < Level.GROUP) & (model.stream("groups").random(buyers.size) < p_join * c.join_weight[buyers])
     c.rel_level[buyers[joins], slot[joins]] = Level.GROUP
 
 

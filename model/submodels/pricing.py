@@ -5,7 +5,7 @@ A store runs an ordinary deal on a day with probability `deal_rate` at `deal_dep
 windows every store offers at least the festival discount. An invited consumer pays the insider
 price while the sale runs and stock lasts; members get the KEEP member price; policies (88VIP, the
 savings card) cut the price for their holders. An order's value is the category base price times
-the price index times a lognormal basket, larger for fans and members and for WeChat purchases.
+the price index times a basket drawn around the buyer's own spend level (spend.py), whatever her tie.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..orders import Level, Orders, Prompt
+from ..orders import Level, Orders
+from . import spend
 
 
 def set_prices(model) -> None:
@@ -81,18 +82,10 @@ def log_buyer_factor(model, buyers: np.ndarray) -> np.ndarray:
     return np.log(np.broadcast_to(np.asarray(buyer_factor(model, buyers), dtype=np.float64), buyers.shape))
 
 
-def basket_multiplier(level: np.ndarray, fan_basket: float, member_basket: float) -> np.ndarray:
-    """Basket size multiplier of an order by the buyer's tie to the store."""
-    # index level + 1: none, visitor, fan, member, group member
-    return np.array([1.0, 1.0, fan_basket, member_basket, member_basket])[level + 1]
-
-
 def value_orders(model, orders: Orders) -> Orders:
-    """Each order's value in yuan: base price x price index x basket."""
-    rs = model.config.relationships
-    basket = model.stream("pricing").lognormal(-0.5 * rs.basket_sigma ** 2, rs.basket_sigma, len(orders))
-    basket *= basket_multiplier(orders.level, rs.fan_basket, rs.member_basket)
-    if orders.prompt == Prompt.WECHAT_TOUCH:
-        basket *= model.config.wechat.basket
+    """Each order's value in yuan: base price x price index x basket, the basket drawn around the buyer's
+    own spend level (Gamma-Gamma; the tie and the channel leave it unchanged)."""
+    level = model.consumers.spend_level[orders.buyers]
+    basket = spend.baskets(model.stream("pricing"), level, model.config.spend.p)
     orders.value = model.base_price[orders.category] * orders.price * basket
     return orders

@@ -5,7 +5,7 @@ at the store). Levels climb visitor -> fan -> member -> store-group member (grou
 the store's WeChat community is a separate flag per slot (wechat.py).
 A purchase makes the buyer a visitor of the store (evicting the least valuable, least recent tie
 when the slots are full); merchants' INTERLOCK effort (follow discounts, new-member gifts) converts
-visitors to fans and fans to members; ENGAGE effort sends private touches (pushes, member
+visitors to fans and fans to members, heavier spenders likelier (spend.py); ENGAGE effort sends private touches (pushes, member
 messages) that bring return visits and pull purchases forward; KEEP effort cuts members' dropout
 and gives member prices. Rates and effects are scenario parameters documented in docs/ODD.md.
 """
@@ -39,12 +39,13 @@ def find_or_assign_slot(rel_merchant: np.ndarray, rel_level: np.ndarray, rel_las
 
 
 def convert(rng: np.random.Generator, level: np.ndarray, interlock: np.ndarray,
-            follow_prob: float, join_prob: float) -> np.ndarray:
-    """Levels after a purchase: visitors may follow (become fans), fans may join (become members)."""
+            follow_prob: float, join_prob: float, join_weight: np.ndarray | float = 1.0) -> np.ndarray:
+    """Levels after a purchase: visitors may follow (become fans), fans may join (become members), each
+    buyer's chance scaled by her spend level's join weight (spend.join_weights)."""
     u = rng.random(level.shape[0])
     out = level.copy()
-    out[(level == Level.VISITOR) & (u < follow_prob * interlock)] = Level.FAN
-    out[(level == Level.FAN) & (u < join_prob * interlock)] = Level.MEMBER
+    out[(level == Level.VISITOR) & (u < follow_prob * interlock * join_weight)] = Level.FAN
+    out[(level == Level.FAN) & (u < join_prob * interlock * join_weight)] = Level.MEMBER
     return out
 
 
@@ -170,7 +171,7 @@ def on_purchase(model, orders: Orders) -> None:
     buyers, slot = orders.buyers, orders.slot
     if model.modulated:
         lv = convert(model.stream("relationships"), c.rel_level[buyers, slot], m.interlock[orders.stores],
-                     rs.follow_prob, rs.join_prob)
+                     rs.follow_prob, rs.join_prob, c.join_weight[buyers])
         c.rel_level[buyers, slot] = np.where(orders.channel == Channel.DIRECT, np.maximum(lv, Level.MEMBER), lv)
     c.rel_orders[buyers, slot] = np.minimum(orders.orders_before.astype(np.int32) + 1, 30_000)
 

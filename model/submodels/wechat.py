@@ -137,7 +137,8 @@ def on_purchase(model, orders: Orders) -> None:
     buyers, slot, stores = orders.buyers, orders.slot, orders.stores
     if model.modulated:
         joins = (c.wechat_user[buyers] & (c.rel_level[buyers, slot] >= Level.FAN) & ~c.rel_wechat[buyers, slot]
-                 & (model.stream("wechat").random(buyers.size) < wc.join_prob * m.wechat_effort[stores]))
+                 & (model.stream("wechat").random(buyers.size)
+                    < wc.join_prob * m.wechat_effort[stores] * c.join_weight[buyers]))
         c.rel_wechat[buyers[joins], slot[joins]] = True
     if orders.community.any():
         community = orders.community

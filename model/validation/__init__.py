@@ -5,7 +5,8 @@
     [c for c in checks if c.passed is False]                              # the targets not met yet
 
 Checks, by name (`--only NAME`; `docking` runs the first three): `bgnbd`, `bass`, `polya` (docking),
-`facts`, `elasticity`, `steady_state`, `scale`, `crn`, `roundtrip` (the order log through fit-consumers).
+`facts`, `elasticity`, `steady_state`, `scale`, `crn`, `roundtrip` (the order log through fit-consumers),
+`joining` (a joiner's own order value before and after joining, from the order log).
 Each returns `Check` rows; `report` writes them with their figures. `quick` size only exercises the
 machinery (tests); `full` is meaningful.
 """
@@ -22,6 +23,7 @@ from .docking import bass, bgnbd, polya
 from .elasticity import elasticity
 from .facts import facts
 from .report import TITLES, write_report
+from .joining import joining
 from .roundtrip import roundtrip
 from .scale import scale
 from .steady_state import steady_state
@@ -30,7 +32,7 @@ CHECKS: dict[str, tuple[str, Callable[[Context], list[Check]]]] = {
     "bgnbd": ("docking", bgnbd), "bass": ("docking", bass), "polya": ("docking", polya),
     "facts": ("facts", facts), "elasticity": ("elasticity", elasticity),
     "steady_state": ("steady_state", steady_state), "scale": ("scale", scale), "crn": ("crn", crn),
-    "roundtrip": ("roundtrip", roundtrip),
+    "roundtrip": ("roundtrip", roundtrip), "joining": ("joining", joining),
 }
 GROUPS = {"docking": ["bgnbd", "bass", "polya"]}
 

@@ -616,7 +616,7 @@ def validate(quick: Annotated[bool, typer.Option("--quick", help="Tiny sizes (se
              only: Annotated[Optional[list[str]], typer.Option("--only", help="Run only these checks (repeatable "
                                                                "or comma-separated): bgnbd, bass, polya (or "
                                                                "docking), facts, elasticity, steady_state, scale, "
-                                                               "crn, roundtrip.")] = None,
+                                                               "crn, roundtrip, joining.")] = None,
              out: Annotated[Optional[Path], typer.Option("--out", help="The report (.md; figures go in the folder "
                                                          "of the same name beside it). Default docs/validation.md "
                                                          "for the full size with every check, else "

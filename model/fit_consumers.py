@@ -670,9 +670,23 @@ def bounds_text(fit: MLFit, bounds: list[dict]) -> str:
     return "; ".join(parts)
 
 
-def fragment_text(fit: MLFit, source: str, until, n: int, extends: str | None) -> str:
-    """consumers.yaml: the fitted purchase process as a scenario fragment, its values kept within the
-    ranges ptsim allows (on_bounds lists those that are not)."""
+def spend_block(spend: dict | None) -> tuple[dict | None, str]:
+    """The Gamma-Gamma p and q consumers.yaml can set as ptsim's `spend` block, or None and why not."""
+    if not spend:
+        return None, "Gamma-Gamma was not fitted, so the spend block is left at ptsim's defaults. "
+    est = {k: spend["parameters"][k]["estimate"] for k in ("p", "q")}
+    if not spend.get("converged"):
+        return None, "Gamma-Gamma did not converge, so the spend block is left at ptsim's defaults. "
+    if not est["q"] > 2:
+        return None, (f"Gamma-Gamma's q = {est['q']:.3g} is not above 2 (consumers' mean order values of infinite "
+                      "variance, which ptsim's spend.q does not allow), so the spend block is left at its defaults. ")
+    return est, ("spend.p and spend.q are the Gamma-Gamma estimates (order values relative to the category "
+                 "base price in ptsim, so gamma, the scale, is not needed). ")
+
+
+def fragment_text(fit: MLFit, source: str, until, n: int, extends: str | None, spend: dict | None = None) -> str:
+    """consumers.yaml: the fitted purchase process (and, where it can, the Gamma-Gamma spend) as a scenario
+    fragment, its values kept within the ranges ptsim allows (on_bounds lists those that are not)."""
     import json
     import textwrap
     bounds = on_bounds(fit)
@@ -680,9 +694,11 @@ def fragment_text(fit: MLFit, source: str, until, n: int, extends: str | None) -
     se = ", ".join(f"{k} {fit.se_of(k):.3g}" for k in BGNBD_PARAMS)
     text = (f"ptsim's purchase process fitted by `ptsim fit-consumers` to {one_line(source)}, transactions up "
             f"to {until} ({n:,} customers): BG/NBD by maximum likelihood (Fader, Hardie & Lee 2005), time "
-            f"unit the day. Standard errors: {se}; the rest is in fit.json. Only r, alpha, a and b are set: "
-            "with purchase.modulations on (the default), festivals, ties and policies modulate this process "
-            "as in any scenario. ")
+            f"unit the day. Standard errors: {se}; the rest is in fit.json. Only r, alpha, a and b of the purchase "
+            "process are set: with purchase.modulations on (the default), festivals, ties and policies modulate "
+            "this process as in any scenario. ")
+    spend_values, spend_note = spend_block(spend)
+    text += spend_note
     if bounds:
         text += f"Written with --allow-bounds, not as fitted: {bounds_text(fit, bounds)}; see fit.json. "
     if extends:
@@ -699,6 +715,8 @@ def fragment_text(fit: MLFit, source: str, until, n: int, extends: str | None) -
                                                f"{one_line(Path(source).name)} up to {until}.")]
     lines += ["purchase:"] + [f"  {k}: {values[k]:.6g}" + ("    # days" if k == "alpha" else "")
                               for k in BGNBD_PARAMS]
+    if spend_values:
+        lines += ["spend:"] + [f"  {k}: {v:.6g}" for k, v in spend_values.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -811,12 +829,12 @@ def fit_log(log, customer: str, date: str, amount: str, until: str, out, end: st
                        "--until, or --allow-bounds to write consumers.yaml with these values")
     if bounds:
         result["warnings"].append(f"consumers.yaml: {bounds_text(bg, bounds)} (--allow-bounds)")
-    yaml_text = fragment_text(bg, str(log), rfm.until, len(rfm.x), rel)
+    yaml_text = fragment_text(bg, str(log), rfm.until, len(rfm.x), rel, result["gamma_gamma"])
     result = {"command": command or "ptsim.fit_consumers.fit_log", "log": str(log),
               "columns": {"customer": customer, "date": date, "amount": amount},
               "duplicates": {"rows": dup["rows"], "dropped": dup["dropped"], "rule": DUPLICATE_RULE},
               "bounds": {"allowed": allow_bounds, "parameters": bounds}, **result,
-              "fragment": "consumers.yaml" + (f" (extends {rel})" if rel else " (purchase block only)"),
+              "fragment": "consumers.yaml" + (f" (extends {rel})" if rel else " (purchase and spend blocks only)"),
               "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": round(time.time() - started, 2),
               "versions": results.versions()}
     files = ["consumers.yaml"]

@@ -144,6 +144,9 @@ def test_command_writes_the_fit_and_a_fragment_a_scenario_can_extend(log, tmp_pa
     for k in ("r", "alpha", "a", "b"):
         assert getattr(s.purchase, k) == pytest.approx(f["bgnbd"]["parameters"][k]["estimate"], rel=1e-5)
     assert s.name == "consumers" and s.to_dict()["population"] == base.to_dict()["population"]
+    gg = f["gamma_gamma"]["parameters"]          # the log's amounts are Gamma-Gamma with q > 2: spend is set
+    assert s.spend.p == pytest.approx(gg["p"]["estimate"], rel=1e-5)
+    assert s.spend.q == pytest.approx(gg["q"]["estimate"], rel=1e-5)
     # ... and a scenario can extend it and change levers on top, and it runs
     arm = tmp_path / "open_with_my_consumers.yaml"
     arm.write_text("extends: fit/consumers.yaml\nname: open_fitted\npolicies:\n  wechat_direct: {mode: open}\n")
@@ -376,3 +379,14 @@ def test_refused_files_and_folders(tmp_path, monkeypatch):
         lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
         assert result.exit_code == 2 and len(lines) == 1 and says in lines[0], (args, result.output)
     assert (tmp_path / "used" / "old.txt").read_text() == "keep me" and not (tmp_path / "x").exists()
+
+
+def test_the_spend_block_is_written_only_for_a_converged_fit_with_q_above_2():
+    from ptsim.fit_consumers import spend_block
+
+    def fit(q, converged=True):
+        return {"parameters": {"p": {"estimate": 5.0}, "q": {"estimate": q}}, "converged": converged}
+    assert spend_block(fit(3.0))[0] == {"p": 5.0, "q": 3.0}
+    for bad, why in ((fit(1.8), "not above 2"), (fit(3.0, False), "did not converge"), (None, "not fitted")):
+        values, note = spend_block(bad)
+        assert values is None and why in note

@@ -5,9 +5,10 @@
     [c for c in checks if c.passed is False]                              # the targets not met yet
 
 Checks, by name (`--only NAME`; `docking` runs the first three): `bgnbd`, `bass`, `polya` (docking),
-`facts`, `elasticity`, `steady_state`, `scale`, `crn`, `roundtrip` (the order log through fit-consumers).
-Each returns `Check` rows; `report` writes them with their figures. `quick` size only exercises the
-machinery (tests); `full` is meaningful.
+`facts`, `elasticity`, `steady_state`, `scale`, `crn`, `roundtrip` (the order log through fit-consumers),
+`decomposition` (where each library policy's GMV effect comes from). Each returns `Check` rows; `report`
+writes them with their figures and tables. `quick` size only exercises the machinery (tests); `full` is
+meaningful.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Callable
 
 from .core import FULL, QUICK, SIZES, Check, Context, Size
 from .crn import crn
+from .decomposition import decomposition
 from .docking import bass, bgnbd, polya
 from .elasticity import elasticity
 from .facts import facts
@@ -30,7 +32,7 @@ CHECKS: dict[str, tuple[str, Callable[[Context], list[Check]]]] = {
     "bgnbd": ("docking", bgnbd), "bass": ("docking", bass), "polya": ("docking", polya),
     "facts": ("facts", facts), "elasticity": ("elasticity", elasticity),
     "steady_state": ("steady_state", steady_state), "scale": ("scale", scale), "crn": ("crn", crn),
-    "roundtrip": ("roundtrip", roundtrip),
+    "roundtrip": ("roundtrip", roundtrip), "decomposition": ("decomposition", decomposition),
 }
 GROUPS = {"docking": ["bgnbd", "bass", "polya"]}
 
@@ -76,7 +78,7 @@ def validate(size: str = "full", out_md: str | Path | None = "docs/validation.md
     if out_md is not None:
         out_md = Path(out_md)
         write_report(checks, ctx.figures, out_md, Path(fig_dir) if fig_dir else out_md.with_suffix(""),
-                     SIZES[size], time.perf_counter() - t0, workers, names if only else None)
+                     SIZES[size], time.perf_counter() - t0, workers, names if only else None, ctx.tables)
     return checks
 
 

@@ -75,14 +75,19 @@ def intros(size: Size) -> dict[str, str]:
 def decomposition_intro(s: Size, base: str) -> str:
     """What the decomposition table's columns mean (from `ptsim.experiment.decomposition`)."""
     from ..experiment.decomposition import COMPONENTS, LABELS, MEANINGS
+    from .decomposition import references
     parts = "; ".join(f"**{LABELS[c]}**, {MEANINGS[c]}" for c in COMPONENTS)
     setting = base.replace("`scenarios/baseline.yaml` at ", "").replace(
         f"{s.reps} replications (seeds spawned from the scenario's `run.seed`)",
         f"{s.decomposition_reps} seeds spawned from the baseline's `run.seed`")
+    by_ref: dict[str, list[str]] = {}
+    for name, ref in references().items():
+        by_ref.setdefault(ref, []).append(f"`{name}`")
+    which = ", ".join(["`baseline` for most"] + [f"`{ref}` for {' and '.join(names)}"
+                                                 for ref, names in by_ref.items() if ref != "baseline"])
     return (f"Each library policy scenario against its reference, the library scenario its file extends (what its "
-            f"description builds on: `baseline` for most, `wechat_beta_2025` for `strategy_2025`, `wechat_open` for "
-            f"the weight-bonus arms), in paired runs on common random numbers: {setting}, every scenario on the same "
-            "seeds. ΔGMV on platform is the policy's on-platform GMV over the recorded days minus its reference's, "
+            f"description builds on: {which}), in paired runs on common random numbers: {setting}, every scenario "
+            "on the same seeds. ΔGMV on platform is the policy's on-platform GMV over the recorded days minus its reference's, "
             "in % of the reference's, with the paired 95% interval across seeds. It is split, per pair of runs and "
             "then averaged, into components in percentage points of the reference's on-platform GMV (in brackets "
             "their share of the effect, where its interval excludes 0): "
@@ -96,8 +101,8 @@ def decomposition_intro(s: Size, base: str) -> str:
             "ties changes order values, prices paid and needs at once. The last two columns, for context, are "
             "the change in off-platform (diverted) GMV and in on- plus off-platform GMV, in pp of the reference's "
             "on-platform GMV. A row passes when its runs' orders equal their accounting and its components sum to "
-            "its total, both up to float rounding; the new flows are in every run's summary (`ptsim compare "
-            "REFERENCE SCENARIO`).")
+            "its total, both up to float rounding. A row's runs, with every flow it reads in their summaries: "
+            f"`ptsim compare REFERENCE SCENARIO --reps {s.decomposition_reps} {set_text(baseline_overrides(s))}`.")
 
 
 def _cell(text: str) -> str:

@@ -616,13 +616,14 @@ def validate(quick: Annotated[bool, typer.Option("--quick", help="Tiny sizes (se
              only: Annotated[Optional[list[str]], typer.Option("--only", help="Run only these checks (repeatable "
                                                                "or comma-separated): bgnbd, bass, polya (or "
                                                                "docking), facts, elasticity, steady_state, scale, "
-                                                               "crn, roundtrip, joining.")] = None,
+                                                               "crn, roundtrip, joining, decomposition.")] = None,
              out: Annotated[Optional[Path], typer.Option("--out", help="The report (.md; figures go in the folder "
                                                          "of the same name beside it). Default docs/validation.md "
                                                          "for the full size with every check, else "
                                                          "results/validation-TIME/validation.md.")] = None,
              workers: WorkersOpt = "1", backend: BackendOpt = "processes"):
-    """Check the model against closed forms, published facts and its own invariances; write the report."""
+    """Check the model against closed forms, published facts and its own invariances, and decompose each
+    library policy's GMV effect; write the report."""
     from rich.text import Text
 
     from .results import default_out_dir

@@ -47,6 +47,11 @@ OUTCOMES: tuple[Outcome, ...] = (
             "WeChat direct.", flow=True),
     Outcome("gmv_offplatform", "yuan", "off-platform leakage", "Leakage: WeChat buying diverted off-platform "
             "(not in gmv_total).", flow=True),
+    Outcome("orders_offplatform", "orders", "off-platform orders", "Orders diverted off-platform to a store's "
+            "own WeChat shop (not in orders).", flow=True),
+    Outcome("gmv_list", "yuan", "on-platform GMV at list price", "On-platform orders' value at the category base "
+            "price (each order's value over the price index paid): gmv_total over it is the value-weighted price "
+            "index paid, it over orders the list value per order.", flow=True),
     Outcome("platform_commission", "yuan", "platform commission", "Commission on on-platform GMV, net of "
             "growth rebates.", flow=True),
     Outcome("merchant_effort_cost", "yuan", "merchants' effort cost", "Merchants' spending on LINK+ effort.",
@@ -75,10 +80,23 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("gmv_sme", "yuan", "GMV of SMEs", "GMV of small and medium merchants."),
     Outcome("gmv_discounted", "yuan", "discounted GMV", "GMV sold at a deal or festival discount.", flow=True),
     Outcome("orders", "orders", "orders", "Orders placed.", flow=True),
-    Outcome("needs", "needs", "purchase needs", "Purchase needs that arose (bought now or deferred).", flow=True),
+    Outcome("needs", "needs", "purchase needs", "Purchase needs that arose on their own clock (then bought, "
+            "deferred or given up), and purchases touches pulled forward (pulls_moved + pulls_new_demand).",
+            flow=True),
     Outcome("needs_deferred", "needs", "deferred needs", "Needs deferred to wait for a sale.", flow=True),
     Outcome("needs_given_up", "needs", "given-up needs", "Needs whose outside option (not buying now) beat "
             "every offer shown: given up.", flow=True),
+    Outcome("needs_no_offer", "needs", "needs with no offer", "Needs shopped for with no offer shown: given up.",
+            flow=True),
+    Outcome("needs_dropped", "needs", "deferred needs dropped", "Needs waiting for a sale given up because the "
+            "seat was renewed (a new user took it).", flow=True),
+    Outcome("needs_deferred_due", "needs", "deferred needs shopped for", "Needs deferred to a sale shopped for on "
+            "its day (then bought or given up).", flow=True),
+    Outcome("pulls_moved", "orders", "pulls that moved a need", "Purchases a touch pulled forward that were the "
+            "buyer's pending need bought early (counted in needs).", flow=True),
+    Outcome("pulls_new_demand", "orders", "pulls that were new demand", "Purchases a touch pulled forward that "
+            "were new demand (relationships.expansion_share; the pending need stays; counted in needs).",
+            flow=True),
     Outcome("aov", "yuan per order", "average order value", "Average order value.", "ratio",
             ("gmv_total", "orders")),
     Outcome("share_gmv_private", "share", "private share of GMV", "Private (in-app, through ties) share of "
@@ -232,6 +250,8 @@ def record_flows(flows: dict[str, float], merchants, orders) -> None:
     flows["gmv_private"] += gmv_by[Channel.PRIVATE]
     flows["gmv_wechat_direct"] += gmv_by[Channel.DIRECT]
     flows["gmv_offplatform"] += gmv_by[Channel.OFFPLATFORM]
+    flows["orders_offplatform"] += int(orders_by[Channel.OFFPLATFORM])
+    flows["gmv_list"] += float(np.divide(v_on, orders.price, out=np.zeros_like(v_on), where=orders.price > 0).sum())
     flows["orders_public"] += int(orders_by[Channel.PUBLIC])
     flows["gmv_discounted"] += float(v_on[orders.depth > 0].sum())
     flows["gmv_insider"] += float(v_on[orders.insider].sum())

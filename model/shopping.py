@@ -51,6 +51,9 @@ def shop(model, buyers: np.ndarray, cats: np.ndarray, allow_defer: bool, prompt:
     rows, col, tied_pick = shown.choose(rng)
     model.consumers.need_ledger[NeedLedger.GIVEN_UP, Prompt.NEED] += buyers.size - rows.size   # no offer, or not buying now
     model.flows["needs_given_up"] += shown.given_up
+    model.flows["needs_no_offer"] += buyers.size - rows.size - shown.given_up
+    if prompt == Prompt.DEFERRED:
+        model.flows["needs_deferred_due"] += buyers.size
     m.impressions += np.bincount(shown.public[shown.public_ok], minlength=m.n)
     orders = choice.chosen_orders(model, buyers, cats, shown, rows, col, tied_pick, prompt)
     relationships.visit_shown(model, buyers[shown.row], shown.slot)
@@ -84,7 +87,9 @@ def respond(model, touches: Touches, prompt: Prompt) -> None:
         return
     model.flows["needs"] += len(orders)
     model.consumers.need_ledger[NeedLedger.ARISEN, prompt] += len(orders)
-    purchase_timing.pull_needs(model, orders.buyers)
+    new = purchase_timing.pull_needs(model, orders.buyers)
+    model.flows["pulls_new_demand"] += int(new.sum())
+    model.flows["pulls_moved"] += int(new.size - new.sum())
     buy(model, orders)
 
 

@@ -52,6 +52,9 @@ def test_every_order_of_the_recorded_days_adds_up_to_the_runs_outcomes(logged):
     assert (o["channel"] == "public").sum() * scale == pytest.approx(out["orders_public"], rel=1e-12)
     assert o.loc[on, "value"].sum() * scale == pytest.approx(out["gmv_total"], rel=1e-9)
     assert o.loc[~on, "value"].sum() * scale == pytest.approx(out["gmv_offplatform"], rel=1e-9)
+    assert (~on).sum() * scale == pytest.approx(out["orders_offplatform"], rel=1e-12)
+    pulled = o["prompt"].isin(["touch", "message", "invitation"])
+    assert pulled.sum() * scale == pytest.approx(out["pulls_moved"] + out["pulls_new_demand"], rel=1e-12)
     assert o.loc[o["insider"] & on, "value"].sum() * scale == pytest.approx(out["gmv_insider"], rel=1e-9)
     assert o.loc[on & (o["deal_depth"] > 0), "value"].sum() * scale == pytest.approx(out["gmv_discounted"], rel=1e-9)
     member = o["tie_level"].isin(["member", "group"]) & on

@@ -81,3 +81,25 @@ def test_relationship_share_in_fmcg_and_sports_counts_only_those_categories():
     assert flows["gmv_fmcg_sports"] == 10 + 20 + 80                   # beauty and off-platform left out
     assert flows["gmv_relationship_fmcg_sports"] == 10 + 80
     assert flows["gmv_relationship"] == 10 + 40 + 80
+
+
+def test_list_value_and_off_platform_orders_are_counted_from_value_and_price():
+    """gmv_list is the on-platform orders' value at the category base price (value over the price index
+    paid), so gmv_total / gmv_list is the value-weighted price index paid; off-platform orders are
+    counted apart from `orders`."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from ptsim.orders import Channel, Level, Orders
+    from ptsim.outcomes import FLOWS, record_flows
+    n = 3
+    orders = Orders(buyers=np.arange(n), stores=np.zeros(n, int), category=np.zeros(n, int),
+                    level=np.full(n, Level.VISITOR), price=np.array([0.5, 0.8, 0.9]), depth=np.zeros(n),
+                    insider=np.zeros(n, bool), slot=np.zeros(n, int),
+                    channel=np.array([Channel.PUBLIC, Channel.DIRECT, Channel.OFFPLATFORM]),
+                    value=np.array([10.0, 40.0, 90.0]), orders_before=np.zeros(n, int))
+    flows = dict.fromkeys(FLOWS, 0.0)
+    record_flows(flows, SimpleNamespace(tier=np.zeros(1, int)), orders)
+    assert flows["gmv_list"] == 10 / 0.5 + 40 / 0.8 and flows["gmv_total"] == 50
+    assert flows["orders"] == 2 and flows["orders_offplatform"] == 1 and flows["gmv_offplatform"] == 90

@@ -204,6 +204,19 @@ def test_a_renewed_seat_gives_up_the_needs_its_old_user_deferred():
     assert c.need_ledger[NeedLedger.GIVEN_UP, Prompt.NEED] == given_up + 2
 
 
+
+def test_renewing_seats_counts_the_deferred_needs_it_gives_up_as_dropped():
+    m = model("baseline.yaml")
+    c = m.consumers
+    c.deferred_who = np.array([3, 7, 3, 9], np.int32)
+    c.deferred_day = np.full(4, m.day + 5, np.int32)
+    c.deferred_category = np.array([0, 1, 2, 3], np.int8)
+    c.renew_day[[3, 4]] = m.day
+    m.flows["needs_dropped"] = 0
+    purchase_timing.renew_seats(m)
+    assert c.deferred_who.tolist() == [7, 9] and m.flows["needs_dropped"] == 2
+
+
 @pytest.mark.parametrize("share", [0.0, None])
 def test_pulls_move_needs_forward_and_add_only_their_expansion_share(share, monkeypatch):
     """Paired runs, the pull window at its default against 0: the extra needs are the pulls drawn as new
@@ -271,3 +284,38 @@ def test_without_modulations_no_need_is_given_up():
     m.run(3)
     none, n = given_up_at(m, 1.5)
     assert n == 0 and not none.any() and m.flows["needs_given_up"] == 0
+
+
+@pytest.mark.parametrize("scenario", ["baseline.yaml", "wechat_open.yaml"])
+def test_the_recorded_flows_account_for_every_on_platform_order_exactly(scenario):
+    """Over the recorded days, from the flows alone: on-platform orders = needs arising on their own clock +
+    pulls (moved + new demand) - needs given up - change in needs pending - off-platform orders, exactly (the
+    accounting the validation report's GMV decomposition rests on). Each term is the needs ledger's own
+    change over the same days: needs arisen, bought (on and off platform), given up (the outside option, no
+    offer, a renewed seat) and still deferred to a sale."""
+    m = model(scenario, **{"run.days": 40})
+    c = m.consumers
+    start, pending0 = c.need_ledger.copy(), c.deferred_who.size
+    f = dict.fromkeys(m.flows, 0)
+    for _ in range(m.config.run.days):
+        m.step()
+        for k, v in m.flows.items():
+            assert float(v).is_integer() or not k.startswith(("orders", "needs", "pulls")), (k, v)
+            f[k] += v
+    change = c.need_ledger - start
+    pulls = f["pulls_moved"] + f["pulls_new_demand"]
+    own_clock = f["needs"] - pulls
+    given_up = f["needs_given_up"] + f["needs_no_offer"] + f["needs_dropped"]
+    pending = f["needs_deferred"] - f["needs_deferred_due"] - f["needs_dropped"]
+    assert f["needs"] == change[NeedLedger.ARISEN].sum() and own_clock == change[NeedLedger.ARISEN, Prompt.NEED]
+    assert f["orders"] + f["orders_offplatform"] == change[NeedLedger.BOUGHT].sum()
+    assert given_up == change[NeedLedger.GIVEN_UP].sum()
+    assert pending == c.deferred_who.size - pending0
+    assert f["orders"] == own_clock + pulls - given_up - pending - f["orders_offplatform"]
+    assert min(f["orders_offplatform"], f["pulls_moved"], f["pulls_new_demand"], f["needs_deferred_due"],
+               f["needs_given_up"]) > 0, f
+    out = m.summary()                                           # the same at real scale, as floats
+    assert out["orders"] == pytest.approx((own_clock + pulls - given_up - pending - f["orders_offplatform"])
+                                          * m.scale, rel=1e-12)
+    index = out["gmv_total"] / out["gmv_list"]                  # the value-weighted price index paid
+    assert 0.5 < index < 1.0 and out["gmv_list"] == pytest.approx(f["gmv_list"] * m.scale, rel=1e-12)

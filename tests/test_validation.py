@@ -43,6 +43,43 @@ def test_quick_report_has_every_section_figures_and_commands(quick):
     assert f"**{n[True]} passed, {n[False]} not met, {n[None]} without a target**" in text
 
 
+
+def test_quick_report_has_the_gmv_decomposition_and_each_row_adds_up(quick):
+    """Issue 21 item 7: one row per library policy scenario against its reference; the components (pp of
+    the reference's on-platform GMV) sum to the row's total within the table's rounding, and exactly in
+    the check's numbers."""
+    from ptsim.experiment.decomposition import COMPONENTS, LABELS
+    from ptsim.validation.decomposition import references
+    checks, out = quick
+    refs = references()
+    assert set(refs) == {"closed_2023", "group_entry_open", "group_entry_purchased", "insider_loose",
+                         "insider_strict", "strategy_2025", "wechat_beta_2025", "wechat_open", "weight_bonus_full",
+                         "weight_bonus_none"}
+    assert refs["strategy_2025"] == "wechat_beta_2025" and refs["weight_bonus_full"] == "wechat_open"
+    assert refs["wechat_open"] == refs["closed_2023"] == "baseline"
+    lines = out.read_text().splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("| scenario | reference | ΔGMV on platform"))
+    columns = [c.strip() for c in lines[head].strip("|").split("|")]
+    assert [LABELS[c] for c in COMPONENTS] == columns[3:3 + len(COMPONENTS)]
+    rows = {}
+    for line in lines[head + 2:]:
+        if not line.startswith("|"):
+            break
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        rows[cells[0].strip("`")] = cells
+    assert set(rows) == set(refs)
+    for name, cells in rows.items():
+        assert cells[1] == f"`{refs[name]}`"
+        total = float(cells[2].split("%")[0])
+        parts = [float(c.split()[0]) for c in cells[3:3 + len(COMPONENTS)]]
+        assert abs(sum(parts) - total) <= 0.005 * (len(parts) + 1) + 1e-9, (name, total, parts)
+    decomposed = [c for c in checks if c.section == "decomposition"]
+    assert len(decomposed) == len(refs) and all(c.passed for c in decomposed)
+    for c in decomposed:
+        assert abs(sum(c.numbers[k] for k in COMPONENTS) - c.numbers["total"]) < 1e-9
+        assert c.numbers["gap"] <= 1e-9
+
+
 def flat_runs(drift: float, days: int = 200, reps: int = 3) -> pd.DataFrame:
     """Synthetic daily outcomes: stocks level, or growing linearly by `drift` over the horizon."""
     rows = []

@@ -141,7 +141,9 @@ def renew_seats(model) -> None:
         return
     who = np.flatnonzero(c.renew_day == model.day)
     if who.size:
-        c.renew(who)
+        pending = c.deferred_who.size
+        c.renew(who)                                        # needs her predecessor deferred are given up
+        model.flows["needs_dropped"] += pending - c.deferred_who.size
         schedule_next_need(model, who)
 
 

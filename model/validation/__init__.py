@@ -6,9 +6,9 @@
 
 Checks, by name (`--only NAME`; `docking` runs the first three): `bgnbd`, `bass`, `polya` (docking),
 `facts`, `elasticity`, `steady_state`, `scale`, `crn`, `roundtrip` (the order log through fit-consumers),
-`joining` (a joiner's own order value before and after joining, from the order log).
-Each returns `Check` rows; `report` writes them with their figures. `quick` size only exercises the
-machinery (tests); `full` is meaningful.
+`joining` (a joiner's own order value before and after joining, from the order log), `decomposition`
+(where each library policy's GMV effect comes from). Each returns `Check` rows; `report` writes them
+with their figures and tables. `quick` size only exercises the machinery (tests); `full` is meaningful.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Callable
 
 from .core import FULL, QUICK, SIZES, Check, Context, Size
 from .crn import crn
+from .decomposition import decomposition
 from .docking import bass, bgnbd, polya
 from .elasticity import elasticity
 from .facts import facts
@@ -33,6 +34,7 @@ CHECKS: dict[str, tuple[str, Callable[[Context], list[Check]]]] = {
     "facts": ("facts", facts), "elasticity": ("elasticity", elasticity),
     "steady_state": ("steady_state", steady_state), "scale": ("scale", scale), "crn": ("crn", crn),
     "roundtrip": ("roundtrip", roundtrip), "joining": ("joining", joining),
+    "decomposition": ("decomposition", decomposition),
 }
 GROUPS = {"docking": ["bgnbd", "bass", "polya"]}
 
@@ -78,7 +80,7 @@ def validate(size: str = "full", out_md: str | Path | None = "docs/validation.md
     if out_md is not None:
         out_md = Path(out_md)
         write_report(checks, ctx.figures, out_md, Path(fig_dir) if fig_dir else out_md.with_suffix(""),
-                     SIZES[size], time.perf_counter() - t0, workers, names if only else None)
+                     SIZES[size], time.perf_counter() - t0, workers, names if only else None, ctx.tables)
     return checks
 
 

@@ -64,17 +64,19 @@ class Size:
     crn_days: int
     crn_reps: int
     roundtrip_consumers: int       # the order log's round trip (scenario bgnbd_cohort)
+    decomposition_reps: int        # the GMV decomposition: paired seeds of every library policy and its reference
 
 
 FULL = Size("full", bgnbd_consumers=400_000, bass_agents=10_000, bass_runs=20, polya_urns=3000, polya_draws=400,
             consumers=20_000, merchants=1000, burn_in_days=None, days=365, reps=10, window=90,
             steady_reps=40, large_consumers=80_000, elasticity_seeds=8, elasticity_needs=20_000, crn_consumers=20_000,
-            crn_merchants=300, crn_days=120, crn_reps=8, roundtrip_consumers=20_000)
+            crn_merchants=300, crn_days=120, crn_reps=8, roundtrip_consumers=20_000,
+            decomposition_reps=6)
 QUICK = Size("quick", bgnbd_consumers=5000, bass_agents=2000, bass_runs=4, polya_urns=200, polya_draws=100,
              consumers=800, merchants=40, burn_in_days=15, days=40, reps=2, window=10, steady_reps=2,
              large_consumers=1600,
              elasticity_seeds=2, elasticity_needs=1000, crn_consumers=800, crn_merchants=40, crn_days=20,
-             crn_reps=3, roundtrip_consumers=2000)
+             crn_reps=3, roundtrip_consumers=2000, decomposition_reps=2)
 SIZES = {"full": FULL, "quick": QUICK}
 
 
@@ -120,6 +122,7 @@ class Context:
         self.executor = executor or SerialExecutor()
         self.progress = progress or (lambda share: None)
         self.figures: list[Figure] = []
+        self.tables: dict[str, list[str]] = {}        # section -> markdown tables shown above its checks
         self._memo: dict = {}
 
     def command(self, only: str) -> str:
@@ -150,6 +153,10 @@ class Context:
 
     def figure(self, section: str, name: str, caption: str, make: Callable) -> None:
         self.figures.append(Figure(section, name, caption, make))
+
+    def table(self, section: str, markdown: str) -> None:
+        """A table of the section's own (markdown), shown between its introduction and its checks."""
+        self.tables.setdefault(section, []).append(markdown)
 
 
 # ----------------------------------------------------------------------------- numbers as text

@@ -48,7 +48,8 @@ def test_every_order_of_the_recorded_days_adds_up_to_the_runs_outcomes(logged):
     assert o["day"].min() == 0 and o["day"].max() == s.run.days - 1          # recorded days only
     assert (o["run_id"] == "p0000-r00").all()
     on = o["channel"] != "offplatform"
-    assert on.sum() * scale == out["orders"] and (o["channel"] == "public").sum() * scale == out["orders_public"]
+    assert on.sum() * scale == pytest.approx(out["orders"], rel=1e-12)         # counts times the scale: floats
+    assert (o["channel"] == "public").sum() * scale == pytest.approx(out["orders_public"], rel=1e-12)
     assert o.loc[on, "value"].sum() * scale == pytest.approx(out["gmv_total"], rel=1e-9)
     assert o.loc[~on, "value"].sum() * scale == pytest.approx(out["gmv_offplatform"], rel=1e-9)
     assert o.loc[o["insider"] & on, "value"].sum() * scale == pytest.approx(out["gmv_insider"], rel=1e-9)

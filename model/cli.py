@@ -181,14 +181,16 @@ def dry_run_report(arms: dict, plan, design_note: str = "") -> None:
     raise typer.Exit(0)
 
 
+def _require_out(resume: bool, out) -> None:
+    if resume and out is None:
+        fail("--resume needs --out DIR (the folder of the experiment to finish)")
+
+
 def _experiment(kind: str, out, resume: bool, call):
     """Run an experiment with a progress bar (`call(progress)`; it says first how big it is with
     `say_plan`); bad input and results that cannot be written exit 2 with one line, an interrupt says
     how to resume."""
     from .results import OutputError
-    if resume and out is None:
-        fail("--resume needs --out DIR (the folder of the experiment to finish)")
-
     with progress_bar() as bar:
         task = bar.add_task(kind, total=None)
 
@@ -255,8 +257,7 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file, or th
         s = resolve(scenario, set_, days, reps, seed)
     except ScenarioError as exc:
         fail(str(exc))
-    if resume and out is None:
-        fail("--resume needs --out DIR (the folder of the experiment to finish)")
+    _require_out(resume, out)
     if dry_run:
         dry_run_report({s.name: s}, _checked(lambda: run_experiment(
             [s], out=out, resume=resume, workers=workers, backend=backend, scheduler=scheduler, cache=cache,
@@ -360,8 +361,7 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML 
     except ScenarioError as exc:
         fail(str(exc))
     first = next(iter(named.values()))
-    if resume and out is None:
-        fail("--resume needs --out DIR (the folder of the experiment to finish)")
+    _require_out(resume, out)
     if dry_run:
         dry_run_report(named, _checked(lambda: experiment.compare(
             named, reps, seed=seed, outcomes=_outcome_list(outcomes), out=out, resume=resume, workers=workers,
@@ -446,8 +446,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Base scenario: a YAML f
         g, p = (parse_grid(grid), None) if grid else (None, parse_params(param))
     except ScenarioError as exc:
         fail(str(exc))
-    if resume and out is None:
-        fail("--resume needs --out DIR (the folder of the experiment to finish)")
+    _require_out(resume, out)
 
     def design_run(**kwargs):
         return experiment.sweep(base, grid=g, params=p, method=methods[0] if methods else None, samples=samples,

@@ -310,9 +310,10 @@ def _digest(key: str, state, arrays_sha256: str) -> str:
     return hashlib.sha256(json.dumps([key, state, arrays_sha256], sort_keys=True).encode()).hexdigest()
 
 
-def _verify(folder: Path, key: str) -> tuple[dict | None, str | None]:
+def _verify(folder: Path, key: str, checksum: bool = True) -> tuple[dict | None, str | None]:
     """The JSON of entry `key` in a version folder when its key and checksum hold, else (None, why not);
-    (None, None) when there is no entry, or only the arrays of a write that never finished."""
+    (None, None) when there is no entry, or only the arrays of a write that never finished. Without
+    `checksum`, the arrays are only required to exist (not read and hashed)."""
     js, npz = folder / f"{key}.json", folder / f"{key}.npz"
     if not js.is_file():
         return None, None
@@ -322,6 +323,8 @@ def _verify(folder: Path, key: str) -> tuple[dict | None, str | None]:
         return None, "its JSON cannot be read"
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("key") != key:
         return None, "it was made for another key or format"
+    if not checksum:
+        return (doc, None) if npz.is_file() else (None, "its arrays are missing")
     try:
         arrays_sha256 = _sha256(npz)
     except OSError:
@@ -366,14 +369,15 @@ def save(folder: Path, key: str, arrays: dict[str, np.ndarray], meta: dict) -> N
     _write(folder / f"{key}.json", lambda fh: fh.write(json.dumps(doc).encode()))
 
 
-def is_cached(scenario, seed, folder: Path | None = None) -> bool:
+def is_cached(scenario, seed, folder: Path | None = None, checksum: bool = True) -> bool:
     """Whether the cache (default `cache_dir()`) holds a verified warm state for `scenario`'s status quo
-    and the replication `seed`, without building a model."""
+    and the replication `seed`, without building a model. `checksum=False` checks the entry's key but
+    does not hash its arrays (quick, for estimates: the state is verified again when it is loaded)."""
     folder = folder or cache_dir()
     try:
         root = find_root(folder)
         key = cache_key(scenario.status_quo(), stream_root(seed))
-        return root is not None and _verify(root / code_fingerprint(), key)[0] is not None
+        return root is not None and _verify(root / code_fingerprint(), key, checksum)[0] is not None
     except OSError:
         return False
 

@@ -16,6 +16,7 @@ import pytest
 from rich.console import Console
 
 from conftest import ROOT
+from test_figures_and_outputs import fake_timeseries as figure_timeseries
 from ptsim import plots
 from ptsim.experiment.compare import paired_differences, summary_table
 
@@ -126,15 +127,8 @@ def test_a_sweeps_responses_carry_the_95_percent_interval_of_each_mean(tmp_path)
 
 # ----------------------------------------------------------------------------------- item 11: figures
 def fake_timeseries(days=60, reps=3, scenarios=("baseline", "wechat_open")):
-    rng = np.random.default_rng(1)
-    rows = []
-    for s in scenarios:
-        for r in range(reps):
-            d = pd.DataFrame({"day": np.arange(days)})
-            for name in ("gmv_public", "gmv_private", "gmv_total", "active_share", "repurchase_rate_90d"):
-                d[name] = rng.uniform(1e9, 2e9, days) if name.startswith("gmv") else rng.uniform(0, 1, days)
-            rows.append(d.assign(scenario=s, replication=r))
-    return pd.concat(rows, ignore_index=True)
+    """test_figures_and_outputs' labelled timeseries, two months long by default."""
+    return figure_timeseries(days, reps, scenarios)
 
 
 def fake_differences():

@@ -83,7 +83,7 @@ def plan(design, model, params: dict, todo: list[tuple], workers: int = 1, sched
         if key in burn_ins:
             continue
         burn_ins.add(key)
-        if cache and warm_state.is_cached(s, seed):
+        if cache and warm_state.is_cached(s, seed, checksum=False):    # verified when loaded, not twice
             cached.add(key)
         else:
             seconds += run_seconds(s, 0, 1)

@@ -36,9 +36,13 @@ def test_elasticity_follows_deal_proneness_through_the_price_weight():
             m.consumers.deal_proneness[:] = dp
             measured[k, dp] = price_elasticity(m, n_needs=4000)
     # same needs and exposure draws (paired): at 0.6 the price weight is 1.18 / 0.88 = 1.34 times higher
-    # (the reference-price terms, unscaled, dilute it: about 1.19 times the elasticity)
-    assert measured[0.6, 0.6] < 1.1 * measured[0.6, 0.1]
-    assert abs(measured[0.0, 0.6] / measured[0.0, 0.1] - 1) < 0.05     # without it, deal utility alone
+    # (the reference-price terms, unscaled, and ties' utility dilute it: about 1.09 times the elasticity
+    # at the recalibrated baseline, 1.19 before it)
+    assert measured[0.6, 0.6] < 1.05 * measured[0.6, 0.1]
+    # without it deal utility alone acts (deal-prone buyers chase today's deals, a little less elastic to a
+    # store's regular price: 0.94 here); the price weight's part is the difference, over 0.1
+    ratio = {k: measured[k, 0.6] / measured[k, 0.1] for k in (0.6, 0.0)}
+    assert ratio[0.6] > ratio[0.0] + 0.1, ratio
 
 
 def test_category_elasticity_is_negative_smaller_than_store_level_and_follows_the_outside_option():

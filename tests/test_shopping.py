@@ -312,8 +312,10 @@ def test_the_recorded_flows_account_for_every_on_platform_order_exactly(scenario
     assert given_up == change[NeedLedger.GIVEN_UP].sum()
     assert pending == c.deferred_who.size - pending0
     assert f["orders"] == own_clock + pulls - given_up - pending - f["orders_offplatform"]
-    assert min(f["orders_offplatform"], f["pulls_moved"], f["pulls_new_demand"], f["needs_deferred_due"],
-               f["needs_given_up"]) > 0, f
+    # every term is exercised; off-platform orders in the status quo (WeChat direct open may end diversion)
+    exercised = ["pulls_moved", "pulls_new_demand", "needs_deferred_due", "needs_given_up"]
+    exercised += ["orders_offplatform"] if scenario == "baseline.yaml" else []
+    assert min(f[k] for k in exercised) > 0, f
     out = m.summary()                                           # the same at real scale, as floats
     assert out["orders"] == pytest.approx((own_clock + pulls - given_up - pending - f["orders_offplatform"])
                                           * m.scale, rel=1e-12)

@@ -100,7 +100,7 @@ def model_params() -> dict:
         "wechat_direct": select("WeChat direct mode", ["off", "beta", "open"]),
         "weight_bonus_share": select("Weight bonus share (of WeChat GMV)", ["0", "0.25", "0.5", "1", "2"]),
         "insider_threshold": select("Insider-sale eligibility threshold (score 0..1)",
-                                    ["0", "0.2", "0.4", "0.6", "0.8", "1"]),
+                                    ["0", "0.2", "0.4", "0.6", "0.7", "0.85", "1"]),
         "group_entry": select("Group entry condition", ["none", "visited", "favourited", "purchased",
                                                          "interest"]),
         "consumers": {"type": "SliderInt", "label": "Consumer agents", "value": DEFAULT_CONSUMERS,

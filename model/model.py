@@ -22,8 +22,8 @@ from .orders import Prompt
 from .policies import build_policies
 from .population import ConsumerState, MerchantState
 from .scenario import CATEGORIES, Scenario, load_scenario
-from .submodels import (adaptation, insider_sales, lifecycle, price_sensitivity, pricing, purchase_timing, ranking,
-                        relationships, wechat)
+from .submodels import (adaptation, browsing, insider_sales, lifecycle, price_sensitivity, pricing, purchase_timing,
+                        ranking, relationships, wechat)
 
 
 class PrivateTrafficModel(mesa.Model):
@@ -194,6 +194,7 @@ class PrivateTrafficModel(mesa.Model):
         wechat.update_regime(self)
         pricing.set_prices(self)
         ranking.rank_stores(self)
+        browsing.browse(self)
         purchase_timing.festival_reactivation(self)
         shopping.respond(self, insider_sales.start_sales(self), Prompt.INVITATION)
         shopping.respond(self, relationships.private_touches(self), Prompt.TOUCH)

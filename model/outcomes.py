@@ -97,6 +97,11 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("pulls_new_demand", "orders", "pulls that were new demand", "Purchases a touch pulled forward that "
             "were new demand (relationships.expansion_share; the pending need stays; counted in needs).",
             flow=True),
+    Outcome("visits", "visits", "browsing visits", "Store visits while browsing between needs (browsing.enabled; "
+            "purchases and clicked touches are not counted here).", flow=True),
+    Outcome("page_views", "page views", "page views", "Page views of browsing visits.", flow=True),
+    Outcome("favourites", "favourites", "favourites", "Favourites made on browsing visits.", flow=True),
+    Outcome("add_to_carts", "add-to-carts", "add-to-carts", "Add-to-carts made on browsing visits.", flow=True),
     Outcome("aov", "yuan per order", "average order value", "Average order value.", "ratio",
             ("gmv_total", "orders")),
     Outcome("share_gmv_private", "share", "private share of GMV", "Private (in-app, through ties) share of "

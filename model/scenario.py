@@ -509,6 +509,28 @@ class NewProductWindow(Block):
                      source="seed 003: incubation resources doubled")
 
 
+class Browsing(Block):
+    """Visits without a purchase (issue 22, first step): counted, not yet acting on ties."""
+    enabled: bool = P(False, "flag", "Consumers browse stores between needs (visits, page views, favourites, "
+                      "add-to-carts); off until ties and targets read the visits (docs/issue22_design.md).")
+    browse_rate: float = P(0.3, "per day", "Chance an active consumer browses on a day, far from her next need.",
+                           ge=0, le=1, source="assumption, to be calibrated to the purchases per 100 page views "
+                           "of the Taobao UserBehavior data (2.25)")
+    ahead_days: float = P(14.0, "days", "Browsing rises when the next need is due within this many days.",
+                          ge=0, le=365, source="assumption, range 7 to 21")
+    ahead_boost: float = P(1.0, "x", "Extra browsing chance ahead of a need: rate x (1 + this).", ge=0, le=100,
+                           source="assumption, range 0 to 3")
+    depth_mean: float = P(4.0, "page views", "Mean page views of a visit by a consumer without a fan tie.",
+                          ge=1, le=1000, source="assumption, range 2 to 8")
+    tie_depth: list[Range(0.1, 20)] = P([1.0, 1.0, 1.0, 1.0], "x", "Depth factor by tie level: visitor (or "
+                                        "none), fan, member, group member; seed 004 reports members' browsing "
+                                        "depth 1.8x all users' (a target, not imposed here).")
+    fav_per_pv: float = P(0.0322, "per page view", "Chance a page view ends in a favourite.", ge=0, le=1,
+                          source="Taobao UserBehavior (Tianchi, 25 Nov - 3 Dec 2017): 3.22 per 100 page views")
+    cart_per_pv: float = P(0.0616, "per page view", "Chance a page view ends in an add-to-cart.", ge=0, le=1,
+                           source="Taobao UserBehavior: 6.16 per 100 page views")
+
+
 class Policies(Block):
     vip_programme: VipProgramme = Field(default_factory=VipProgramme)
     savings_card: SavingsCard = Field(default_factory=SavingsCard)
@@ -540,6 +562,7 @@ class Scenario(Block):
     groups: Groups = Field(default_factory=Groups)
     insider: Insider = Field(default_factory=Insider)
     wechat: WeChat = Field(default_factory=WeChat)
+    browsing: Browsing = Field(default_factory=Browsing)
     policies: Policies = Field(default_factory=Policies)
 
     def to_dict(self) -> dict:
@@ -612,6 +635,7 @@ _LIST_LENGTHS = {
     ("choice", "relationship_utility"): 4, ("relationships", "touch_rate"): 3,
     ("merchants", "effort_cost"): 4, ("groups", "perks"): 3, ("groups", "message_rate"): 3,
     ("wechat", "effort"): 3, ("wechat", "diversion_propensity"): 3, ("insider", "score_weights"): 4,
+    ("browsing", "tie_depth"): 4,
 }
 
 

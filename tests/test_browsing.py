@@ -1,0 +1,48 @@
+"""Browsing visits (issue 22, first step): counted with their funnel, changing nothing else yet."""
+
+import numpy as np
+import pytest
+
+from ptsim import PrivateTrafficModel
+from ptsim.orders import Level
+from ptsim.submodels import browsing
+
+from conftest import small
+
+VISITS = ("visits", "page_views", "favourites", "add_to_carts")
+
+
+@pytest.fixture(scope="module")
+def pair():
+    """The same small world with browsing off and on (same seed)."""
+    off = PrivateTrafficModel(small(), rng=3, create_agents=False).run()
+    on = PrivateTrafficModel(small(**{"browsing.enabled": True}), rng=3, create_agents=False).run()
+    return off, on
+
+
+def test_browsing_draws_from_its_own_stream_and_changes_no_other_outcome(pair):
+    off, on = (m.summary() for m in pair)
+    assert all(off[k] == 0 for k in VISITS) and all(on[k] > 0 for k in VISITS)
+    assert {k for k in off if off[k] != on[k]} == set(VISITS)
+
+
+def test_the_funnel_follows_its_per_page_view_chances_and_the_mean_depth(pair):
+    _, m = pair
+    s, b = m.summary(), m.config.browsing
+    pv, visits = s["page_views"] / m.scale, s["visits"] / m.scale
+    for flow, p in (("favourites", b.fav_per_pv), ("add_to_carts", b.cart_per_pv)):
+        rate = s[flow] / s["page_views"]
+        assert rate == pytest.approx(p, abs=4 * np.sqrt(p * (1 - p) / pv)), flow
+    # nearly every visit is by a consumer without a fan tie at the store: depth geometric, mean depth_mean
+    q = 1 / b.depth_mean
+    assert pv / visits == pytest.approx(b.depth_mean, abs=4 * np.sqrt(1 - q) / q / np.sqrt(visits))
+
+
+def test_deeper_visits_through_a_tie_and_none_without_modulations():
+    rel_merchant = np.array([[5, 7, -1], [2, -1, -1]])
+    rel_level = np.array([[Level.MEMBER, Level.FAN, Level.NONE], [Level.VISITOR, Level.NONE, Level.NONE]], np.int8)
+    assert list(browsing.tie_levels(rel_merchant, rel_level, np.array([0, 0, 1]), np.array([7, 9, 2]))) == \
+        [Level.FAN, Level.NONE, Level.VISITOR]
+    plain = PrivateTrafficModel(small(**{"browsing.enabled": True, "purchase.modulations": False}), rng=3,
+                                create_agents=False).run().summary()
+    assert plain["visits"] == 0

@@ -99,6 +99,8 @@ OUTCOMES: tuple[Outcome, ...] = (
             flow=True),
     Outcome("visits", "visits", "browsing visits", "Store visits while browsing between needs (browsing.enabled; "
             "purchases and clicked touches are not counted here).", flow=True),
+    Outcome("return_visits", "visits", "own return visits", "Browsing visits fans and members pay their stores on "
+            "their own (part of visits).", flow=True),
     Outcome("page_views", "page views", "page views", "Page views of browsing visits.", flow=True),
     Outcome("favourites", "favourites", "favourites", "Favourites made on browsing visits.", flow=True),
     Outcome("add_to_carts", "add-to-carts", "add-to-carts", "Add-to-carts made on browsing visits.", flow=True),

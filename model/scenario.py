@@ -525,6 +525,10 @@ class Browsing(Block):
     tie_depth: list[Range(0.1, 20)] = P([1.0, 1.0, 1.0, 1.0], "x", "Depth factor by tie level: visitor (or "
                                         "none), fan, member, group member; seed 004 reports members' browsing "
                                         "depth 1.8x all users' (a target, not imposed here).")
+    return_rate: list[Range(0, 10)] = P([0.03, 0.05, 0.05], "per day", "Own visits of a fan, member and group "
+                                        "member to the tied store at full ENGAGE effort (return visits seed 004's "
+                                        "ENGAGE stage activates).", source="assumption, to be calibrated to fans' "
+                                        "30-day return-visit rate 2.5x all users' (seed 004)")
     fav_per_pv: float = P(0.0322, "per page view", "Chance a page view ends in a favourite.", ge=0, le=1,
                           source="Taobao UserBehavior (Tianchi, 25 Nov - 3 Dec 2017): 3.22 per 100 page views")
     cart_per_pv: float = P(0.0616, "per page view", "Chance a page view ends in an add-to-cart.", ge=0, le=1,
@@ -635,7 +639,7 @@ _LIST_LENGTHS = {
     ("choice", "relationship_utility"): 4, ("relationships", "touch_rate"): 3,
     ("merchants", "effort_cost"): 4, ("groups", "perks"): 3, ("groups", "message_rate"): 3,
     ("wechat", "effort"): 3, ("wechat", "diversion_propensity"): 3, ("insider", "score_weights"): 4,
-    ("browsing", "tie_depth"): 4,
+    ("browsing", "tie_depth"): 4, ("browsing", "return_rate"): 3,
 }
 
 

@@ -9,7 +9,7 @@ from ptsim.submodels import browsing
 
 from conftest import small
 
-VISITS = ("visits", "page_views", "favourites", "add_to_carts")
+VISITS = ("visits", "return_visits", "page_views", "favourites", "add_to_carts")
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def test_the_funnel_follows_its_per_page_view_chances_and_the_mean_depth(pair):
     for flow, p in (("favourites", b.fav_per_pv), ("add_to_carts", b.cart_per_pv)):
         rate = s[flow] / s["page_views"]
         assert rate == pytest.approx(p, abs=4 * np.sqrt(p * (1 - p) / pv)), flow
-    # nearly every visit is by a consumer without a fan tie at the store: depth geometric, mean depth_mean
+    # every tie's depth factor is 1 by default: depth geometric, mean depth_mean
     q = 1 / b.depth_mean
     assert pv / visits == pytest.approx(b.depth_mean, abs=4 * np.sqrt(1 - q) / q / np.sqrt(visits))
 
@@ -46,3 +46,18 @@ def test_deeper_visits_through_a_tie_and_none_without_modulations():
     plain = PrivateTrafficModel(small(**{"browsing.enabled": True, "purchase.modulations": False}), rng=3,
                                 create_agents=False).run().summary()
     assert plain["visits"] == 0
+
+
+def test_fans_and_members_return_at_their_levels_rate_times_engage():
+    """Own return visits: none without rates; with rates, about rate x ENGAGE per fan tie and day."""
+    base = {"browsing.enabled": True, "run.days": 30}
+    none = PrivateTrafficModel(small(**base, **{"browsing.return_rate": [0.0, 0.0, 0.0]}), rng=4,
+                               create_agents=False).run().summary()
+    assert none["return_visits"] == 0
+    m = PrivateTrafficModel(small(**base, **{"browsing.return_rate": [0.2, 0.2, 0.2]}), rng=4, create_agents=False)
+    c = m.consumers
+    m.run()
+    k = np.flatnonzero(c.rel_level.ravel() >= Level.FAN)
+    expected = 0.2 * m.merchants.engage[c.rel_merchant.ravel()[k]].sum() * 30       # ties at the end, as a scale
+    got = m.summary()["return_visits"] / m.scale
+    assert 0.6 * expected < got < 1.4 * expected, (got, expected)     # ties and aliveness change over the month

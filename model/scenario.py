@@ -514,8 +514,8 @@ class Browsing(Block):
     enabled: bool = P(False, "flag", "Consumers browse stores between needs (visits, page views, favourites, "
                       "add-to-carts); off until ties and targets read the visits (docs/issue22_design.md).")
     browse_rate: float = P(0.3, "per day", "Chance an active consumer browses on a day, far from her next need.",
-                           ge=0, le=1, source="assumption, to be calibrated to the purchases per 100 page views "
-                           "of the Taobao UserBehavior data (2.25)")
+                           ge=0, le=1, source="assumption, range 0.1 to 0.6: to be calibrated to the purchases per 100 "
+                           "page views of the Taobao UserBehavior data (2.25)")
     ahead_days: float = P(14.0, "days", "Browsing rises when the next need is due within this many days.",
                           ge=0, le=365, source="assumption, range 7 to 21")
     ahead_boost: float = P(1.0, "x", "Extra browsing chance ahead of a need: rate x (1 + this).", ge=0, le=100,
@@ -524,11 +524,13 @@ class Browsing(Block):
                           ge=1, le=1000, source="assumption, range 2 to 8")
     tie_depth: list[Range(0.1, 20)] = P([1.0, 1.0, 1.0, 1.0], "x", "Depth factor by tie level: visitor (or "
                                         "none), fan, member, group member; seed 004 reports members' browsing "
-                                        "depth 1.8x all users' (a target, not imposed here).")
+                                        "depth 1.8x all users' (a target, not imposed here).",
+                                        source="assumption, 1 for every level (range 1 to 2.5 for members) until "
+                                        "calibrated to seed 004's 1.8x")
     return_rate: list[Range(0, 10)] = P([0.03, 0.05, 0.05], "per day", "Own visits of a fan, member and group "
                                         "member to the tied store at full ENGAGE effort (return visits seed 004's "
-                                        "ENGAGE stage activates).", source="assumption, to be calibrated to fans' "
-                                        "30-day return-visit rate 2.5x all users' (seed 004)")
+                                        "ENGAGE stage activates).", source="assumption, range 0.01 to 0.2 a day: to "
+                                        "be calibrated to fans' 30-day return-visit rate 2.5x all users' (seed 004)")
     fav_per_pv: float = P(0.0322, "per page view", "Chance a page view ends in a favourite.", ge=0, le=1,
                           source="Taobao UserBehavior (Tianchi, 25 Nov - 3 Dec 2017): 3.22 per 100 page views")
     cart_per_pv: float = P(0.0616, "per page view", "Chance a page view ends in an add-to-cart.", ge=0, le=1,

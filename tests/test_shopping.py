@@ -192,25 +192,28 @@ def test_a_second_deferred_need_waits_beside_the_first_and_both_are_bought_on_th
     assert c.need_ledger[NeedLedger.BOUGHT, Prompt.NEED] - bought_before == sum(map(len, served))
 
 
-def test_a_renewed_seat_gives_up_the_needs_its_old_user_deferred():
-    m = model("baseline.yaml")
+def defer_four_needs(m):
+    """Consumers 3 (twice), 7 and 9 wait for a sale in five days, in categories 0 to 3."""
     c = m.consumers
     c.deferred_who = np.array([3, 7, 3, 9], np.int32)
     c.deferred_day = np.full(4, m.day + 5, np.int32)
     c.deferred_category = np.array([0, 1, 2, 3], np.int8)
+
+
+def test_a_renewed_seat_gives_up_the_needs_its_old_user_deferred():
+    m = model("baseline.yaml")
+    c = m.consumers
+    defer_four_needs(m)
     given_up = c.need_ledger[NeedLedger.GIVEN_UP, Prompt.NEED]
     c.renew(np.array([3, 4]))
     assert c.deferred_who.tolist() == [7, 9] and c.deferred_category.tolist() == [1, 3]
     assert c.need_ledger[NeedLedger.GIVEN_UP, Prompt.NEED] == given_up + 2
 
 
-
 def test_renewing_seats_counts_the_deferred_needs_it_gives_up_as_dropped():
     m = model("baseline.yaml")
     c = m.consumers
-    c.deferred_who = np.array([3, 7, 3, 9], np.int32)
-    c.deferred_day = np.full(4, m.day + 5, np.int32)
-    c.deferred_category = np.array([0, 1, 2, 3], np.int8)
+    defer_four_needs(m)
     c.renew_day[[3, 4]] = m.day
     m.flows["needs_dropped"] = 0
     purchase_timing.renew_seats(m)

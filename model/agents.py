@@ -74,6 +74,7 @@ class Merchant(mesa.Agent):
     trailing_gmv = _Column("merchants", "trailing GMV (decayed sum of daily sales), agent yuan")
     weight = _Column("merchants", "ranking weight")
     impressions = _Column("merchants", "public-traffic exposures since day 0")
+    visits = _Column("merchants", "store visits since day 0 (browsing)")
     wechat_direct = _Column("merchants", "in WeChat direct (eligible, authorised, joined)")
     diversion_share = _Column("merchants", "share of its WeChat community's buying moved off-platform")
 

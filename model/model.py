@@ -76,6 +76,7 @@ class PrivateTrafficModel(mesa.Model):
         self._each_policy("setup")
         ranking.initial_trailing_gmv(self)
         self.traffic = ranking.TrafficTable(self.merchants.category, self.n_categories)
+        self.offsite_traffic = ranking.TrafficTable(self.merchants.category, self.n_categories)   # browsing.py
         ranking.rank_stores(self)
         self.consumers.seed_relationships(self.stream("population"), self.merchants, self.traffic)
 
@@ -146,6 +147,7 @@ class PrivateTrafficModel(mesa.Model):
         self.burn_in_trends = check.trends()
         self.consumers.run_orders[:] = 0
         self.merchants.impressions[:] = 0
+        self.merchants.visits[:] = 0
 
     def _start_levers(self) -> None:
         """Record day 0: the scenario's levers replace the status quo's. A policy in both keeps its state

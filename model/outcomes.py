@@ -97,13 +97,34 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("pulls_new_demand", "orders", "pulls that were new demand", "Purchases a touch pulled forward that "
             "were new demand (relationships.expansion_share; the pending need stays; counted in needs).",
             flow=True),
-    Outcome("visits", "visits", "browsing visits", "Store visits while browsing between needs (browsing.enabled; "
-            "purchases and clicked touches are not counted here).", flow=True),
-    Outcome("return_visits", "visits", "own return visits", "Browsing visits fans and members pay their stores on "
-            "their own (part of visits).", flow=True),
-    Outcome("page_views", "page views", "page views", "Page views of browsing visits.", flow=True),
-    Outcome("favourites", "favourites", "favourites", "Favourites made on browsing visits.", flow=True),
-    Outcome("add_to_carts", "add-to-carts", "add-to-carts", "Add-to-carts made on browsing visits.", flow=True),
+    Outcome("visits", "visits", "store visits", "Store visits counted by browsing (browsing.enabled): public "
+            "browsing, off-site content, fans' and members' own returns, and purchases (each order is a visit).",
+            flow=True),
+    Outcome("visits_public", "visits", "public browsing visits", "Visits from public browsing (search, feed).",
+            flow=True),
+    Outcome("visits_offsite", "visits", "off-site content visits", "Visits brought by off-site content (LEAD: "
+            "Xiaohongshu, Douyin, Weibo, partner platforms).", flow=True),
+    Outcome("visits_return", "visits", "own return visits", "Visits fans and members pay their stores on their "
+            "own.", flow=True),
+    Outcome("visits_purchase", "visits", "purchase visits", "Visits that are orders.", flow=True),
+    Outcome("visits_top", "visits", "visits to top brands", "Store visits to top brands.", flow=True),
+    Outcome("visits_growth", "visits", "visits to growth brands", "Store visits to growth brands.", flow=True),
+    Outcome("visits_sme", "visits", "visits to SMEs", "Store visits to SMEs.", flow=True),
+    Outcome("member_visits", "visits", "members' visits", "Store visits by the store's members and group "
+            "members.", flow=True),
+    Outcome("page_views", "page views", "page views", "Page views of all visits.", flow=True),
+    Outcome("member_page_views", "page views", "members' page views", "Page views of members' visits.", flow=True),
+    Outcome("favourites", "favourites", "favourites", "Visits' page views that ended in a favourite.", flow=True),
+    Outcome("add_to_carts", "add-to-carts", "add-to-carts", "Visits' page views that ended in an add-to-cart.",
+            flow=True),
+    Outcome("purchases_per_page_view", "per page view", "purchases per page view", "On-platform orders per page "
+            "view (Taobao UserBehavior: 0.0225).", "ratio", ("orders", "page_views")),
+    Outcome("carts_per_page_view", "per page view", "add-to-carts per page view", "Add-to-carts per page view "
+            "(Taobao UserBehavior: 0.0616).", "ratio", ("add_to_carts", "page_views")),
+    Outcome("favourites_per_page_view", "per page view", "favourites per page view", "Favourites per page view "
+            "(Taobao UserBehavior: 0.0322).", "ratio", ("favourites", "page_views")),
+    Outcome("member_browsing_depth", "x", "members' browsing depth", "Members' page views per visit over all "
+            "visitors' (seed 004: 1.8).", "ratio", ("member_page_views", "member_visits", "page_views", "visits")),
     Outcome("aov", "yuan per order", "average order value", "Average order value.", "ratio",
             ("gmv_total", "orders")),
     Outcome("share_gmv_private", "share", "private share of GMV", "Private (in-app, through ties) share of "
@@ -350,6 +371,10 @@ def daily_outcomes(model) -> dict[str, float]:
         "n_vip": count(c.vip_until > day) * k,
         "return_rate_fans": c.return_rates[0], "return_rate_all": c.return_rates[1],
         "fan_return_visit_ratio": ratio(*c.return_rates),
+        "purchases_per_page_view": ratio(f["orders"], f["page_views"]),
+        "carts_per_page_view": ratio(f["add_to_carts"], f["page_views"]),
+        "favourites_per_page_view": ratio(f["favourites"], f["page_views"]),
+        "member_browsing_depth": ratio(f["member_page_views"], f["member_visits"], f["page_views"], f["visits"]),
         "member_aov_ratio": ratio(f["gmv_member"], f["orders_member"], f["gmv_total"], f["orders"]),
         "wechat_aov_ratio": ratio(f["gmv_wechat"], f["orders_wechat"], f["gmv_public"], f["orders_public"]),
         "member_repurchase_share_top": ratio(f["gmv_top_member_repeat"], by_tier[0] / k),

@@ -101,6 +101,7 @@ class MerchantState:
         self.weight = np.ones(n)
         self.sales_today = np.zeros(n)
         self.impressions = np.zeros(n, dtype=np.int64)      # public-traffic exposures in the run
+        self.visits = np.zeros(n, dtype=np.int64)           # store visits in the run (browsing.py)
         self.site_sales_today = np.zeros(n)
         self.wechat_sales_today = np.zeros(n)
 
@@ -206,6 +207,7 @@ class ConsumerState:
         self.rel_last = np.full((n, R), -100_000, dtype=np.int32)
         self.rel_orders = np.zeros((n, R), dtype=np.int16)
         self.rel_wechat = np.zeros((n, R), dtype=bool)
+        self.rel_fav = np.zeros((n, R), dtype=bool)           # the consumer favourited the store (browsing.py)
         self.rel_invited_until = np.full((n, R), -10**6, dtype=np.int32)
         # the return-visit cohort (outcomes.track_return_visits): the store of each tie visited in the
         # cohort's month (-1: not in it), whether it was a fan tie then, and the last cohort's return
@@ -273,6 +275,7 @@ class ConsumerState:
         self.rel_last[who] = -100_000
         self.rel_orders[who] = 0
         self.rel_wechat[who] = False
+        self.rel_fav[who] = False
         self.rel_invited_until[who] = -10**6
         self.rel_slighted_until[who] = -10**6
 

@@ -237,8 +237,9 @@ class Ranking(Block):
                         "(a Polya urn), below 1 damps the rich-get-richer loop.",
                         ge=0, le=3)
     public_slots: int = P(4, "stores", "Stores shown to a consumer from public traffic per need.", ge=1, le=20)
-    lead_effect: float = P(0.5, "x per effort", "Extra public traffic per unit of LEAD effort (paid and "
-                           "off-site traffic).", ge=0, le=10)
+    lead_effect: float = P(0.5, "x per effort", "Extra public traffic per unit of LEAD effort (paid and free "
+                           "on-site channels; off-site content brings visits through browsing.offsite_rate).",
+                           ge=0, le=10)
 
 
 class Choice(Block):
@@ -510,9 +511,9 @@ class NewProductWindow(Block):
 
 
 class Browsing(Block):
-    """Visits without a purchase (issue 22, first step): counted, not yet acting on ties."""
-    enabled: bool = P(False, "flag", "Consumers browse stores between needs (visits, page views, favourites, "
-                      "add-to-carts); off until ties and targets read the visits (docs/issue22_design.md).")
+    """Store visits with and without a purchase (issue 22): sources, depth, funnel; visits make ties."""
+    enabled: bool = P(False, "flag", "Consumers visit stores between needs (public browsing, off-site content, "
+                      "fans' own returns) and each order is a visit; visits make ties, favourites and group joins.")
     browse_rate: float = P(0.3, "per day", "Chance an active consumer browses on a day, far from her next need.",
                            ge=0, le=1, source="assumption, range 0.1 to 0.6: to be calibrated to the purchases per 100 "
                            "page views of the Taobao UserBehavior data (2.25)")
@@ -531,6 +532,16 @@ class Browsing(Block):
                                         "member to the tied store at full ENGAGE effort (return visits seed 004's "
                                         "ENGAGE stage activates).", source="assumption, range 0.01 to 0.2 a day: to "
                                         "be calibrated to fans' 30-day return-visit rate 2.5x all users' (seed 004)")
+    offsite_rate: float = P(0.2, "per day", "Chance an active consumer visits a store of one of her categories "
+                            "through off-site content (LEAD: Xiaohongshu, Douyin, Weibo; seed 003's 200+ partner "
+                            "platforms) on a day, at full LEAD effort in the category; times the category's LEAD.",
+                            ge=0, le=1, source="assumption, range 0.05 to 0.3, sized by seed 004's beinspace case "
+                            "(off-site content: store return traffic +120%): at 0.2 an SME going from its tier's LEAD "
+                            "to full effort gains 80-130% more visits, at 0.05 under 50% (a case used to size the "
+                            "channel, so not a check)")
+    offsite_size_exponent: float = P(0.5, "-", "A store's share of its category's off-site visits is LEAD x public "
+                                     "weight ^ this: 0 gives content reach regardless of size, 1 in proportion to "
+                                     "public traffic.", ge=0, le=2, source="assumption, range 0 to 1")
     fav_per_pv: float = P(0.0322, "per page view", "Chance a page view ends in a favourite.", ge=0, le=1,
                           source="Taobao UserBehavior (Tianchi, 25 Nov - 3 Dec 2017): 3.22 per 100 page views")
     cart_per_pv: float = P(0.0616, "per page view", "Chance a page view ends in an add-to-cart.", ge=0, le=1,

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import order_log, outcomes
 from .orders import Channel, Level, NeedLedger, Orders, Prompt, Touches
-from .submodels import (adaptation, choice, groups, insider_sales, lifecycle, price_sensitivity, pricing,
+from .submodels import (adaptation, browsing, choice, groups, insider_sales, lifecycle, price_sensitivity, pricing,
                         purchase_timing, ranking, relationships, social_sharing, wechat)
 
 
@@ -119,4 +119,5 @@ def buy(model, orders: Orders) -> None:
         policy.on_purchase(model, orders)
     social_sharing.share_to_unlock(model, orders)
     purchase_timing.on_purchase(model, orders)
+    browsing.on_purchase(model, orders)
     order_log.record(model, orders)

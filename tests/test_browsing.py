@@ -1,4 +1,5 @@
-"""Browsing visits (issue 22, first step): counted with their funnel, changing nothing else yet."""
+"""Browsing (issue 22): visits from four sources with their funnel; visits make ties, favourites and group
+joins; off-site LEAD brings visits."""
 
 import numpy as np
 import pytest
@@ -6,10 +7,12 @@ import pytest
 from ptsim import PrivateTrafficModel
 from ptsim.orders import Level
 from ptsim.submodels import browsing
+from ptsim.submodels import relationships as rel
 
-from conftest import small
+from conftest import lever_runs, paired_interval, small
 
-VISITS = ("visits", "return_visits", "page_views", "favourites", "add_to_carts")
+VISITS = ("visits", "visits_public", "visits_offsite", "visits_return", "visits_purchase", "page_views",
+          "favourites", "add_to_carts")
 
 
 @pytest.fixture(scope="module")
@@ -20,10 +23,14 @@ def pair():
     return off, on
 
 
-def test_browsing_draws_from_its_own_stream_and_changes_no_other_outcome(pair):
+def test_visits_add_up_by_source_and_tier_and_every_order_is_a_visit(pair):
     off, on = (m.summary() for m in pair)
     assert all(off[k] == 0 for k in VISITS) and all(on[k] > 0 for k in VISITS)
-    assert {k for k in off if off[k] != on[k]} == set(VISITS)
+    by_source = sum(on[f"visits_{s}"] for s in browsing.SOURCES)
+    by_tier = sum(on[f"visits_{t}"] for t in ("top", "growth", "sme"))
+    assert by_source == pytest.approx(on["visits"]) and by_tier == pytest.approx(on["visits"])
+    assert pair[1].merchants.visits.sum() * pair[1].scale == pytest.approx(on["visits"])
+    assert on["visits_purchase"] == pytest.approx(on["orders"])
 
 
 def test_the_funnel_follows_its_per_page_view_chances_and_the_mean_depth(pair):
@@ -33,9 +40,12 @@ def test_the_funnel_follows_its_per_page_view_chances_and_the_mean_depth(pair):
     for flow, p in (("favourites", b.fav_per_pv), ("add_to_carts", b.cart_per_pv)):
         rate = s[flow] / s["page_views"]
         assert rate == pytest.approx(p, abs=4 * np.sqrt(p * (1 - p) / pv)), flow
-    # every tie's depth factor is 1 by default: depth geometric, mean depth_mean
+    # the baseline's depth factors by tie level: the mean depth is depth_mean x the visits' mean factor
     q = 1 / b.depth_mean
-    assert pv / visits == pytest.approx(b.depth_mean, abs=4 * np.sqrt(1 - q) / q / np.sqrt(visits))
+    factor = 1.0 if len(set(b.tie_depth)) == 1 else None
+    if factor is not None:
+        assert pv / visits == pytest.approx(b.depth_mean, abs=4 * np.sqrt(1 - q) / q / np.sqrt(visits))
+    assert s["purchases_per_page_view"] == pytest.approx(s["orders"] / s["page_views"])
 
 
 def test_deeper_visits_through_a_tie_and_none_without_modulations():
@@ -48,16 +58,85 @@ def test_deeper_visits_through_a_tie_and_none_without_modulations():
     assert plain["visits"] == 0
 
 
+def test_members_browse_deeper_by_their_depth_factor():
+    m = PrivateTrafficModel(small(**{"browsing.enabled": True, "browsing.tie_depth": [1.0, 1.0, 3.0, 3.0]}), rng=5,
+                            create_agents=False).run()
+    s = m.summary()
+    members = (s["member_page_views"] / s["member_visits"])
+    assert members == pytest.approx(3 * m.config.browsing.depth_mean, rel=0.15)
+    assert s["member_browsing_depth"] > 1.5
+
+
 def test_fans_and_members_return_at_their_levels_rate_times_engage():
     """Own return visits: none without rates; with rates, about rate x ENGAGE per fan tie and day."""
     base = {"browsing.enabled": True, "run.days": 30}
     none = PrivateTrafficModel(small(**base, **{"browsing.return_rate": [0.0, 0.0, 0.0]}), rng=4,
                                create_agents=False).run().summary()
-    assert none["return_visits"] == 0
+    assert none["visits_return"] == 0
     m = PrivateTrafficModel(small(**base, **{"browsing.return_rate": [0.2, 0.2, 0.2]}), rng=4, create_agents=False)
     c = m.consumers
     m.run()
     k = np.flatnonzero(c.rel_level.ravel() >= Level.FAN)
     expected = 0.2 * m.merchants.engage[c.rel_merchant.ravel()[k]].sum() * 30       # ties at the end, as a scale
-    got = m.summary()["return_visits"] / m.scale
+    got = m.summary()["visits_return"] / m.scale
     assert 0.6 * expected < got < 1.4 * expected, (got, expected)     # ties and aliveness change over the month
+
+
+def test_a_browsing_visit_takes_only_a_free_slot_or_one_held_by_browsing_alone():
+    m = PrivateTrafficModel(small(**{"run.burn_in_days": 0, "relationships.slots": 3}), rng=1, create_agents=False)
+    c = m.consumers
+    c.rel_merchant[:4] = [[1, 2, -1], [1, 2, 3], [1, 2, 3], [1, 2, 3]]
+    c.rel_level[:4] = Level.VISITOR
+    c.rel_level[0, 2] = Level.NONE
+    c.rel_orders[:4] = 1
+    c.rel_fav[:4] = False
+    c.rel_orders[2, 1] = 0                     # consumer 2: slot 1 made by browsing alone
+    c.rel_orders[3, 1] = 0
+    c.rel_fav[3, 1] = True                     # consumer 3: slot 1 browsed but favourited, so kept
+    c.rel_last[:4] = 0
+    slot = rel.browse_tie(m, np.arange(5), np.array([9, 9, 9, 9, 2]))
+    assert list(slot[:4]) == [2, -1, 1, -1]
+    assert c.rel_merchant[0, 2] == 9 and c.rel_merchant[2, 1] == 9 and c.rel_orders[2, 1] == 0
+    assert (c.rel_merchant[1] == [1, 2, 3]).all() and (c.rel_merchant[3] == [1, 2, 3]).all()
+    assert c.rel_last[2, 1] == m.day
+
+
+def test_a_purchase_evicts_a_tie_made_by_browsing_alone_before_a_buyers_tie():
+    merchant = np.array([[1, 2, 3]], np.int32)
+    level = np.full((1, 3), Level.VISITOR, np.int8)
+    last = np.array([[0, 10, 5]], np.int32)
+    kept = np.array([[True, False, True]])
+    slot, new = rel.find_or_assign_slot(merchant, level, last, np.array([0]), np.array([9]), day=20, kept=kept)
+    assert new[0] and slot[0] == 1                 # not slot 0, the least recent, which a buyer holds
+
+
+def test_offsite_lead_raises_a_stores_visits_by_well_over_half():
+    """beinspace (seed 004): off-site content raised the store's return traffic by 120%. Five SMEs' LEAD
+    from their tier's level to full effort, everything else alike: their visits over 30 days."""
+    def visits(lead):
+        m = PrivateTrafficModel(small(**{"browsing.enabled": True, "run.days": 30}), rng=8, create_agents=False)
+        stores = np.flatnonzero(m.merchants.tier == 2)[:5]
+        before = m.merchants.lead[stores].max()
+        if lead is not None:
+            m.merchants.lead[stores] = lead
+        m.run()
+        return m.merchants.visits[stores].sum(), before
+    before, lead0 = visits(None)
+    after, _ = visits(1.0)
+    assert lead0 < 0.5 and after > 1.5 * before, (before, after, lead0)
+
+
+def test_group_entry_conditions_are_distinct_levers_once_visits_make_ties():
+    """Seed 001: a loose condition gives large groups, a precise one small, active groups. With browsing the
+    three conditions admit different consumers: visited > favourited > purchased in size, and purchased
+    groups buy more per member than visited ones (paired over replications)."""
+    on = {"browsing.enabled": True}
+    runs = {e: lever_runs("baseline.yaml", {**on, "groups.entry": e}) for e in ("visited", "favourited", "purchased")}
+    for loose, precise in (("visited", "favourited"), ("favourited", "purchased")):
+        lo, hi = paired_interval(runs[precise], runs[loose], "n_group_members")
+        assert lo > 0, (loose, precise, lo, hi)
+    for r in runs.values():
+        for x in r:
+            x["gmv_per_member"] = x["gmv_group"] / x["n_group_members"]
+    lo, hi = paired_interval(runs["visited"], runs["purchased"], "gmv_per_member")
+    assert lo > 0, ("purchased groups are more active", lo, hi)

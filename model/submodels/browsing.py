@@ -1,23 +1,30 @@
-"""Browsing: visits to stores without a purchase (issue 22, first step: the events and their funnel).
+"""Browsing: store visits with and without a purchase, their funnel, and the ties they make (issue 22).
 
-An active consumer browses on a day with chance `browse_rate`, higher (`1 + ahead_boost`) when her next
-need is due within `ahead_days` (browsing ahead of a need). She browses one of her categories (drawn as
-for a need) and visits one store of it, drawn by public weight as public traffic is. A visit has a depth
-in page views, geometric with mean `depth_mean` times the factor of her tie to the store
-(`tie_depth`). Fans and members also visit their stores on their own (`return_rate` by level, times the
-store's ENGAGE effort); each page view may end in a favourite or an add-to-cart (`fav_per_pv`, `cart_per_pv`,
-from the Taobao UserBehavior data). The visits are counted and change nothing else yet: ties, group
-entry and the return-visit cohort read them in the next steps (docs/issue22_design.md). Off by default
-(`browsing.enabled`); it draws from its own stream, so switching it on leaves every other number alone.
+Four sources of visits, each a documented parameter (docs/ODD.md 7.16):
+- public browsing: an active consumer browses on a day with chance `browse_rate`, higher
+  (`1 + ahead_boost`) when her next need is due within `ahead_days`; one store of one of her categories,
+  drawn by public weight as public traffic is;
+- off-site content (the LEAD stage's Xiaohongshu, Douyin and Weibo, and the platform's partner
+  platforms): a consumer's daily chance `offsite_rate` times her category's LEAD effort, the store drawn
+  by LEAD x public weight ^ `offsite_size_exponent`;
+- fans' and members' own return visits to their stores (`return_rate` by level x the store's ENGAGE);
+- purchases: every order is a visit too.
+A visit has page views (geometric, mean `depth_mean` x the tie level's `tie_depth`); each page view may
+end in a favourite or an add-to-cart (`fav_per_pv`, `cart_per_pv`, Taobao UserBehavior). A browsing visit
+makes a visitor tie where a slot is free or held by another tie made by browsing alone, refreshes the
+tie's last visit, marks a favourite, and may let the visitor join the store's group (groups.on_browse).
+Off by default (`browsing.enabled`); draws from its own stream.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..orders import Level
-from . import relationships
+from ..orders import Channel, Level, Orders
+from . import groups, relationships
 from .purchase_timing import draw_categories
+
+SOURCES = ("public", "offsite", "return", "purchase")
 
 
 def tie_levels(rel_merchant: np.ndarray, rel_level: np.ndarray, who: np.ndarray, stores: np.ndarray) -> np.ndarray:
@@ -44,20 +51,82 @@ def return_visits(model, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarr
     return np.divmod(slots, c.rel_merchant.shape[1])
 
 
-def count(model, rng: np.random.Generator, level: np.ndarray) -> None:
-    """Page views, favourites and add-to-carts of visits by consumers with these tie levels (flows)."""
-    b = model.config.browsing
+def offsite_weight(lead: np.ndarray, weight: np.ndarray, size_exponent: float) -> np.ndarray:
+    """A store's share of its category's off-site content visits: LEAD effort x public weight ^ exponent."""
+    return lead * np.power(np.maximum(weight, 0.0), size_exponent)
+
+
+def category_lead(lead: np.ndarray, share_weight: np.ndarray, category: np.ndarray, n_categories: int) -> np.ndarray:
+    """Each category's LEAD effort, its stores' efforts weighted by their off-site shares (0 without any)."""
+    total = np.bincount(category, weights=share_weight, minlength=n_categories)
+    led = np.bincount(category, weights=share_weight * lead, minlength=n_categories)
+    return np.divide(led, total, out=np.zeros(n_categories), where=total > 0)
+
+
+def offsite_visits(model, rng: np.random.Generator, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Today's off-site content visits (consumer, store): chance `offsite_rate` x her category's LEAD."""
+    c, m, b = model.consumers, model.merchants, model.config.browsing
+    if b.offsite_rate <= 0 or m.lead.max(initial=0) <= 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    share = offsite_weight(m.lead, m.weight, b.offsite_size_exponent)
+    model.offsite_traffic.update(share)
+    lead = np.minimum(category_lead(m.lead, share, m.category, model.n_categories), 1.0)
+    who = alive[rng.random(alive.size) < min(b.offsite_rate, 1.0)]
+    cats = draw_categories(rng, c.category_cdf[who])
+    keep = rng.random(who.size) < lead[cats]              # thinning: the chance at the category's LEAD
+    who, stores = who[keep], model.offsite_traffic.draw(rng, cats[keep], 1)[:, 0]
+    return who[stores >= 0], stores[stores >= 0]
+
+
+def funnel(model, rng: np.random.Generator, level: np.ndarray, stores: np.ndarray, source: str) -> np.ndarray:
+    """Page views, favourites and add-to-carts of visits at these tie levels, counted as flows by source,
+    store tier and members; returns which visits ended in a favourite."""
+    b, f = model.config.browsing, model.flows
     depth = b.depth_mean * np.asarray(b.tie_depth)[np.maximum(level, Level.VISITOR)]
     pages = rng.geometric(1.0 / np.maximum(depth, 1.0))
-    f = model.flows
+    favourites = rng.binomial(pages, b.fav_per_pv)
+    member = level >= Level.MEMBER
     f["visits"] += level.size
+    f[f"visits_{source}"] += level.size
     f["page_views"] += int(pages.sum())
-    f["favourites"] += int(rng.binomial(pages, b.fav_per_pv).sum())
+    f["member_visits"] += int(member.sum())
+    f["member_page_views"] += int(pages[member].sum())
+    f["favourites"] += int(favourites.sum())
     f["add_to_carts"] += int(rng.binomial(pages, b.cart_per_pv).sum())
+    m = model.merchants
+    m.visits += np.bincount(stores, minlength=m.n)
+    tiers = np.bincount(m.tier[stores], minlength=3)
+    for t, name in enumerate(("visits_top", "visits_growth", "visits_sme")):
+        f[name] += int(tiers[t])
+    return favourites > 0
+
+
+def visit_tied(model, rng: np.random.Generator, who: np.ndarray, slot: np.ndarray, source: str) -> None:
+    """Visits to tied stores (slot of each): the funnel, the visit recorded, favourites marked, group joins."""
+    c = model.consumers
+    level, stores, fav_before = c.rel_level[who, slot], c.rel_merchant[who, slot], c.rel_fav[who, slot]
+    favourite = funnel(model, rng, level, stores, source)
+    c.rel_last[who, slot] = model.day
+    groups.on_browse(model, who, slot, level, fav_before, stores)
+    c.rel_fav[who[favourite], slot[favourite]] = True
+
+
+def visit(model, rng: np.random.Generator, who: np.ndarray, stores: np.ndarray, source: str) -> None:
+    """Visits of unique consumers to stores, tied or not: a visit makes a visitor tie where there is room."""
+    c = model.consumers
+    level = tie_levels(c.rel_merchant, c.rel_level, who, stores)
+    slot = relationships.browse_tie(model, who, stores)
+    tied = slot >= 0
+    fav_before = np.zeros(who.size, bool)
+    fav_before[tied] = c.rel_fav[who[tied], slot[tied]]
+    favourite = funnel(model, rng, level, stores, source)
+    groups.on_browse(model, who[tied], slot[tied], level[tied], fav_before[tied], stores[tied])
+    done = tied & favourite
+    c.rel_fav[who[done], slot[done]] = True
 
 
 def browse(model) -> None:
-    """Today's browsing visits (public browsing, then fans' and members' own return visits), counted."""
+    """Today's browsing visits: public browsing, off-site content, then fans' and members' own returns."""
     b = model.config.browsing
     if not (b.enabled and model.modulated):
         return
@@ -67,8 +136,15 @@ def browse(model) -> None:
     p = np.minimum(b.browse_rate * np.where(soon, 1.0 + b.ahead_boost, 1.0), 1.0)
     who = alive[rng.random(alive.size) < p]
     stores = model.traffic.draw(rng, draw_categories(rng, c.category_cdf[who]), 1)[:, 0]
-    who, stores = who[stores >= 0], stores[stores >= 0]
-    count(model, rng, tie_levels(c.rel_merchant, c.rel_level, who, stores))
+    visit(model, rng, who[stores >= 0], stores[stores >= 0], "public")
+    visit(model, rng, *offsite_visits(model, rng, alive), "offsite")
     who, slot = return_visits(model, rng)
-    model.flows["return_visits"] += who.size
-    count(model, rng, c.rel_level[who, slot])
+    visit_tied(model, rng, who, slot, "return")
+
+
+def on_purchase(model, orders: Orders) -> None:
+    """Every on-platform order is a visit too: its page views, favourites and add-to-carts join the funnel
+    (an order diverted to a store's own WeChat shop visits no Tmall store)."""
+    if model.config.browsing.enabled and model.modulated:
+        here = orders.channel != Channel.OFFPLATFORM
+        funnel(model, model.stream("browsing"), orders.level[here], orders.stores[here], "purchase")

@@ -19,14 +19,16 @@ from . import relationships
 
 
 def qualifies(condition: str, level: np.ndarray, orders_at_store: np.ndarray, interest: np.ndarray,
-              interest_threshold: float) -> np.ndarray:
-    """Which (consumer, store) pairs meet the group entry condition; `level` is the tie before the visit."""
+              interest_threshold: float, favourited: np.ndarray | bool = False) -> np.ndarray:
+    """Which (consumer, store) pairs meet the group entry condition; `level` is the tie before the visit:
+    `visited` any tie (a browsing visit makes one), `favourited` a favourite or a fan tie or above,
+    `purchased` an order at the store."""
     if condition == "none":
         return np.ones(level.shape, dtype=bool)
     if condition == "visited":
         return level > Level.NONE
     if condition == "favourited":
-        return level >= Level.FAN
+        return (level >= Level.FAN) | favourited
     if condition == "purchased":
         return orders_at_store >= 1
     if condition == "interest":
@@ -68,19 +70,37 @@ def exposure_joins(model, orders: Orders, shown_store: np.ndarray) -> None:
         model.consumers.rel_level[buyers[join], slot] = Level.GROUP
 
 
+def join_at_visit(model, who: np.ndarray, slot: np.ndarray, level: np.ndarray, stores: np.ndarray,
+                  cats: np.ndarray, orders_before: np.ndarray, favourited: np.ndarray, rng) -> None:
+    """A visitor who meets the entry condition (with her tie before this visit) may join the store's group
+    at this visit, with the store's join chance times her spend level's join weight."""
+    c, m, g = model.consumers, model.merchants, model.config.groups
+    interest = c.category_pref[who, cats] * 1.0
+    ok = qualifies(g.entry, level, orders_before, interest, g.interest_threshold, favourited)
+    p_join = join_probability(g.join_prob, m.group_perks[stores], g.perks_effect, m.complex_flow[stores],
+                              g.complex_flow_penalty)
+    joins = ok & (c.rel_level[who, slot] < Level.GROUP) & (rng.random(who.size) < p_join * c.join_weight[who])
+    c.rel_level[who[joins], slot[joins]] = Level.GROUP
+
+
 def on_purchase(model, orders: Orders) -> None:
     """A buyer who meets the entry condition may join the store's group at this visit."""
     if not model.modulated:
         return
-    c, m, g = model.consumers, model.merchants, model.config.groups
-    buyers, slot, stores = orders.buyers, orders.slot, orders.stores
-    interest = c.category_pref[buyers, orders.category] * 1.0
-    ok = qualifies(g.entry, orders.level, orders.orders_before, interest, g.interest_threshold)
-    p_join = join_probability(g.join_prob, m.group_perks[stores], g.perks_effect, m.complex_flow[stores],
-                              g.complex_flow_penalty)
-    lv = c.rel_level[buyers, slot]
-    joins = ok & (lv < Level.GROUP) & (model.stream("groups").random(buyers.size) < p_join * c.join_weight[buyers])
-    c.rel_level[buyers[joins], slot[joins]] = Level.GROUP
+    c, buyers, slot = model.consumers, orders.buyers, orders.slot
+    join_at_visit(model, buyers, slot, orders.level, orders.stores, orders.category, orders.orders_before,
+                  c.rel_fav[buyers, slot], model.stream("groups"))
+
+
+def on_browse(model, who: np.ndarray, slot: np.ndarray, level: np.ndarray, favourited: np.ndarray,
+              stores: np.ndarray) -> None:
+    """Browsing visitors may join a group as buyers may, the entry condition read on the tie before the
+    visit (`level`, `favourited`: a first visit qualifies for `visited` only on the next one); entry open
+    to all (`none`) has its own exposure joins instead."""
+    if model.config.groups.entry == "none" or who.size == 0:
+        return
+    join_at_visit(model, who, slot, level, stores, model.merchants.category[stores],
+                  model.consumers.rel_orders[who, slot], favourited, model.stream("groups"))
 
 
 def leave_on_messages(model, who: np.ndarray, slot: np.ndarray) -> np.ndarray:

@@ -19,16 +19,19 @@ from . import pricing
 
 
 def find_or_assign_slot(rel_merchant: np.ndarray, rel_level: np.ndarray, rel_last: np.ndarray,
-                        buyers: np.ndarray, stores: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
+                        buyers: np.ndarray, stores: np.ndarray, day: int,
+                        kept: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Slot of each (buyer, store) tie, creating a visitor tie where there is none.
 
-    Returns (slot, is_new). A new tie replaces an empty slot first, then the lowest-level,
-    least recently visited one. Buyers must be unique within one call.
+    Returns (slot, is_new). A new tie replaces an empty slot first, then the lowest-level one, among
+    equals one that is not `kept` (a tie with an order or a favourite: `browsed_only` is not), then the
+    least recently visited. Buyers must be unique within one call.
     """
     held = rel_merchant[buyers]
     match = held == stores[:, None]
     has = match.any(axis=1)
-    evict_score = rel_level[buyers].astype(np.int64) * 1_000_000 + rel_last[buyers]
+    rank = 2 * rel_level[buyers].astype(np.int64) + (1 if kept is None else kept[buyers])
+    evict_score = rank * 1_000_000 + rel_last[buyers]
     evict_score[held < 0] = -10_000_000
     slot = np.where(has, match.argmax(axis=1), evict_score.argmin(axis=1))
     new = ~has
@@ -36,6 +39,11 @@ def find_or_assign_slot(rel_merchant: np.ndarray, rel_level: np.ndarray, rel_las
     rel_level[buyers[new], slot[new]] = Level.VISITOR
     rel_last[buyers, slot] = day
     return slot, new
+
+
+def browsed_only(rel_level: np.ndarray, rel_orders: np.ndarray, rel_fav: np.ndarray) -> np.ndarray:
+    """Ties made by browsing alone: visitor ties without an order or a favourite (the first to go)."""
+    return (rel_level == Level.VISITOR) & (rel_orders == 0) & ~rel_fav
 
 
 def convert(rng: np.random.Generator, level: np.ndarray, interlock: np.ndarray,
@@ -85,6 +93,7 @@ def clear_slots(model, who: np.ndarray, slot: np.ndarray) -> None:
     c = model.consumers
     c.rel_orders[who, slot] = 0
     c.rel_wechat[who, slot] = False
+    c.rel_fav[who, slot] = False
     c.rel_invited_until[who, slot] = -10**6
     c.rel_slighted_until[who, slot] = -10**6
 
@@ -92,8 +101,33 @@ def clear_slots(model, who: np.ndarray, slot: np.ndarray) -> None:
 def tie_to(model, who: np.ndarray, stores: np.ndarray) -> np.ndarray:
     """Slot of each consumer's tie to the store, creating visitor ties where there are none."""
     c = model.consumers
-    slot, new = find_or_assign_slot(c.rel_merchant, c.rel_level, c.rel_last, who, stores, model.day)
+    kept = ~browsed_only(c.rel_level, c.rel_orders, c.rel_fav)
+    slot, new = find_or_assign_slot(c.rel_merchant, c.rel_level, c.rel_last, who, stores, model.day, kept)
     clear_slots(model, who[new], slot[new])
+    return slot
+
+
+def browse_tie(model, who: np.ndarray, stores: np.ndarray) -> np.ndarray:
+    """Slot of each browsing visitor's tie to the store visited (-1: none). A visit without a tie makes a
+    visitor tie only in an empty slot or one held by another tie made by browsing alone (the least
+    recently visited), so browsing never pushes out a buyer's, a favourite's or a fan's tie. The visit is
+    recorded. Consumers must be unique within one call."""
+    c = model.consumers
+    held = c.rel_merchant[who]
+    match = held == stores[:, None]
+    has = match.any(axis=1)
+    free = (held < 0) | browsed_only(c.rel_level[who], c.rel_orders[who], c.rel_fav[who])
+    score = np.where(held < 0, -10**7, c.rel_last[who]).astype(np.int64)
+    score[~free] = 10**9
+    pick = score.argmin(axis=1)
+    new = ~has & free.any(axis=1)
+    slot = np.where(has, match.argmax(axis=1), np.where(new, pick, -1))
+    w, k = who[new], slot[new]
+    c.rel_merchant[w, k] = stores[new]
+    c.rel_level[w, k] = Level.VISITOR
+    clear_slots(model, w, k)
+    ok = slot >= 0
+    c.rel_last[who[ok], slot[ok]] = model.day
     return slot
 
 
@@ -197,4 +231,5 @@ def end_week(model) -> None:
     c.rel_level.ravel()[forgotten] = Level.NONE
     gone = np.concatenate([forgotten, lapse(c.rel_merchant, c.rel_level, c.rel_last, model.day, rs.lapse_days)])
     c.rel_wechat.ravel()[gone] = False
+    c.rel_fav.ravel()[gone] = False
     c.rel_orders.ravel()[gone] = 0

@@ -221,6 +221,7 @@ class PrivateTrafficModel(mesa.Model):
                 insider_sales.reschedule(self)
             wechat.decide_diversion(self)
         outcomes.track_return_visits(self)
+        outcomes.track_repurchase(self)
 
     def run(self, days: int | None = None, progress=None) -> "PrivateTrafficModel":
         """Run for `days` (default: the rest of the scenario's horizon); `progress(day)` is called daily."""

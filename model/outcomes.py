@@ -181,6 +181,15 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("fan_return_visit_ratio", "x", "fans' return-visit ratio", "Fans' 30-day store return-visit rate "
             "over all of a store's visitors' (published: 2.5), of the last monthly cohort read; summary: "
             "mean over the recorded days.", "mean"),
+    Outcome("repurchase_rate_relationship", "share", "relationship customers' 90-day repurchase rate",
+            "Share of a store's customers with a fan tie or above (at least one order there) who order there again "
+            "within 90 days (last 90-day cohort read).", "mean"),
+    Outcome("repurchase_rate_customers", "share", "customers' 90-day repurchase rate", "Share of all of a store's "
+            "customers (at least one order there) who order there again within 90 days (last 90-day cohort read).",
+            "mean"),
+    Outcome("relationship_repurchase_ratio", "x", "relationship customers' repurchase ratio", "Relationship "
+            "customers' 90-day repurchase rate over all customers' (seed 004: old customers' 2+-order repurchase "
+            "rate 37% higher), of the last cohort read; summary: mean over the recorded days.", "mean"),
     Outcome("member_aov_ratio", "x", "members' order value ratio", "Members' average order value over all "
             "orders' (published: 2.7).", "ratio", ("gmv_member", "orders_member", "gmv_total", "orders")),
     Outcome("wechat_aov_ratio", "x", "WeChat order value ratio", "WeChat-community order value over public "
@@ -336,6 +345,30 @@ def track_return_visits(model) -> None:
     c.cohort_fan = visited & (c.rel_level >= Level.FAN)
 
 
+REPURCHASE_WINDOW = 90      # days: a quarter, the window of repurchase_rate_90d (assumption: seed 004 gives none)
+
+
+def track_repurchase(model) -> None:
+    """Relationship customers' repurchase rate over all customers' (seed 004: 37% higher), by cohorts.
+
+    Every 90 days a store's customers (ties with at least one order at the store) form a cohort, with
+    their orders there then; 90 days later the share who ordered there again (same store, more orders)
+    is read for those with a fan tie or above and for all. Reads state only (no random draws)."""
+    if model.day % REPURCHASE_WINDOW != REPURCHASE_WINDOW - 1:
+        return
+    c = model.consumers
+    cohort = c.repurchase_store >= 0
+    if cohort.any():
+        again = cohort & (c.rel_merchant == c.repurchase_store) & (c.rel_orders > c.repurchase_orders)
+        fans = cohort & c.repurchase_fan
+        count = np.count_nonzero
+        c.repurchase_rates = np.array([ratio(count(again & fans), count(fans)), ratio(count(again), count(cohort))])
+    customers = (c.rel_level > Level.NONE) & (c.rel_orders > 0)
+    c.repurchase_store = np.where(customers, c.rel_merchant, -1).astype(np.int32)
+    c.repurchase_orders = c.rel_orders.copy()
+    c.repurchase_fan = customers & (c.rel_level >= Level.FAN)
+
+
 def daily_outcomes(model) -> dict[str, float]:
     """Every outcome for the day just simulated: today's flows and the state at the end of the day."""
     c, m, f, k, day = model.consumers, model.merchants, model.flows, model.scale, model.day
@@ -371,6 +404,8 @@ def daily_outcomes(model) -> dict[str, float]:
         "n_vip": count(c.vip_until > day) * k,
         "return_rate_fans": c.return_rates[0], "return_rate_all": c.return_rates[1],
         "fan_return_visit_ratio": ratio(*c.return_rates),
+        "repurchase_rate_relationship": c.repurchase_rates[0], "repurchase_rate_customers": c.repurchase_rates[1],
+        "relationship_repurchase_ratio": ratio(*c.repurchase_rates),
         "purchases_per_page_view": ratio(f["orders"], f["page_views"]),
         "carts_per_page_view": ratio(f["add_to_carts"], f["page_views"]),
         "favourites_per_page_view": ratio(f["favourites"], f["page_views"]),

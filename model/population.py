@@ -215,6 +215,12 @@ class ConsumerState:
         self.cohort_store = np.full((n, R), -1, dtype=np.int32)
         self.cohort_fan = np.zeros((n, R), dtype=bool)
         self.return_rates = np.zeros(2)
+        # the repurchase cohort (outcomes.track_repurchase): each tie's store and orders there when the cohort
+        # was taken (-1: not a customer then), whether it was a relationship tie, the last cohort's rates
+        self.repurchase_store = np.full((n, R), -1, dtype=np.int32)
+        self.repurchase_orders = np.zeros((n, R), dtype=np.int16)
+        self.repurchase_fan = np.zeros((n, R), dtype=bool)
+        self.repurchase_rates = np.zeros(2)
         self.rel_slighted_until = np.full((n, R), -10**6, dtype=np.int32)
         self._lc = s.lifecycle
 

@@ -101,6 +101,14 @@ class PrivateTrafficModel(mesa.Model):
             self._streams[mechanism] = np.random.default_rng(seq)
         return self._streams[mechanism]
 
+    def day_stream(self, mechanism: str) -> np.random.Generator:
+        """A fresh stream for one mechanism on one day (from the run's seed, the name and the day): two runs
+        that differ in a few consumers differ in that day's draws only, not in every later one, which keeps
+        common random numbers close for a mechanism that draws over the whole population each day."""
+        entropy, key = self._stream_root
+        return np.random.default_rng(np.random.SeedSequence(
+            entropy, spawn_key=key + (zlib.crc32(mechanism.encode()), self.day)))
+
     def _create_views(self) -> None:
         if self._views_pending:
             self._views_pending = False

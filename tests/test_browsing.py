@@ -18,7 +18,7 @@ VISITS = ("visits", "visits_public", "visits_offsite", "visits_return", "visits_
 @pytest.fixture(scope="module")
 def pair():
     """The same small world with browsing off and on (same seed)."""
-    off = PrivateTrafficModel(small(), rng=3, create_agents=False).run()
+    off = PrivateTrafficModel(small(**{"browsing.enabled": False}), rng=3, create_agents=False).run()
     on = PrivateTrafficModel(small(**{"browsing.enabled": True}), rng=3, create_agents=False).run()
     return off, on
 
@@ -40,19 +40,16 @@ def test_the_funnel_follows_its_per_page_view_chances_and_the_mean_depth(pair):
     for flow, p in (("favourites", b.fav_per_pv), ("add_to_carts", b.cart_per_pv)):
         rate = s[flow] / s["page_views"]
         assert rate == pytest.approx(p, abs=4 * np.sqrt(p * (1 - p) / pv)), flow
-    # the baseline's depth factors by tie level: the mean depth is depth_mean x the visits' mean factor
-    q = 1 / b.depth_mean
-    factor = 1.0 if len(set(b.tie_depth)) == 1 else None
-    if factor is not None:
-        assert pv / visits == pytest.approx(b.depth_mean, abs=4 * np.sqrt(1 - q) / q / np.sqrt(visits))
+    # depth geometric with mean depth_mean x the tie's factor: 1 below member, the member factor above
+    assert b.tie_depth[0] == b.tie_depth[1] == 1 and b.tie_depth[2] == b.tie_depth[3]
+    members = s["member_visits"] / m.scale
+    expected = b.depth_mean * (visits + (b.tie_depth[2] - 1) * members)
+    sd = np.sqrt(visits) * b.depth_mean * b.tie_depth[2]          # a bound on the geometric's spread
+    assert pv == pytest.approx(expected, abs=4 * sd)
     assert s["purchases_per_page_view"] == pytest.approx(s["orders"] / s["page_views"])
 
 
-def test_deeper_visits_through_a_tie_and_none_without_modulations():
-    rel_merchant = np.array([[5, 7, -1], [2, -1, -1]])
-    rel_level = np.array([[Level.MEMBER, Level.FAN, Level.NONE], [Level.VISITOR, Level.NONE, Level.NONE]], np.int8)
-    assert list(browsing.tie_levels(rel_merchant, rel_level, np.array([0, 0, 1]), np.array([7, 9, 2]))) == \
-        [Level.FAN, Level.NONE, Level.VISITOR]
+def test_no_visits_without_modulations():
     plain = PrivateTrafficModel(small(**{"browsing.enabled": True, "purchase.modulations": False}), rng=3,
                                 create_agents=False).run().summary()
     assert plain["visits"] == 0
@@ -94,8 +91,11 @@ def test_a_browsing_visit_takes_only_a_free_slot_or_one_held_by_browsing_alone()
     c.rel_orders[3, 1] = 0
     c.rel_fav[3, 1] = True                     # consumer 3: slot 1 browsed but favourited, so kept
     c.rel_last[:4] = 0
-    slot = rel.browse_tie(m, np.arange(5), np.array([9, 9, 9, 9, 2]))
-    assert list(slot[:4]) == [2, -1, 1, -1]
+    c.rel_level[4, :3] = [Level.MEMBER, Level.FAN, Level.NONE]
+    c.rel_merchant[4, :3] = [5, 2, -1]
+    slot, level = rel.browse_tie(m, np.arange(5), np.array([9, 9, 9, 9, 2]))
+    assert list(slot) == [2, -1, 1, -1, 1]
+    assert list(level) == [Level.NONE] * 4 + [Level.FAN]
     assert c.rel_merchant[0, 2] == 9 and c.rel_merchant[2, 1] == 9 and c.rel_orders[2, 1] == 0
     assert (c.rel_merchant[1] == [1, 2, 3]).all() and (c.rel_merchant[3] == [1, 2, 3]).all()
     assert c.rel_last[2, 1] == m.day

@@ -116,14 +116,17 @@ def test_fact_verdict_follows_the_band():
     runs = pd.DataFrame({"run_id": ["a", "b"], "share_gmv_relationship_fmcg_sports": [0.3, 0.32],
                          "fan_return_visit_ratio": [2.5, 2.45], "member_aov_ratio": [2.7, 2.8],
                          "wechat_aov_ratio": [1.0, 1.1], "member_repurchase_share_top": [0.7, 0.72],
-                         "leakage_ratio": [0.03, 0.04]})
+                         "leakage_ratio": [0.03, 0.04], "member_browsing_depth": [1.8, 1.9],
+                         "relationship_repurchase_ratio": [1.0, 1.05], "purchases_per_page_view": [0.02, 0.021],
+                         "carts_per_page_view": [0.06, 0.062], "favourites_per_page_view": [0.032, 0.033]})
     ts = pd.DataFrame({"run_id": ["a", "a", "b", "b"], "day": [0, 9, 0, 9], "n_vip": [42e6, 49e6, 42e6, 60e6]})
     checks = {c.name: c for c in fact_checks(runs, ts, "cmd", "synthetic")}
     v = {name: c.passed for name, c in checks.items()}
     assert v["share_gmv_relationship"] is False and v["wechat_aov_ratio"] is False
     assert v["fan_return_visit_ratio"] and v["member_aov_ratio"] and v["member_repurchase_share_top"]
     assert v["n_vip at the start"] and v["n_vip at the end"] and v["n_vip growth"] is False   # +29%
-    assert v["members' browsing depth vs all users"] is None
+    assert v["members' browsing depth"] and v["purchases per page view"]
+    assert v["relationship customers' repurchase ratio"] is False
     # the leakage level is an assumption with its range, and the report says so
     leakage = checks["off-platform leakage"]
     assert leakage.passed and leakage.target.startswith("assumption: ") and "band 1% to 8%" in leakage.target

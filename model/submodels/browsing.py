@@ -13,7 +13,8 @@ A visit has page views (geometric, mean `depth_mean` x the tie level's `tie_dept
 end in a favourite or an add-to-cart (`fav_per_pv`, `cart_per_pv`, Taobao UserBehavior). A browsing visit
 makes a visitor tie where a slot is free or held by another tie made by browsing alone, refreshes the
 tie's last visit, marks a favourite, and may let the visitor join the store's group (groups.on_browse).
-Off by default (`browsing.enabled`); draws from its own stream.
+Off by default (`browsing.enabled`; on in the baseline); draws from a stream of its own for each day
+(`model.day_stream`), so runs under common random numbers stay paired.
 """
 
 from __future__ import annotations
@@ -25,12 +26,6 @@ from . import groups, relationships
 from .purchase_timing import draw_categories
 
 SOURCES = ("public", "offsite", "return", "purchase")
-
-
-def tie_levels(rel_merchant: np.ndarray, rel_level: np.ndarray, who: np.ndarray, stores: np.ndarray) -> np.ndarray:
-    """Each visitor's tie level to the store she visits (Level.NONE without a tie)."""
-    held = rel_merchant[who] == stores[:, None]
-    return np.where(held.any(axis=1), rel_level[who, held.argmax(axis=1)], Level.NONE)
 
 
 def return_visits(model, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -71,7 +66,7 @@ def offsite_visits(model, rng: np.random.Generator, alive: np.ndarray) -> tuple[
     share = offsite_weight(m.lead, m.weight, b.offsite_size_exponent)
     model.offsite_traffic.update(share)
     lead = np.minimum(category_lead(m.lead, share, m.category, model.n_categories), 1.0)
-    who = alive[rng.random(alive.size) < min(b.offsite_rate, 1.0)]
+    who = alive[rng.choice(alive.size, rng.binomial(alive.size, min(b.offsite_rate, 1.0)), replace=False)]
     cats = draw_categories(rng, c.category_cdf[who])
     keep = rng.random(who.size) < lead[cats]              # thinning: the chance at the category's LEAD
     who, stores = who[keep], model.offsite_traffic.draw(rng, cats[keep], 1)[:, 0]
@@ -92,7 +87,7 @@ def funnel(model, rng: np.random.Generator, level: np.ndarray, stores: np.ndarra
     f["member_visits"] += int(member.sum())
     f["member_page_views"] += int(pages[member].sum())
     f["favourites"] += int(favourites.sum())
-    f["add_to_carts"] += int(rng.binomial(pages, b.cart_per_pv).sum())
+    f["add_to_carts"] += int(rng.binomial(int(pages.sum()), b.cart_per_pv))      # only their sum is used
     m = model.merchants
     m.visits += np.bincount(stores, minlength=m.n)
     tiers = np.bincount(m.tier[stores], minlength=3)
@@ -107,22 +102,20 @@ def visit_tied(model, rng: np.random.Generator, who: np.ndarray, slot: np.ndarra
     level, stores, fav_before = c.rel_level[who, slot], c.rel_merchant[who, slot], c.rel_fav[who, slot]
     favourite = funnel(model, rng, level, stores, source)
     c.rel_last[who, slot] = model.day
-    groups.on_browse(model, who, slot, level, fav_before, stores)
+    groups.on_browse(model, rng, who, slot, level, fav_before, stores)
     c.rel_fav[who[favourite], slot[favourite]] = True
 
 
 def visit(model, rng: np.random.Generator, who: np.ndarray, stores: np.ndarray, source: str) -> None:
     """Visits of unique consumers to stores, tied or not: a visit makes a visitor tie where there is room."""
     c = model.consumers
-    level = tie_levels(c.rel_merchant, c.rel_level, who, stores)
-    slot = relationships.browse_tie(model, who, stores)
+    slot, level = relationships.browse_tie(model, who, stores)
     tied = slot >= 0
-    fav_before = np.zeros(who.size, bool)
-    fav_before[tied] = c.rel_fav[who[tied], slot[tied]]
-    favourite = funnel(model, rng, level, stores, source)
-    groups.on_browse(model, who[tied], slot[tied], level[tied], fav_before[tied], stores[tied])
-    done = tied & favourite
-    c.rel_fav[who[done], slot[done]] = True
+    who_t, slot_t = who[tied], slot[tied]
+    fav_before = c.rel_fav[who_t, slot_t]
+    favourite = funnel(model, rng, level, stores, source)[tied]
+    groups.on_browse(model, rng, who_t, slot_t, level[tied], fav_before, stores[tied])
+    c.rel_fav[who_t[favourite], slot_t[favourite]] = True
 
 
 def browse(model) -> None:
@@ -130,11 +123,11 @@ def browse(model) -> None:
     b = model.config.browsing
     if not (b.enabled and model.modulated):
         return
-    c, rng = model.consumers, model.stream("browsing")
-    alive = np.flatnonzero(c.alive)
-    soon = c.next_need[alive] < model.clock[model.day + 1] + b.ahead_days
+    c, rng = model.consumers, model.day_stream("browsing")
+    soon = c.next_need < model.clock[model.day + 1] + b.ahead_days
     p = np.minimum(b.browse_rate * np.where(soon, 1.0 + b.ahead_boost, 1.0), 1.0)
-    who = alive[rng.random(alive.size) < p]
+    who = np.flatnonzero(c.alive & (rng.random(c.n) < p))          # a draw per seat: aligned across runs
+    alive = np.flatnonzero(c.alive)
     stores = model.traffic.draw(rng, draw_categories(rng, c.category_cdf[who]), 1)[:, 0]
     visit(model, rng, who[stores >= 0], stores[stores >= 0], "public")
     visit(model, rng, *offsite_visits(model, rng, alive), "offsite")
@@ -147,4 +140,4 @@ def on_purchase(model, orders: Orders) -> None:
     (an order diverted to a store's own WeChat shop visits no Tmall store)."""
     if model.config.browsing.enabled and model.modulated:
         here = orders.channel != Channel.OFFPLATFORM
-        funnel(model, model.stream("browsing"), orders.level[here], orders.stores[here], "purchase")
+        funnel(model, model.stream("purchase_visits"), orders.level[here], orders.stores[here], "purchase")

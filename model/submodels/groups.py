@@ -92,15 +92,15 @@ def on_purchase(model, orders: Orders) -> None:
                   c.rel_fav[buyers, slot], model.stream("groups"))
 
 
-def on_browse(model, who: np.ndarray, slot: np.ndarray, level: np.ndarray, favourited: np.ndarray,
-              stores: np.ndarray) -> None:
+def on_browse(model, rng: np.random.Generator, who: np.ndarray, slot: np.ndarray, level: np.ndarray,
+              favourited: np.ndarray, stores: np.ndarray) -> None:
     """Browsing visitors may join a group as buyers may, the entry condition read on the tie before the
-    visit (`level`, `favourited`: a first visit qualifies for `visited` only on the next one); entry open
-    to all (`none`) has its own exposure joins instead."""
-    if model.config.groups.entry == "none" or who.size == 0:
+    visit (`level`, `favourited`: a first visit qualifies for `visited` only on the next one); `rng` is
+    browsing's, so browsing leaves the draws of joins at purchases alone."""
+    if who.size == 0:
         return
     join_at_visit(model, who, slot, level, stores, model.merchants.category[stores],
-                  model.consumers.rel_orders[who, slot], favourited, model.stream("groups"))
+                  model.consumers.rel_orders[who, slot], favourited, rng)
 
 
 def leave_on_messages(model, who: np.ndarray, slot: np.ndarray) -> np.ndarray:

@@ -107,28 +107,29 @@ def tie_to(model, who: np.ndarray, stores: np.ndarray) -> np.ndarray:
     return slot
 
 
-def browse_tie(model, who: np.ndarray, stores: np.ndarray) -> np.ndarray:
-    """Slot of each browsing visitor's tie to the store visited (-1: none). A visit without a tie makes a
-    visitor tie only in an empty slot or one held by another tie made by browsing alone (the least
-    recently visited), so browsing never pushes out a buyer's, a favourite's or a fan's tie. The visit is
-    recorded. Consumers must be unique within one call."""
+def browse_tie(model, who: np.ndarray, stores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Slot of each browsing visitor's tie to the store visited (-1: none) and the tie's level before the
+    visit (Level.NONE without one). A visit without a tie makes a visitor tie only in an empty slot or one
+    held by another tie made by browsing alone (the least recently visited), so browsing never pushes out
+    a buyer's, a favourite's or a fan's tie. The visit is recorded. Consumers must be unique in one call."""
     c = model.consumers
-    held = c.rel_merchant[who]
+    held, levels = c.rel_merchant[who], c.rel_level[who]
     match = held == stores[:, None]
     has = match.any(axis=1)
-    free = (held < 0) | browsed_only(c.rel_level[who], c.rel_orders[who], c.rel_fav[who])
+    found = match.argmax(axis=1)
+    before = np.where(has, levels[np.arange(who.size), found], Level.NONE)
+    free = (held < 0) | browsed_only(levels, c.rel_orders[who], c.rel_fav[who])
     score = np.where(held < 0, -10**7, c.rel_last[who]).astype(np.int64)
     score[~free] = 10**9
-    pick = score.argmin(axis=1)
     new = ~has & free.any(axis=1)
-    slot = np.where(has, match.argmax(axis=1), np.where(new, pick, -1))
+    slot = np.where(has, found, np.where(new, score.argmin(axis=1), -1))
     w, k = who[new], slot[new]
     c.rel_merchant[w, k] = stores[new]
     c.rel_level[w, k] = Level.VISITOR
     clear_slots(model, w, k)
     ok = slot >= 0
     c.rel_last[who[ok], slot[ok]] = model.day
-    return slot
+    return slot, before
 
 
 def visit_shown(model, buyers: np.ndarray, slots: np.ndarray) -> None:

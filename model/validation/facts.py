@@ -51,16 +51,11 @@ FACTS = tuple(fact(t) for t in load_targets(TARGETS_FILE).targets if t.model.rea
 
 # (fact, published, source, why the model has no verdict on it)
 NOT_MODELLED = (
-    ("members' browsing depth vs all users", "1.8x", "seed 004", "not modelled: the model has no browsing"),
-    ("old customers' 2+-order repurchase rate", "+37%", "seed 004",
-     "not modelled: no outcome compares old customers' repurchase with all users'"),
     ("merchants with annual GMV > 100 million yuan, 2024", "> 4,100 (+18%)", "seed 003",
      "not modelled: store agents are not scaled to real merchants"),
     ("'super new products', 2024", "4,500", "seed 003", "not modelled: no products"),
     ("brands reaching double-digit growth targets", "90%", "seed 003", "not modelled: no growth targets"),
     ("AI customer service share of inquiries; cost cut", "80%; 30%", "seed 003", "not modelled"),
-    ("case beinspace: off-site KOC content", "store return traffic +120%, repurchase +30%", "seed 004",
-     "not modelled: a one-store intervention, not run as an experiment"),
     ("case IHIMI: old-customer insider sales", "new-product conversion 3x, old-customer conversion +30%",
      "seed 004", "not modelled: a one-store intervention, not run as an experiment"),
     ("case Pond's: fan-only perks", "fans +184% month on month, coupon redemption +52%", "seed 004",
@@ -69,6 +64,8 @@ NOT_MODELLED = (
      "not modelled: a one-store intervention, not run as an experiment"),
 )
 INPUTS = (
+    ("case beinspace: off-site KOC content", "store return traffic +120%, repurchase +30%", "seed 004",
+     "input: sizes browsing.offsite_rate (an SME at full LEAD gains 80-130% more visits); repurchase not modelled"),
     ("Taobao/Tmall active buyers, early 2025", "about 1 billion", "seed 003",
      "input: consumer agents x population.scale = 1 billion"),
     ("WeChat monthly active users", "1.2 billion", "seed 002", "input: population.wechat_user_share"),

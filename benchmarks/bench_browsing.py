@@ -5,7 +5,8 @@ Each size runs in a fresh process, which
 1. measures the machine yardstick (a trivial Mesa agent step, `TrivialModel` of bench_mesa_core.py, 10,000
    agents), before and after the timings;
 2. builds two models of `scenarios/baseline.yaml` at the given number of consumers (1,000 stores, as in
-   bench_scale.py), one with `browsing.enabled=false` and one with `browsing.enabled=true`, each with its own
+   bench_scale.py), "off": `browsing.enabled=false` (the baseline before issue 22) and "on": the baseline
+   (browsing on), each with its own
    short burn-in (`--burn-in` days, simulated: `cache=False`; browsing is not a lever, so it runs in the
    burn-in of the second model too, and its ties have settled for that long);
 3. times the recorded days in CPU seconds (`time.process_time`), in `--repeat` rounds of `--block` days per
@@ -39,9 +40,11 @@ mesa_core = sys.modules["bench_mesa_core"] = importlib.util.module_from_spec(spe
 from ptsim import PrivateTrafficModel, load_scenario
 def log(msg):
     print(f"  [{consumers:,}] {msg}", file=sys.stderr, flush=True)
+BEFORE = {"browsing.enabled": False}     # the baseline before issue 22
 def build(enabled):
     s = load_scenario(sys.argv[7], {"population.consumers": consumers, "run.burn_in_days": burn_in,
-                                    "run.days": block * repeat + 2, "browsing.enabled": enabled})
+                                    "run.days": block * repeat + 2, "browsing.enabled": True,
+                                    **({} if enabled else BEFORE)})
     t0 = time.process_time()
     m = PrivateTrafficModel(s, rng=1, cache=False, create_agents=False)
     log(f"built browsing {'on' if enabled else 'off'} with {burn_in} burn-in days: {time.process_time() - t0:.1f} s")

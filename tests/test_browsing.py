@@ -140,3 +140,29 @@ def test_group_entry_conditions_are_distinct_levers_once_visits_make_ties():
             x["gmv_per_member"] = x["gmv_group"] / x["n_group_members"]
     lo, hi = paired_interval(runs["visited"], runs["purchased"], "gmv_per_member")
     assert lo > 0, ("purchased groups are more active", lo, hi)
+
+
+def test_an_insider_sale_never_invites_a_mere_browser_and_an_unbought_tie_has_no_tie_utility():
+    """A store cannot invite someone who only browsed it (no order, no favourite, visitor), even with the
+    threshold at 0; and a tie without an order there adds no relationship utility to the store's offer."""
+    from ptsim.submodels import choice, insider_sales
+    m = PrivateTrafficModel(small(**{"run.burn_in_days": 0, "insider.eligibility_threshold": 0.0}), rng=2,
+                            create_agents=False)
+    c, store = m.consumers, int(np.flatnonzero(m.merchants.next_sale_day >= 0)[0])
+    c.rel_merchant[:3] = -1
+    c.rel_merchant[:3, 0] = store
+    c.rel_level[:3, 0] = [Level.VISITOR, Level.VISITOR, Level.VISITOR]
+    c.rel_orders[:3, 0] = [0, 0, 1]
+    c.rel_fav[:3, 0] = [False, True, False]
+    c.rel_last[:3, 0] = m.day
+    m.merchants.next_sale_day[store] = m.day
+    touches = insider_sales.start_sales(m)
+    invited = set(touches.who[c.rel_merchant[touches.who, touches.slot] == store].tolist())
+    assert 0 not in invited and {1, 2} <= invited
+    def tie_utility():
+        offers = choice.Offers(m, np.array([1]), m.merchants.category[[store]], np.random.default_rng(0))
+        return offers.t_util[offers.t_store == store][0]
+    unbought = tie_utility()
+    c.rel_orders[1, 0] = 1
+    # the same consumer and offer, now with an order there: the visitor's tie utility is added
+    assert tie_utility() - unbought == pytest.approx(m.config.choice.relationship_utility[0], abs=1e-9)

@@ -84,7 +84,8 @@ def test_a_starting_sale_invites_eligible_ties_and_stocks_for_them():
     mm.next_sale_day[:] = -1
     mm.next_sale_day[store] = m.day
     invited = insider_sales.start_sales(m)                # the invitations, not yet acted on
-    tied = c.rel_merchant == store
+    from ptsim.submodels.relationships import browsed_only
+    tied = (c.rel_merchant == store) & ~browsed_only(c.rel_level, c.rel_orders, c.rel_fav)   # mere browsers: never
     assert tied.sum() > 0
     assert invited.who.size == tied.sum() and (c.rel_merchant[invited.who, invited.slot] == store).all()
     assert (c.rel_invited_until[tied] == m.day + s.insider.window_days - 1).all()   # threshold 0: every tie

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..orders import Level, Orders, Prompt
-from . import insider_sales, pricing, relationships
+from . import insider_sales, pricing
 
 
 def reference_gain(log_reference: np.ndarray, log_price: np.ndarray, loss_aversion: float) -> np.ndarray:
@@ -119,8 +119,8 @@ class Offers:
             self.t_log_price += np.log(price_factor)[self.t_store]
         self.pub_util = offer_utility(m.quality[pub], self.pub_log_price, log_reference[:, None], lp.on_deal[pub], 0.0,
                                       price_weight[:, None], deal_proneness[:, None], s.choice)
-        browsed = relationships.browsed_only(self.t_level, c.rel_orders[who, k], c.rel_fav[who, k])   # no tie utility yet
-        bonus = relationship_bonus(np.where(browsed, Level.NONE, self.t_level), invited, c.rel_slighted_until[who, k] >= day,
+        unbought = c.rel_orders[who, k] == 0          # a tie without an order there carries no tie utility yet
+        bonus = relationship_bonus(np.where(unbought, Level.NONE, self.t_level), invited, c.rel_slighted_until[who, k] >= day,
                                    store_exclusivity(model)[self.t_store], s)
         self.t_util = offer_utility(m.quality[self.t_store], self.t_log_price, log_reference[self.row],
                                     np.where(invited, lp.insider_on_deal[t], lp.on_deal[t]), bonus,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..orders import Level, Orders, Touches
+from . import relationships
 
 
 def sale_interval(frequency: float, keep: np.ndarray) -> np.ndarray:
@@ -78,6 +79,8 @@ def start_sales(model) -> Touches:
     jitter = rng.uniform(0.75, 1.25, int(starting.sum()))
     m.next_sale_day[starting] += np.maximum(1, np.round(m.insider_interval[starting] * jitter)).astype(np.int64)
     slots = np.flatnonzero(np.append(starting, False)[c.rel_merchant.ravel()])   # empty slots (-1) read the False
+    slots = slots[~relationships.browsed_only(c.rel_level.ravel()[slots], c.rel_orders.ravel()[slots],
+                                              c.rel_fav.ravel()[slots])]     # a store cannot invite mere browsers
     who, k = np.divmod(slots, c.rel_merchant.shape[1])
     stores, level = c.rel_merchant[who, k], c.rel_level[who, k]
     score = value_score(c.spend_percentile[who], c.rel_orders[who, k], day - c.rel_last[who, k], level,

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from .. import warm_state
 
 # One core of the 2-core reference machine, measured 2026-12-04 at 500 to 100,000 consumers (burn-in of
-# 1,095 days and 200 recorded days each; within 25% of every measurement, docs/performance.md).
-SPEED = 7e6            # consumer-days simulated per second
+# 1,095 days and 200 recorded days each; within 25% of every measurement, docs/performance.md). Browsing
+# (issue 22, on in the baseline) made a simulated day 2.6-2.9x as costly: 7e6 before it.
+SPEED = 2.7e6          # consumer-days simulated per second
 DAY = 1.5e-3           # seconds per simulated day whatever the population (the day's fixed work)
 BURN_IN_START = 3.5    # seconds to settle ranking and reference prices before a burn-in
 BUILD = 4e-6           # seconds per consumer to build a run's population (0.4 s at 100,000)

@@ -323,6 +323,12 @@ def tie_counts(level: np.ndarray, wechat: np.ndarray, left_out_day: np.ndarray,
 RETURN_WINDOW = 30      # days: the source's "30-day return-visit rate"
 
 
+def cohort_rates(back: np.ndarray, fans: np.ndarray, cohort: np.ndarray) -> np.ndarray:
+    """A cohort's rate of coming back among its fan ties and among all its ties."""
+    count = np.count_nonzero
+    return np.array([ratio(count(back & fans), count(fans)), ratio(count(back), count(cohort))])
+
+
 def track_return_visits(model) -> None:
     """Fans' 30-day return-visit rate over all visitors' (seed 004: 2.5x), by monthly cohorts.
 
@@ -337,9 +343,7 @@ def track_return_visits(model) -> None:
     cohort = c.cohort_store >= 0
     if cohort.any():
         back = cohort & (c.rel_merchant == c.cohort_store) & (c.rel_last > day - RETURN_WINDOW)
-        fans = cohort & c.cohort_fan
-        count = np.count_nonzero
-        c.return_rates = np.array([ratio(count(back & fans), count(fans)), ratio(count(back), count(cohort))])
+        c.return_rates = cohort_rates(back, cohort & c.cohort_fan, cohort)
     visited = (c.rel_level > Level.NONE) & (c.rel_last > day - RETURN_WINDOW)
     c.cohort_store = np.where(visited, c.rel_merchant, -1).astype(np.int32)
     c.cohort_fan = visited & (c.rel_level >= Level.FAN)
@@ -360,9 +364,7 @@ def track_repurchase(model) -> None:
     cohort = c.repurchase_store >= 0
     if cohort.any():
         again = cohort & (c.rel_merchant == c.repurchase_store) & (c.rel_orders > c.repurchase_orders)
-        fans = cohort & c.repurchase_fan
-        count = np.count_nonzero
-        c.repurchase_rates = np.array([ratio(count(again & fans), count(fans)), ratio(count(again), count(cohort))])
+        c.repurchase_rates = cohort_rates(again, cohort & c.repurchase_fan, cohort)
     customers = (c.rel_level > Level.NONE) & (c.rel_orders > 0)
     c.repurchase_store = np.where(customers, c.rel_merchant, -1).astype(np.int32)
     c.repurchase_orders = c.rel_orders.copy()

@@ -15,7 +15,7 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from . import outcomes, shopping, stationarity, warm_state
+from . import outcomes, shopping, stationarity, treatment, unit_outcomes, warm_state
 from .agents import Consumer, Merchant, Platform
 from .calendar import Calendar
 from .orders import Prompt
@@ -86,6 +86,8 @@ class PrivateTrafficModel(mesa.Model):
         self.collector = outcomes.Collector(s.run.days)
         self.datacollector = outcomes.mesa_datacollector()
         self.flows: dict[str, float] = {}
+        self.treated: treatment.Units | None = None       # the units the instruments reach (None: all)
+        self.units: unit_outcomes.UnitTracker | None = None     # treated and comparable units' outcomes
         folder = None if cache is False or rng is None else (warm_state.cache_dir() if cache is True else Path(cache))
         self.burn_in_trends: dict[str, dict[str, float]] = {}       # stocks' trends at the end of the burn-in
         self.warm_from_cache = warm_state.warm_up(self, self._burn_in, folder)
@@ -155,12 +157,17 @@ class PrivateTrafficModel(mesa.Model):
         self.burn_in_trends = check.trends()
         self.consumers.run_orders[:] = 0
         self.merchants.impressions[:] = 0
-        self.merchants.visits[:] = 0
+        m = self.merchants
+        for counts in (m.visits, m.offsite_visits, m.coupons_issued, m.coupons_redeemed, m.credit_topups,
+                       m.credit_repeat_topups):
+            counts[:] = 0
 
     def _start_levers(self) -> None:
         """Record day 0: the scenario's levers replace the status quo's. A policy in both keeps its state
         with the new settings; a new one is set up now; one the scenario turns off stops."""
         self.config = self._lever_config
+        if self.config.treatment.enabled:
+            self.treated = treatment.select(self, self.config.treatment)
         running = {p.name: p for p in self.policies}
         policies = []
         for policy in build_policies(self.config):
@@ -174,6 +181,10 @@ class PrivateTrafficModel(mesa.Model):
         for policy in running.values():
             policy.stop(self)
         self.policies = self.platform.policies = tuple(policies)
+        tracked = dict(self.config.tracked_units)
+        if self.config.treatment.enabled and self.config.treatment not in tracked.values():
+            tracked[self.config.name] = self.config.treatment
+        self.units = unit_outcomes.UnitTracker(self, tracked) if tracked else None
 
     def _each_policy(self, hook: str, *args) -> None:
         for policy in self.policies:
@@ -245,5 +256,8 @@ class PrivateTrafficModel(mesa.Model):
         return self.collector.frame()
 
     def summary(self) -> dict[str, float]:
-        """One number per outcome for the run so far."""
-        return self.collector.summary()
+        """One number per outcome for the run so far (and per tracked treatment's units: unit_outcomes.py)."""
+        out = self.collector.summary()
+        if self.units is not None:
+            out.update(self.units.summary(self))
+        return out

@@ -102,6 +102,11 @@ class MerchantState:
         self.sales_today = np.zeros(n)
         self.impressions = np.zeros(n, dtype=np.int64)      # public-traffic exposures in the run
         self.visits = np.zeros(n, dtype=np.int64)           # store visits in the run (browsing.py)
+        self.offsite_visits = np.zeros(n, dtype=np.int64)   # of them from off-site content (browsing.py)
+        self.coupons_issued = np.zeros(n, dtype=np.int64)   # store instruments' counts in the run
+        self.coupons_redeemed = np.zeros(n, dtype=np.int64)
+        self.credit_topups = np.zeros(n, dtype=np.int64)
+        self.credit_repeat_topups = np.zeros(n, dtype=np.int64)     # top-ups by a consumer who topped up before
         self.site_sales_today = np.zeros(n)
         self.wechat_sales_today = np.zeros(n)
 

@@ -548,6 +548,53 @@ class Browsing(Block):
                            source="Taobao UserBehavior: 6.16 per 100 page views")
 
 
+class Instruments(Block):
+    """A store's own instruments (seed 004's LINK+ tools), off unless a scenario turns them on; with a
+    `treatment` they act at the treated stores (and consumers) only, else at every store."""
+
+
+TIER_NAMES = ("top", "growth", "sme")
+STAGE_NAMES = ("U", "C", "M", "V")
+
+
+class StoreSelection(Block):
+    """Which stores a treatment reaches: those matching every filter given, then a random share or count
+    of them (drawn from the treatment's own stream, so every arm of a comparison treats the same stores)."""
+    ids: list[Annotated[int, Field(ge=0)]] = P([], "store index", "Only these stores (indices 0 to "
+                                               "population.merchants - 1); empty: any.")
+    tier: list[Literal[TIER_NAMES]] = P([], "-", "Only stores of these tiers (top, growth, sme); empty: any.")
+    category: list[Literal[CATEGORIES]] = P([], "-", "Only stores of these categories; empty: any.")
+    rank: list[Annotated[int, Field(ge=1)]] = P([], "rank", "Only stores ranked first to last ([first, last], 1 = "
+                                                "largest trailing GMV on record day 0) within the tier and "
+                                                "category filters; empty: any.")
+    share: float = P(1.0, "share", "Random share of the matching stores treated (the rest are the comparable "
+                     "untreated stores).", ge=0, le=1)
+    count: int = P(0, "stores", "A random number of the matching stores instead of a share (0: use share).",
+                   ge=0, le=200_000)
+
+
+class ConsumerSelection(Block):
+    """Which consumers a treatment reaches: those matching every filter, then a random share of them."""
+    stage: list[Literal[STAGE_NAMES]] = P([], "-", "Only consumers at these lifecycle stages on record day 0 "
+                                          "(U new, C mature, M store member, V 88VIP); empty: any.")
+    relationship: Literal["any", "none", "visitor", "fan", "member", "group"] = P(
+        "any", "-", "Only consumers with at least this tie to a treated store on record day 0 (`none`: no tie "
+        "to any treated store; `any`: everyone).")
+    share: float = P(1.0, "share", "Random share of the matching consumers treated.", ge=0, le=1)
+
+
+class Treatment(Block):
+    """Units a scenario's instruments apply to. Off: every store and consumer. On: the selected stores
+    and consumers only, chosen on record day 0; the run reports them against comparable untreated units."""
+    enabled: bool = P(False, "flag", "Apply the scenario's instruments to the selected units only.")
+    stores: StoreSelection = Field(default_factory=StoreSelection)
+    consumers: ConsumerSelection = Field(default_factory=ConsumerSelection)
+
+    def selects_consumers(self) -> bool:
+        c = self.consumers
+        return bool(c.stage) or c.relationship != "any" or c.share < 1
+
+
 class Policies(Block):
     vip_programme: VipProgramme = Field(default_factory=VipProgramme)
     savings_card: SavingsCard = Field(default_factory=SavingsCard)
@@ -581,6 +628,11 @@ class Scenario(Block):
     wechat: WeChat = Field(default_factory=WeChat)
     browsing: Browsing = Field(default_factory=Browsing)
     policies: Policies = Field(default_factory=Policies)
+    instruments: Instruments = Field(default_factory=Instruments)
+    treatment: Treatment = Field(default_factory=Treatment)
+    tracked_units: dict[Annotated[str, Field(min_length=1, max_length=MAX_NAME)], Treatment] = P(
+        {}, "-", "Treatments of other arms whose units this run reports too (set by `compare`, so each arm "
+        "reports the same units as the treated arm: their exact counterfactual).")
 
     def to_dict(self) -> dict:
         return self.model_dump(mode="json")
@@ -611,7 +663,8 @@ class Scenario(Block):
 
 
 # the levers: they act from record day 0; the burn-in before it runs the status quo (their defaults)
-LEVER_FIELDS = ("policies", "insider.eligibility_threshold", "groups.entry")
+LEVER_FIELDS = ("policies", "insider.eligibility_threshold", "groups.entry", "instruments", "treatment",
+                "tracked_units")
 
 
 def is_lever(name: str) -> bool:

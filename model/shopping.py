@@ -107,6 +107,8 @@ def buy(model, orders: Orders) -> None:
     orders = pricing.value_orders(model, orders)
     orders = relationships.tie(model, orders)
     outcomes.record_flows(model.flows, model.merchants, orders)
+    if model.units is not None:
+        model.units.on_purchase(model, orders)
     ranking.on_purchase(model, orders)
     adaptation.on_purchase(model, orders)
     relationships.on_purchase(model, orders)

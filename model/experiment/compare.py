@@ -12,6 +12,7 @@ import pandas as pd
 from .. import results
 from ..outcomes import HEADLINE, OUTCOME_NAMES, outcome
 from ..runs import summarise
+from ..unit_outcomes import KINDS, parse_column
 from .design import MAX_RUNS
 from .posterior import draw_of, variance_shares
 from .runner import resolve_scenarios, run_experiment
@@ -21,8 +22,64 @@ KEYS = ("run_id", "point", "scenario", "replication", "seed", "status", "burn_in
 
 
 def outcome_columns(runs: pd.DataFrame) -> list[str]:
-    """The outcome columns of a runs table (everything that is not a key)."""
-    return [c for c in runs.columns if c not in KEYS]
+    """The outcome columns of a runs table (everything that is not a key, nor a treated unit's outcome)."""
+    return [c for c in runs.columns if c not in KEYS and parse_column(c) is None]
+
+
+def track_treated_units(named: dict) -> dict:
+    """Every arm reports the units of every arm's treatment (`tracked_units`), so a treated arm's units are
+    seen in the reference arm too: the same stores and consumers (same seed, same status quo on record
+    day 0), untreated, their exact counterfactual."""
+    tracked = {name: s.treatment for name, s in named.items() if s.treatment.enabled}
+    if not tracked:
+        return named
+    return {name: s.model_copy(update={"tracked_units": tracked}) for name, s in named.items()}
+
+
+def _paired(a: np.ndarray, b: np.ndarray, base: np.ndarray) -> tuple[float, float, float, float]:
+    """Mean of b - a over pairs where both are numbers, its 95% interval and the mean in % of `base`'s."""
+    ok = np.isfinite(a) & np.isfinite(b)
+    if not ok.any():
+        return (np.nan,) * 4
+    m, lo, hi = summarise(b[ok] - a[ok])
+    ref = np.nanmean(base[ok]) if np.isfinite(base[ok]).any() else np.nan
+    return m, lo, hi, 100.0 * m / ref if ref else np.nan
+
+
+def treatment_effects(runs: pd.DataFrame, reference: str) -> pd.DataFrame:
+    """Per treated arm, kind of unit (stores, consumers) and outcome: the treated units' mean per unit in
+    the arm and in the reference arm, the comparable untreated units' in both, and three paired
+    contrasts over replications with 95% intervals and in %: `effect` (treated units against themselves
+    in the reference arm: the causal effect), `vs_comparable` (treated against comparable units in the
+    same world: what a brand would see) and `spillover` (comparable units against themselves in the
+    reference arm). Where the treatment moves business from comparable units, `vs_comparable` exceeds
+    `effect` by about the spillover."""
+    ok = runs[runs["status"] == "ok"]
+    ref = ok[ok["scenario"] == reference].set_index("replication")
+    rows = []
+    for arm in dict.fromkeys(runs["scenario"]):
+        if arm == reference:
+            continue
+        other = ok[ok["scenario"] == arm].set_index("replication")
+        pairs = ref.index.intersection(other.index)
+        for kind, declared in KINDS.items():
+            for outcome, (unit, _doc) in declared.items():
+                cols = {role: f"units.{arm}.{kind}.{role}.{outcome}" for role in ("treated", "comparable")}
+                if not all(c in runs.columns for c in cols.values()):
+                    continue
+                t_a, c_a = (other.loc[pairs, cols[r]].to_numpy(float) for r in ("treated", "comparable"))
+                t_r, c_r = (ref.loc[pairs, cols[r]].to_numpy(float) for r in ("treated", "comparable"))
+                row = {"scenario": arm, "reference": reference, "units": kind, "outcome": outcome, "unit": unit,
+                       "n_pairs": int(pairs.size), "treated": np.nanmean(t_a) if pairs.size else np.nan,
+                       "treated_reference": np.nanmean(t_r) if pairs.size else np.nan,
+                       "comparable": np.nanmean(c_a) if pairs.size else np.nan,
+                       "comparable_reference": np.nanmean(c_r) if pairs.size else np.nan}
+                for name, (a, b, base) in {"effect": (t_r, t_a, t_r), "vs_comparable": (c_a, t_a, c_a),
+                                           "spillover": (c_r, c_a, c_r)}.items():
+                    m, lo, hi, pct = _paired(a, b, base)
+                    row.update({name: m, f"{name}_low": lo, f"{name}_high": hi, f"{name}_pct": pct})
+                rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def unit_of(name: str) -> str:
@@ -126,8 +183,10 @@ class Comparison(ExperimentView):
     """Scenarios compared over common-random-number replications.
 
     `summary` (scenario x outcome: mean and 95% interval), `differences` (paired against the first
-    scenario), `runs` (one row per run) and `timeseries` (daily outcomes with scenario and
-    replication). Build one with `compare(...)` or `Comparison.load(folder)`.
+    scenario), `runs` (one row per run), `timeseries` (daily outcomes with scenario and replication) and,
+    when an arm has a `treatment`, `treatment_effects` (its treated units against themselves in the
+    reference arm and against comparable untreated units). Build one with `compare(...)` or
+    `Comparison.load(folder)`.
 
     >>> c = compare(["scenarios/baseline.yaml", "scenarios/wechat_open.yaml"], reps=8)  # doctest: +SKIP
     >>> c.differences.query("outcome == 'gmv_total'")[["scenario", "mean", "low", "high"]]  # doctest: +SKIP
@@ -141,6 +200,7 @@ class Comparison(ExperimentView):
         self.posterior = experiment.manifest.get("posterior")     # the parameter vectors drawn, if any
         self.summary = summary_table(experiment.runs, self.outcomes, self.posterior)
         self.differences = paired_differences(experiment.runs, self.reference, self.outcomes, self.posterior)
+        self.treatment_effects = treatment_effects(experiment.runs, self.reference)
 
     @classmethod
     def load(cls, folder, outcomes=None) -> "Comparison":
@@ -183,6 +243,8 @@ class Comparison(ExperimentView):
     def save(self, folder, figures: bool = True, outcomes=None) -> list[Path]:
         """Write summary and differences (CSV and Parquet) and the figures into `folder`."""
         paths = write_table(folder, "summary", self.summary) + write_table(folder, "differences", self.differences)
+        if len(self.treatment_effects):
+            paths += write_table(folder, "treatment_effects", self.treatment_effects)
         if figures and set(self.outcomes) <= set(OUTCOME_NAMES) and len(self.experiment.ok):
             figs = {"fig_timeseries": lambda: self.plot_timeseries(outcomes),
                     "fig_gmv_by_channel": self.plot_channels}
@@ -217,7 +279,7 @@ def compare(scenarios, reps: int | None = None, *, seed: int | None = None, over
     ...             overrides={"population.consumers": 20_000, "run.days": 120})        # doctest: +SKIP
     >>> c.summary.head()                                                                 # doctest: +SKIP
     """
-    named = resolve_scenarios(scenarios, overrides)
+    named = track_treated_units(resolve_scenarios(scenarios, overrides))
     if outcomes:
         outcomes = check_outcomes(outcomes, OUTCOME_NAMES)
     exp = run_experiment(named, reps, seed=seed, out=out, resume=resume, workers=workers, backend=backend,

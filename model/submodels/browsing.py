@@ -90,6 +90,8 @@ def funnel(model, rng: np.random.Generator, level: np.ndarray, stores: np.ndarra
     f["add_to_carts"] += int(rng.binomial(int(pages.sum()), b.cart_per_pv))      # only their sum is used
     m = model.merchants
     m.visits += np.bincount(stores, minlength=m.n)
+    if source == "offsite":
+        m.offsite_visits += np.bincount(stores, minlength=m.n)
     tiers = np.bincount(m.tier[stores], minlength=3)
     for t, name in enumerate(("visits_top", "visits_growth", "visits_sme")):
         f[name] += int(tiers[t])

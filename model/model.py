@@ -19,6 +19,7 @@ from . import outcomes, shopping, stationarity, treatment, unit_outcomes, warm_s
 from .agents import Consumer, Merchant, Platform
 from .calendar import Calendar
 from .orders import Prompt
+from .instruments import build_instruments
 from .policies import build_policies
 from .population import ConsumerState, MerchantState
 from .scenario import CATEGORIES, Scenario, load_scenario
@@ -73,6 +74,7 @@ class PrivateTrafficModel(mesa.Model):
         self.merchants = MerchantState(s, self.stream("population"))
         self.consumers = ConsumerState(s, self.stream("population"))
         self.policies = build_policies(s)
+        self.touching = ()
         self._each_policy("setup")
         ranking.initial_trailing_gmv(self)
         self.traffic = ranking.TrafficTable(self.merchants.category, self.n_categories)
@@ -159,7 +161,7 @@ class PrivateTrafficModel(mesa.Model):
         self.merchants.impressions[:] = 0
         m = self.merchants
         for counts in (m.visits, m.offsite_visits, m.coupons_issued, m.coupons_redeemed, m.credit_topups,
-                       m.credit_repeat_topups):
+                       m.credit_repeat_topups, m.credit_repurchases):
             counts[:] = 0
 
     def _start_levers(self) -> None:
@@ -170,7 +172,7 @@ class PrivateTrafficModel(mesa.Model):
             self.treated = treatment.select(self, self.config.treatment)
         running = {p.name: p for p in self.policies}
         policies = []
-        for policy in build_policies(self.config):
+        for policy in build_policies(self.config) + build_instruments(self.config):
             if policy.name in running:
                 kept = running.pop(policy.name)
                 kept.params, kept.config = policy.params, policy.config
@@ -181,6 +183,7 @@ class PrivateTrafficModel(mesa.Model):
         for policy in running.values():
             policy.stop(self)
         self.policies = self.platform.policies = tuple(policies)
+        self.touching = tuple(p for p in self.policies if p.touches_consumers)
         tracked = dict(self.config.tracked_units)
         if self.config.treatment.enabled and self.config.treatment not in tracked.values():
             tracked[self.config.name] = self.config.treatment
@@ -218,6 +221,8 @@ class PrivateTrafficModel(mesa.Model):
         browsing.browse(self)
         purchase_timing.festival_reactivation(self)
         shopping.respond(self, insider_sales.start_sales(self), Prompt.INVITATION)
+        for policy in self.touching:        # instruments' own: a one-off sale's invitations, member days, launches
+            shopping.respond(self, policy.touches(self), policy.prompt)
         shopping.respond(self, relationships.private_touches(self), Prompt.TOUCH)
         shopping.respond(self, wechat.community_messages(self), Prompt.WECHAT_TOUCH)
         shopping.serve_deferred(self)

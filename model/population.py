@@ -102,17 +102,24 @@ class MerchantState:
         self.sales_today = np.zeros(n)
         self.impressions = np.zeros(n, dtype=np.int64)      # public-traffic exposures in the run
         self.visits = np.zeros(n, dtype=np.int64)           # store visits in the run (browsing.py)
+        self.campaign = np.zeros((n, 4))                     # instruments' LINK+ effort while they run
+        self.follow_discount = np.zeros(n)                  # fan perks: discount for following (share of price)
         self.offsite_visits = np.zeros(n, dtype=np.int64)   # of them from off-site content (browsing.py)
         self.coupons_issued = np.zeros(n, dtype=np.int64)   # store instruments' counts in the run
         self.coupons_redeemed = np.zeros(n, dtype=np.int64)
         self.credit_topups = np.zeros(n, dtype=np.int64)
         self.credit_repeat_topups = np.zeros(n, dtype=np.int64)     # top-ups by a consumer who topped up before
+        self.credit_repurchases = np.zeros(n, dtype=np.int64)       # topping-up members who bought again after
         self.site_sales_today = np.zeros(n)
         self.wechat_sales_today = np.zeros(n)
 
     def effort(self) -> np.ndarray:
         """LINK+ effort as a stores x 4 array: lead, interlock, engage, keep."""
         return np.stack([self.lead, self.interlock, self.engage, self.keep], axis=1)
+
+    def effort_of(self, lever: int) -> np.ndarray:
+        """One LINK+ effort as it acts today: the store's own, or a running instrument's if higher."""
+        return np.maximum(self.effort()[:, lever], self.campaign[:, lever])
 
     def start_day(self) -> None:
         """Today's sales start at zero."""

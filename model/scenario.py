@@ -548,9 +548,89 @@ class Browsing(Block):
                            source="Taobao UserBehavior: 6.16 per 100 page views")
 
 
+class InsiderSaleOnce(Block):
+    """A one-off insider sale for a store's old customers (seed 004, IHIMI: old-customer insider sales)."""
+    enabled: bool = P(False, "flag", "Run the sale.")
+    day: int = P(0, "record day", "First day of the sale.", ge=0, le=3650)
+    window_days: int = P(3, "days", "Length of the sale (its depth and stock are the insider block's).", ge=1, le=60)
+
+
+class FanPerks(Block):
+    """Fan-only perks (seed 004, Pond's): a follow discount, one-to-one service guiding buyers to follow
+    and join, and store-group perks."""
+    enabled: bool = P(False, "flag", "Offer the perks.")
+    start_day: int = P(0, "record day", "First day of the perks.", ge=0, le=3650)
+    days: int = P(30, "days", "How long the perks run.", ge=1, le=3650)
+    follow_discount: float = P(0.08, "share of price", "Discount on the order at which a buyer follows the "
+                               "store (关注立减; e.g. 5 yuan off a 60-yuan FMCG item).", ge=0, le=0.9,
+                               source="seed 004 (follow discount); size an assumption, 0.03-0.15")
+    service_interlock: float = P(1.0, "effort 0..1", "INTERLOCK effort during the perks: one-to-one service "
+                                 "guiding buyers to follow and join (the store's own effort if lower).",
+                                 ge=0, le=1, source="seed 004 (客服1v1引导); full effort an assumption")
+    group_perks: float = P(1.0, "0..1", "Store-group perks during the perks (淘宝群传播).", ge=0, le=1,
+                           source="seed 004; full perks an assumption")
+
+
+class Coupons(Block):
+    """Store coupons for the store's tied consumers (seed 004's KEEP tools: direct discounts, coupon packs)."""
+    enabled: bool = P(False, "flag", "Issue coupons.")
+    start_day: int = P(0, "record day", "First day coupons are issued.", ge=0, le=3650)
+    days: int = P(30, "days", "How long coupons are issued.", ge=1, le=3650)
+    interval_days: int = P(30, "days", "Days between issues: each issue gives every fan (or member) one coupon.",
+                           ge=1, le=365)
+    value: float = P(0.1, "share of price", "The coupon's saving on one order at the store.", ge=0, le=0.9,
+                     source="assumption 0.05-0.2")
+    valid_days: int = P(14, "days", "Days a coupon can be redeemed.", ge=1, le=365)
+    holders: Literal["visitor", "fan", "member"] = P("fan", "-", "Lowest tie level that receives coupons.")
+
+
+class StoreCredit(Block):
+    """Prepaid store credit (购物金) with member perks (seed 004, Bibizan)."""
+    enabled: bool = P(False, "flag", "Offer store credit.")
+    start_day: int = P(0, "record day", "First day of the offer.", ge=0, le=3650)
+    topup_prob: float = P(0.1, "probability", "Chance a member buying at the store tops up (when her balance "
+                          "is empty).", ge=0, le=1, source="assumption 0.02-0.3")
+    topup_orders: float = P(3.0, "orders", "A top-up's size in the member's mean orders.", ge=0.1, le=100,
+                            source="assumption 2-5")
+    bonus: float = P(0.0, "share", "Extra credit per yuan topped up (充值购物金折上折): a discount on orders paid "
+                     "from credit.", ge=0, le=0.5, source="seed 004; size an assumption 0.03-0.1")
+    balance_utility: float = P(0.3, "utils", "Utility of a store where the consumer holds credit (prepaid money "
+                               "is a reason to return; Prelec & Loewenstein 1998).", ge=0, le=5,
+                               source="assumption 0-1")
+    member_day_interval: int = P(0, "days", "Days between member days (月度会员日: 30), each a touch to every "
+                                 "member; 0: none.", ge=0, le=365)
+
+
+class OffsiteContent(Block):
+    """Off-site content (KOC posts on Xiaohongshu, Douyin, Weibo) and offline events for old customers
+    (seed 004, beinspace)."""
+    enabled: bool = P(False, "flag", "Run the content programme.")
+    start_day: int = P(0, "record day", "First day.", ge=0, le=3650)
+    days: int = P(365, "days", "How long it runs.", ge=1, le=3650)
+    content_effort: float = P(1.0, "effort 0..1", "Off-site LEAD effort of the content (the store's own LEAD "
+                              "if higher): a share of its category's off-site visits in proportion.", ge=0, le=1,
+                              source="seed 004 (LEAD, off-site); full effort an assumption")
+    events_engage: float = P(1.0, "effort 0..1", "ENGAGE effort of offline events for old customers (the "
+                             "store's own if higher).", ge=0, le=1, source="assumption")
+
+
+class Launch(Block):
+    """A new-product launch (seed 004, IHIMI: regular launches; seed 003: the platform's new-product
+    window gives a launch incubation traffic)."""
+    enabled: bool = P(False, "flag", "Launch a product.")
+    day: int = P(0, "record day", "Launch day.", ge=0, le=3650)
+    preview_touch: bool = P(True, "flag", "Fans and members get a launch preview (新品预告), a touch, on the day.")
+
+
 class Instruments(Block):
     """A store's own instruments (seed 004's LINK+ tools), off unless a scenario turns them on; with a
     `treatment` they act at the treated stores (and consumers) only, else at every store."""
+    insider_sale_once: InsiderSaleOnce = Field(default_factory=InsiderSaleOnce)
+    fan_perks: FanPerks = Field(default_factory=FanPerks)
+    coupons: Coupons = Field(default_factory=Coupons)
+    store_credit: StoreCredit = Field(default_factory=StoreCredit)
+    offsite_content: OffsiteContent = Field(default_factory=OffsiteContent)
+    launch: Launch = Field(default_factory=Launch)
 
 
 TIER_NAMES = ("top", "growth", "sme")

@@ -71,6 +71,8 @@ def respond(model, touches: Touches, prompt: Prompt) -> None:
     dormant consumer, and an active one's near need is pulled forward into an order at the touching
     store; the channel, WeChat's route for a WeChat message, then the purchase, which takes the pending
     need or, for a share of them, is new demand (purchase_timing.pull_needs)."""
+    if touches is None:
+        return
     who, slot = touches.first_per_consumer()
     if who.size == 0:
         return

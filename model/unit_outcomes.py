@@ -25,6 +25,7 @@ STORE_OUTCOMES = {
     "offsite_visits": ("visits per store", "Visits from off-site content (the LEAD channel)."),
     "gmv": ("yuan per store", "On-platform GMV at the store."),
     "orders": ("orders per store", "On-platform orders at the store."),
+    "conversion": ("orders per visit", "Orders over visits (a visit's chance to end in an order)."),
     "buyers": ("consumers per store", "Consumers who bought at the store in the run."),
     "repurchase_rate": ("share", "Of the store's buyers in the run, those who bought there twice or more."),
     "old_customers": ("consumers per store", "Consumers with an order at the store before record day 0."),
@@ -38,6 +39,10 @@ STORE_OUTCOMES = {
     "coupon_redemption": ("share", "Coupons redeemed over coupons issued."),
     "credit_topups": ("top-ups per store", "Prepaid store-credit top-ups in the run."),
     "credit_repeat_topups": ("top-ups per store", "Top-ups by a consumer who had topped up before."),
+    "second_topup_share": ("share", "Repeat top-ups over first top-ups: of topping-up members, the share who "
+                           "topped up again (exact while no one tops up three times)."),
+    "topup_repurchase": ("share", "Of members who topped up, those who bought at the store again after topping "
+                         "up (counted on first top-ups)."),
 }
 CONSUMER_OUTCOMES = {
     "n": ("consumers", "Consumers in the group (agent count)."),
@@ -48,7 +53,8 @@ CONSUMER_OUTCOMES = {
     "deal_proneness": ("0..1", "Mean deal-proneness on the last day (price sensitivity)."),
 }
 ROLES = ("treated", "comparable")
-_COUNTS = ("visits", "offsite_visits", "coupons_issued", "coupons_redeemed", "credit_topups", "credit_repeat_topups")
+_COUNTS = ("visits", "offsite_visits", "coupons_issued", "coupons_redeemed", "credit_topups", "credit_repeat_topups",
+           "credit_repurchases")
 
 
 KINDS = {"stores": STORE_OUTCOMES, "consumers": CONSUMER_OUTCOMES}
@@ -132,6 +138,7 @@ class UnitTracker:
         members = np.bincount(_pairs(model, self.stores, Level.MEMBER) % n, minlength=n)
         m = model.merchants
         counts = {name: getattr(m, name) for name in _COUNTS}
+        first_topups = counts["credit_topups"] - counts["credit_repeat_topups"]
         out: dict[str, float] = {}
         for name, u in self.units.items():
             for role, group in zip(ROLES, (u.stores, u.comparable_stores)):
@@ -147,7 +154,7 @@ class UnitTracker:
                 values_of = {
                     "n": float(group.sum()), "visits": per_store(counts["visits"]),
                     "offsite_visits": per_store(counts["offsite_visits"]), "gmv": per_store(gmv),
-                    "orders": per_store(orders), "buyers": per_store(buyers),
+                    "orders": per_store(orders), "conversion": rate(orders, counts["visits"]), "buyers": per_store(buyers),
                     "repurchase_rate": rate(repeat, buyers), "old_customers": per_store(old),
                     "old_customer_conversion": rate(old_bought, old), "fans": per_store(fans),
                     "new_fans": per_store(new_fans), "fan_growth": rate(fans, fans_start) - 1.0,
@@ -156,6 +163,8 @@ class UnitTracker:
                     "coupon_redemption": rate(counts["coupons_redeemed"], counts["coupons_issued"]),
                     "credit_topups": per_store(counts["credit_topups"]),
                     "credit_repeat_topups": per_store(counts["credit_repeat_topups"]),
+                    "second_topup_share": rate(counts["credit_repeat_topups"], first_topups),
+                    "topup_repurchase": rate(counts["credit_repurchases"], first_topups),
                 }
                 out.update({column(name, "stores", role, o): v for o, v in values_of.items()})
             if u.consumers is None:

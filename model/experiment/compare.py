@@ -36,24 +36,29 @@ def track_treated_units(named: dict) -> dict:
     return {name: s.model_copy(update={"tracked_units": tracked}) for name, s in named.items()}
 
 
-def _paired(a: np.ndarray, b: np.ndarray, base: np.ndarray) -> tuple[float, float, float, float]:
-    """Mean of b - a over pairs where both are numbers, its 95% interval and the mean in % of `base`'s."""
-    ok = np.isfinite(a) & np.isfinite(b)
+def _ratio(num: np.ndarray, den: np.ndarray) -> tuple[float, float, float]:
+    """Mean of num / den - 1 over replications where both are positive numbers, in %, with its 95% interval."""
+    ok = np.isfinite(num) & np.isfinite(den) & (num > 0) & (den > 0)
     if not ok.any():
-        return (np.nan,) * 4
-    m, lo, hi = summarise(b[ok] - a[ok])
-    ref = np.nanmean(base[ok]) if np.isfinite(base[ok]).any() else np.nan
-    return m, lo, hi, 100.0 * m / ref if ref else np.nan
+        return (np.nan,) * 3
+    return tuple(100.0 * (v - 1.0) for v in summarise(num[ok] / den[ok]))
 
 
 def treatment_effects(runs: pd.DataFrame, reference: str) -> pd.DataFrame:
-    """Per treated arm, kind of unit (stores, consumers) and outcome: the treated units' mean per unit in
-    the arm and in the reference arm, the comparable untreated units' in both, and three paired
-    contrasts over replications with 95% intervals and in %: `effect` (treated units against themselves
-    in the reference arm: the causal effect), `vs_comparable` (treated against comparable units in the
-    same world: what a brand would see) and `spillover` (comparable units against themselves in the
-    reference arm). Where the treatment moves business from comparable units, `vs_comparable` exceeds
-    `effect` by about the spillover."""
+    """Per treated arm, kind of unit (stores, consumers) and outcome: the mean per unit of the treated units
+    in the arm (`treated`) and in the reference arm (`treated_reference`), and of the comparable untreated
+    units in both; then, over replications paired by seed, with 95% intervals:
+
+    - `effect`: treated units against themselves in the reference arm (their exact counterfactual), in the
+      outcome's unit and in % (`effect_pct`, the mean of treated / treated_reference - 1);
+    - `vs_comparable_pct`: treated against comparable units in the same world, as their ratio's change from
+      the reference arm ((treated / comparable) / (treated_reference / comparable_reference) - 1): what a
+      study of treated and untreated stores in one world finds;
+    - `spillover_pct`: comparable units against themselves in the reference arm (comparable /
+      comparable_reference - 1): what the treatment did to the units it did not treat.
+
+    Per replication, 1 + effect = (1 + vs_comparable) x (1 + spillover): a treatment that takes business
+    from comparable units shows a larger `vs_comparable` than `effect`. Percentages need positive values."""
     ok = runs[runs["status"] == "ok"]
     ref = ok[ok["scenario"] == reference].set_index("replication")
     rows = []
@@ -69,15 +74,19 @@ def treatment_effects(runs: pd.DataFrame, reference: str) -> pd.DataFrame:
                     continue
                 t_a, c_a = (other.loc[pairs, cols[r]].to_numpy(float) for r in ("treated", "comparable"))
                 t_r, c_r = (ref.loc[pairs, cols[r]].to_numpy(float) for r in ("treated", "comparable"))
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)       # an outcome undefined in every run
+                    means = [float(np.nanmean(v)) if pairs.size else np.nan for v in (t_a, t_r, c_a, c_r)]
                 row = {"scenario": arm, "reference": reference, "units": kind, "outcome": outcome, "unit": unit,
-                       "n_pairs": int(pairs.size), "treated": np.nanmean(t_a) if pairs.size else np.nan,
-                       "treated_reference": np.nanmean(t_r) if pairs.size else np.nan,
-                       "comparable": np.nanmean(c_a) if pairs.size else np.nan,
-                       "comparable_reference": np.nanmean(c_r) if pairs.size else np.nan}
-                for name, (a, b, base) in {"effect": (t_r, t_a, t_r), "vs_comparable": (c_a, t_a, c_a),
-                                           "spillover": (c_r, c_a, c_r)}.items():
-                    m, lo, hi, pct = _paired(a, b, base)
-                    row.update({name: m, f"{name}_low": lo, f"{name}_high": hi, f"{name}_pct": pct})
+                       "n_pairs": int(pairs.size), **dict(zip(("treated", "treated_reference", "comparable",
+                                                               "comparable_reference"), means))}
+                both = np.isfinite(t_a) & np.isfinite(t_r)
+                m, lo, hi = summarise(t_a[both] - t_r[both]) if both.any() else (np.nan,) * 3
+                row.update(effect=m, effect_low=lo, effect_high=hi)
+                for name, (num, den) in {"effect": (t_a, t_r), "vs_comparable": (t_a * c_r, c_a * t_r),
+                                         "spillover": (c_a, c_r)}.items():
+                    m, lo, hi = _ratio(num, den)
+                    row.update({f"{name}_pct": m, f"{name}_pct_low": lo, f"{name}_pct_high": hi})
                 rows.append(row)
     return pd.DataFrame(rows)
 

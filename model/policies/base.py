@@ -48,6 +48,24 @@ class Policy:
         """Today's money moved by the policy, by outcome name (agent scale); read once at end of day."""
         return {}
 
+    # query hooks of a consumer's offers at particular stores (instruments: coupons, store credit); the
+    # flags say a policy has them, so the pipeline asks only those
+    prices_offers = False
+    values_offers = False
+    touches_consumers = False
+
+    def offer_price_factor(self, model, who: np.ndarray, stores: np.ndarray):
+        """Factor on the price consumer `who[i]` pays at `stores[i]` (same shapes)."""
+        return 1.0
+
+    def offer_utility(self, model, who: np.ndarray, stores: np.ndarray):
+        """Extra utility of store `stores[i]` for consumer `who[i]` (same shapes)."""
+        return 0.0
+
+    def touches(self, model):
+        """Today's touches of the policy's own (a member day, a launch preview), as `orders.Touches`."""
+        return None
+
     # query hooks
     def ranking_gmv(self, model, gmv: np.ndarray) -> np.ndarray:
         """The GMV a store's ranking weight is computed from."""

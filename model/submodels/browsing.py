@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..orders import Channel, Level, Orders
+from ..orders import Channel, Level, Lever, Orders
 from . import groups, relationships
 from .purchase_timing import draw_categories
 
@@ -33,16 +33,17 @@ def return_visits(model, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarr
     tie of an active consumer with daily chance `return_rate` of its level x the store's ENGAGE effort."""
     c, m, b = model.consumers, model.merchants, model.config.browsing
     rates = np.asarray([0.0] + list(b.return_rate))          # visitor, fan, member, group
-    if rates.max() <= 0 or m.engage.max(initial=0) <= 0:
+    engage = m.effort_of(Lever.ENGAGE)
+    if rates.max() <= 0 or engage.max(initial=0) <= 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     level, merchant = c.rel_level.ravel(), c.rel_merchant.ravel()
     tied = np.flatnonzero(level >= Level.FAN)
     tied = tied[c.alive[tied // c.rel_merchant.shape[1]]]
 
     def rate_of(k):
-        return rates[level[k]] * m.engage[np.maximum(merchant[k], 0)]
+        return rates[level[k]] * engage[np.maximum(merchant[k], 0)]
 
-    slots = relationships.draw_touches(rng, tied, float(rates.max() * m.engage.max()), rate_of)
+    slots = relationships.draw_touches(rng, tied, float(rates.max() * engage.max()), rate_of)
     return np.divmod(slots, c.rel_merchant.shape[1])
 
 
@@ -61,11 +62,12 @@ def category_lead(lead: np.ndarray, share_weight: np.ndarray, category: np.ndarr
 def offsite_visits(model, rng: np.random.Generator, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Today's off-site content visits (consumer, store): chance `offsite_rate` x her category's LEAD."""
     c, m, b = model.consumers, model.merchants, model.config.browsing
-    if b.offsite_rate <= 0 or m.lead.max(initial=0) <= 0:
+    effort = m.effort_of(Lever.LEAD)                      # off-site content may raise a store's LEAD
+    if b.offsite_rate <= 0 or effort.max(initial=0) <= 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    share = offsite_weight(m.lead, m.weight, b.offsite_size_exponent)
+    share = offsite_weight(effort, m.weight, b.offsite_size_exponent)
     model.offsite_traffic.update(share)
-    lead = np.minimum(category_lead(m.lead, share, m.category, model.n_categories), 1.0)
+    lead = np.minimum(category_lead(effort, share, m.category, model.n_categories), 1.0)
     who = alive[rng.choice(alive.size, rng.binomial(alive.size, min(b.offsite_rate, 1.0)), replace=False)]
     cats = draw_categories(rng, c.category_cdf[who])
     keep = rng.random(who.size) < lead[cats]              # thinning: the chance at the category's LEAD

@@ -60,6 +60,15 @@ def store_exclusivity(model) -> np.ndarray:
     return insider_sales.exclusivity_value(ins.exclusivity_utility, ins.scarcity_utility, model.merchants.invited_share)
 
 
+def offer_bonus(model, who: np.ndarray, stores: np.ndarray):
+    """Extra utility of particular offers from the policies that value them (store credit held there)."""
+    bonus = 0.0
+    for policy in model.policies:
+        if policy.values_offers:
+            bonus = bonus + policy.offer_utility(model, who, stores)
+    return bonus
+
+
 def deal_scaled_weight(price_weight: np.ndarray, deal_proneness: np.ndarray, scale: float,
                        mean_proneness: float) -> np.ndarray:
     """Price weight of a consumer at her deal-proneness: x (1 + scale x (deal-proneness - the population's
@@ -117,11 +126,14 @@ class Offers:
         if price_factor is not None:
             self.pub_log_price += np.log(price_factor)[pub]
             self.t_log_price += np.log(price_factor)[self.t_store]
+        at_store = pricing.offer_factor(model, who, t)       # coupons, store credit: offers at tied stores
+        if at_store is not None:
+            self.t_log_price += np.log(at_store)
         self.pub_util = offer_utility(m.quality[pub], self.pub_log_price, log_reference[:, None], lp.on_deal[pub], 0.0,
                                       price_weight[:, None], deal_proneness[:, None], s.choice)
         unbought = c.rel_orders[who, k] == 0          # a tie without an order there carries no tie utility yet
         bonus = relationship_bonus(np.where(unbought, Level.NONE, self.t_level), invited, c.rel_slighted_until[who, k] >= day,
-                                   store_exclusivity(model)[self.t_store], s)
+                                   store_exclusivity(model)[self.t_store], s) + offer_bonus(model, who, t)
         self.t_util = offer_utility(m.quality[self.t_store], self.t_log_price, log_reference[self.row],
                                     np.where(invited, lp.insider_on_deal[t], lp.on_deal[t]), bonus,
                                     price_weight[self.row], deal_proneness[self.row], s.choice)

@@ -75,26 +75,41 @@ def start_sales(model) -> Touches:
     if not (model.modulated and starting.any()):
         return Touches.none()
     rng, day = model.stream("insider_sales"), model.day
-    m.sale_end_day[starting] = day + ins.window_days - 1
     jitter = rng.uniform(0.75, 1.25, int(starting.sum()))
     m.next_sale_day[starting] += np.maximum(1, np.round(m.insider_interval[starting] * jitter)).astype(np.int64)
-    slots = np.flatnonzero(np.append(starting, False)[c.rel_merchant.ravel()])   # empty slots (-1) read the False
-    slots = slots[~relationships.browsed_only(c.rel_level.ravel()[slots], c.rel_orders.ravel()[slots],
-                                              c.rel_fav.ravel()[slots])]     # a store cannot invite mere browsers
-    who, k = np.divmod(slots, c.rel_merchant.shape[1])
-    stores, level = c.rel_merchant[who, k], c.rel_level[who, k]
+    who, k = customers(model, starting)
+    level = c.rel_level[who, k]
     score = value_score(c.spend_percentile[who], c.rel_orders[who, k], day - c.rel_last[who, k], level,
                         ins.score_weights, ins.score_orders, ins.score_recency_days)
     invited = eligible(score, level, ins.eligibility_threshold)
-    c.rel_invited_until[who[invited], k[invited]] = day + ins.window_days - 1
-    n_tied = np.bincount(stores, minlength=m.n)
-    n_invited = np.bincount(stores[invited], minlength=m.n)
-    m.insider_stock[starting] = ins.quantity_cap * n_invited[starting]
-    m.invited_share[starting] = n_invited[starting] / np.maximum(n_tied[starting], 1)
+    open_sales(model, starting, who, k, invited, ins.window_days)
     left = (~invited) & (level >= Level.FAN) & (rng.random(who.size) < ins.notice_prob)
     c.rel_slighted_until[who[left], k[left]] = day + ins.slight_days
     c.left_out_day[who[left]] = day
     return Touches(who[invited], k[invited])
+
+
+def customers(model, stores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The tie slots (consumer, slot) at these stores (a mask) that a sale may invite: not mere browsers."""
+    c = model.consumers
+    slots = np.flatnonzero(np.append(stores, False)[c.rel_merchant.ravel()])   # empty slots (-1) read the False
+    slots = slots[~relationships.browsed_only(c.rel_level.ravel()[slots], c.rel_orders.ravel()[slots],
+                                              c.rel_fav.ravel()[slots])]     # a store cannot invite mere browsers
+    return np.divmod(slots, c.rel_merchant.shape[1])
+
+
+def open_sales(model, starting: np.ndarray, who: np.ndarray, k: np.ndarray, invited: np.ndarray,
+               window_days: int) -> None:
+    """Sales open today at the `starting` stores for `window_days`: the invited tie slots among (who, k)
+    hold an invitation until the end, and each sale's stock is `quantity_cap` per invitee."""
+    m, c, ins, day = model.merchants, model.consumers, model.config.insider, model.day
+    m.sale_end_day[starting] = day + window_days - 1
+    c.rel_invited_until[who[invited], k[invited]] = day + window_days - 1
+    stores = c.rel_merchant[who, k]
+    n_tied = np.bincount(stores, minlength=m.n)
+    n_invited = np.bincount(stores[invited], minlength=m.n)
+    m.insider_stock[starting] = ins.quantity_cap * n_invited[starting]
+    m.invited_share[starting] = n_invited[starting] / np.maximum(n_tied[starting], 1)
 
 
 def on_purchase(model, orders: Orders) -> None:

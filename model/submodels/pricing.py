@@ -51,7 +51,22 @@ def price(model, buyers, stores, level, invited):
     factor = buyer_factor(model, buyers)
     if np.ndim(factor) and stores.ndim == 2:
         factor = factor[:, None]
+    at_store = offer_factor(model, buyers if stores.ndim == 1 else np.broadcast_to(buyers[:, None], stores.shape),
+                            stores)
+    if at_store is not None:
+        factor = factor * at_store
     return paid * factor, depth, insider
+
+
+def offer_factor(model, who: np.ndarray, stores: np.ndarray):
+    """Factor on the price of each consumer's offer at each store from the policies that price particular
+    offers (coupons, store credit), or None when none does."""
+    factor = None
+    for policy in model.policies:
+        if policy.prices_offers:
+            f = policy.offer_price_factor(model, who, stores)
+            factor = f if factor is None else factor * f
+    return factor
 
 
 @dataclass

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..orders import Channel, Level, Orders, Prompt, Touches
+from ..orders import Channel, Level, Lever, Orders, Prompt, Touches
 from . import pricing
 
 
@@ -47,12 +47,19 @@ def browsed_only(rel_level: np.ndarray, rel_orders: np.ndarray, rel_fav: np.ndar
 
 
 def convert(rng: np.random.Generator, level: np.ndarray, interlock: np.ndarray,
-            follow_prob: float, join_prob: float, join_weight: np.ndarray | float = 1.0) -> np.ndarray:
+            follow_prob: float, join_prob: float, join_weight: np.ndarray | float = 1.0,
+            follow_utility: np.ndarray | None = None) -> np.ndarray:
     """Levels after a purchase: visitors may follow (become fans), fans may join (become members), each
-    buyer's chance scaled by her spend level's join weight (spend.join_weights)."""
+    buyer's chance scaled by her spend level's join weight (spend.join_weights). `follow_utility` (a follow
+    discount's worth to the buyer) raises the odds of following by its exponential, as a logit would."""
     u = rng.random(level.shape[0])
     out = level.copy()
-    out[(level == Level.VISITOR) & (u < follow_prob * interlock * join_weight)] = Level.FAN
+    p_follow = follow_prob * interlock * join_weight
+    if follow_utility is not None:
+        p = np.minimum(np.broadcast_to(p_follow, level.shape), 1.0 - 1e-12)
+        odds = p / (1.0 - p) * np.exp(follow_utility)
+        p_follow = odds / (1.0 + odds)
+    out[(level == Level.VISITOR) & (u < p_follow)] = Level.FAN
     out[(level == Level.FAN) & (u < join_prob * interlock * join_weight)] = Level.MEMBER
     return out
 
@@ -146,11 +153,13 @@ def private_touches(model) -> Touches:
     level, merchant = c.rel_level.ravel(), c.rel_merchant.ravel()
     by_level = np.asarray(rs.touch_rate + [0.0, 0.0])       # visitor, fan, member, (group), Level.NONE -> 0
 
+    engage = m.effort_of(Lever.ENGAGE)
+
     def rate_of(k):
         lv, mk = level[k], np.maximum(merchant[k], 0)
-        return np.where(lv == Level.GROUP, m.message_rate[mk], by_level[lv] * m.engage[mk])
+        return np.where(lv == Level.GROUP, m.message_rate[mk], by_level[lv] * engage[mk])
 
-    max_rate = max(max(rs.touch_rate) * float(m.engage.max(initial=0)), float(m.message_rate.max(initial=0)))
+    max_rate = max(max(rs.touch_rate) * float(engage.max(initial=0)), float(m.message_rate.max(initial=0)))
     touchable = np.flatnonzero(level >= (Level.VISITOR if rs.touch_rate[0] > 0 else Level.FAN))
     slots = draw_touches(model.stream("relationships"), touchable, max_rate, rate_of)
     return Touches(*np.divmod(slots, c.rel_merchant.shape[1]))
@@ -205,10 +214,21 @@ def on_purchase(model, orders: Orders) -> None:
     c, m, rs = model.consumers, model.merchants, model.config.relationships
     buyers, slot = orders.buyers, orders.slot
     if model.modulated:
-        lv = convert(model.stream("relationships"), c.rel_level[buyers, slot], m.interlock[orders.stores],
-                     rs.follow_prob, rs.join_prob, c.join_weight[buyers])
+        lv = convert(model.stream("relationships"), c.rel_level[buyers, slot],
+                     m.effort_of(Lever.INTERLOCK)[orders.stores], rs.follow_prob, rs.join_prob, c.join_weight[buyers],
+                     follow_utility(model, buyers, orders.stores))
         c.rel_level[buyers, slot] = np.where(orders.channel == Channel.DIRECT, np.maximum(lv, Level.MEMBER), lv)
     c.rel_orders[buyers, slot] = np.minimum(orders.orders_before.astype(np.int32) + 1, 30_000)
+
+
+def follow_utility(model, buyers: np.ndarray, stores: np.ndarray) -> np.ndarray | None:
+    """What a store's follow discount (fan perks) is worth to each buyer, in utils: the same cut in price
+    in her own choice (her price weight x -ln(1 - discount)); None where no store offers one."""
+    discount = model.merchants.follow_discount
+    if not discount.any():
+        return None
+    weight = model.consumers.price_weight[buyers].astype(np.float64)
+    return weight * -np.log1p(-discount[stores])
 
 
 def forget(rng: np.random.Generator, rel_merchant: np.ndarray, days: int, tie_life_days: float) -> np.ndarray:

@@ -1,0 +1,31 @@
+"""A one-off insider sale for old customers (seed 004, IHIMI: 老客专享内购会 with an exclusive discount).
+
+On its day each treated store opens an insider sale (the insider block's depth and stock per invitee)
+for `window_days`, inviting its old customers: every consumer with an order at the store before (and,
+with a consumer treatment, only the treated ones), whatever her value score. The invitations are touches
+(an invitation may pull a near need into an order at the sale price, shopping.respond) and the sale's
+price, exclusivity and scarcity enter the invitees' choice as a regular insider sale's do (ODD 7.9).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..orders import Prompt, Touches
+from ..submodels import insider_sales
+from .base import Instrument
+
+
+class InsiderSaleOnce(Instrument):
+    name = "insider_sale_once"
+    touches_consumers = True
+    prompt = Prompt.INVITATION
+
+    def touches(self, model) -> Touches | None:
+        if model.record_day != self.params.day or not self.stores.any():
+            return None
+        c = model.consumers
+        who, k = insider_sales.customers(model, self.stores)
+        invited = (c.rel_orders[who, k] >= 1) & self.consumers[who]
+        insider_sales.open_sales(model, self.stores, who, k, invited, self.params.window_days)
+        return Touches(who[invited], k[invited])

@@ -553,6 +553,9 @@ class InsiderSaleOnce(Block):
     enabled: bool = P(False, "flag", "Run the sale.")
     day: int = P(0, "record day", "First day of the sale.", ge=0, le=3650)
     window_days: int = P(3, "days", "Length of the sale (its depth and stock are the insider block's).", ge=1, le=60)
+    invite: Literal["old_customers", "value_score"] = P("old_customers", "-", "Whom it invites: every old "
+                                                        "customer, or those whose value score clears "
+                                                        "insider.eligibility_threshold (as a regular sale).")
 
 
 class FanPerks(Block):

@@ -7,7 +7,7 @@
 Checks, by name (`--only NAME`; `docking` runs the first three): `bgnbd`, `bass`, `polya` (docking),
 `facts`, `elasticity`, `steady_state`, `scale`, `crn`, `roundtrip` (the order log through fit-consumers),
 `joining` (a joiner's own order value before and after joining, from the order log), `decomposition`
-(where each library policy's GMV effect comes from). Each returns `Check` rows; `report` writes them
+(where each library policy's GMV effect comes from), `interventions` (seed 004's brand cases, held out). Each returns `Check` rows; `report` writes them
 with their figures and tables. `quick` size only exercises the machinery (tests); `full` is meaningful.
 """
 
@@ -23,6 +23,7 @@ from .decomposition import decomposition
 from .docking import bass, bgnbd, polya
 from .elasticity import elasticity
 from .facts import facts
+from .interventions import interventions
 from .report import TITLES, write_report
 from .joining import joining
 from .roundtrip import roundtrip
@@ -35,6 +36,7 @@ CHECKS: dict[str, tuple[str, Callable[[Context], list[Check]]]] = {
     "steady_state": ("steady_state", steady_state), "scale": ("scale", scale), "crn": ("crn", crn),
     "roundtrip": ("roundtrip", roundtrip), "joining": ("joining", joining),
     "decomposition": ("decomposition", decomposition),
+    "interventions": ("interventions", interventions),
 }
 GROUPS = {"docking": ["bgnbd", "bass", "polya"]}
 

@@ -56,16 +56,11 @@ NOT_MODELLED = (
     ("'super new products', 2024", "4,500", "seed 003", "not modelled: no products"),
     ("brands reaching double-digit growth targets", "90%", "seed 003", "not modelled: no growth targets"),
     ("AI customer service share of inquiries; cost cut", "80%; 30%", "seed 003", "not modelled"),
-    ("case IHIMI: old-customer insider sales", "new-product conversion 3x, old-customer conversion +30%",
-     "seed 004", "not modelled: a one-store intervention, not run as an experiment"),
-    ("case Pond's: fan-only perks", "fans +184% month on month, coupon redemption +52%", "seed 004",
-     "not modelled: a one-store intervention, not run as an experiment"),
-    ("case Bibizan: prepaid store credit", "second top-up +31%, repurchase +30%", "seed 004",
-     "not modelled: a one-store intervention, not run as an experiment"),
 )
 INPUTS = (
     ("case beinspace: off-site KOC content", "store return traffic +120%, repurchase +30%", "seed 004",
-     "input: sizes browsing.offsite_rate (an SME at full LEAD gains 80-130% more visits); repurchase not modelled"),
+     "input: sizes browsing.offsite_rate (an SME at full LEAD gains 80-130% more visits); the case runs in the "
+     "Interventions section, where its traffic figure is marked not held out and its repurchase figure is checked"),
     ("Taobao/Tmall active buyers, early 2025", "about 1 billion", "seed 003",
      "input: consumer agents x population.scale = 1 billion"),
     ("WeChat monthly active users", "1.2 billion", "seed 002", "input: population.wechat_user_share"),

@@ -115,7 +115,7 @@ def test_the_rollout_scenario_switches_regime_on_its_timeline_days():
     """wechat_rollout_2025: nothing eligible before spring, the beta's stores from day 90, every store after
     the autumn day (stores that authorised in the beta keep their authorisation)."""
     s = load_scenario("wechat_rollout_2025", TINY | {"run.days": 260})
-    assert sorted(s.timeline_configs())[-2:] == [90, 243]
+    assert {90, 243} <= set(s.timeline_configs())
     m = build("wechat_rollout_2025", seed=4, **{"run.days": 260})
     wechat = {}
     for day in range(260):

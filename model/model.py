@@ -41,7 +41,8 @@ class PrivateTrafficModel(mesa.Model):
         spin_up: before the burn-in, settle the ranking loop on a subsample of consumers (ranking.spin_up).
 
     The burn-in simulates the status quo: the scenario with its levers (`scenario.LEVER_FIELDS`) at their
-    defaults. The scenario's own levers take over on record day 0.
+    defaults. The scenario's own levers take over on record day 0, and its timeline (`timeline:`) changes
+    them on the record days it lists.
     """
 
     def __init__(self, scenario: Scenario | str | None = None, rng=None, overrides: dict | None = None,
@@ -57,6 +58,7 @@ class PrivateTrafficModel(mesa.Model):
         self._stream_root = warm_state.stream_root(self.rng)
         self._streams: dict[str, np.random.Generator] = {}
         self._lever_config = scenario
+        self.timeline = scenario.timeline_configs()   # record day -> the scenario from that day on
         self.status_quo = s = scenario.status_quo()
         self.config = s                        # the status quo until record day 0, then the scenario
         self.spin_up = spin_up and s.run.burn_in_days >= ranking.SPIN_UP_MIN_BURN_IN
@@ -165,29 +167,44 @@ class PrivateTrafficModel(mesa.Model):
             counts[:] = 0
 
     def _start_levers(self) -> None:
-        """Record day 0: the scenario's levers replace the status quo's. A policy in both keeps its state
-        with the new settings; a new one is set up now; one the scenario turns off stops."""
-        self.config = self._lever_config
-        if self.config.treatment.enabled:
-            self.treated = treatment.select(self, self.config.treatment)
+        """Record day 0: the scenario's levers replace the status quo's (with its timeline's day-0 values);
+        the treated units are chosen, and the units to report begin their record."""
+        config = self.timeline.get(0, self._lever_config)
+        if config.treatment.enabled:
+            self.treated = treatment.select(self, config.treatment)
+        self._set_levers(config)
+        tracked = dict(config.tracked_units)
+        if config.treatment.enabled and config.treatment not in tracked.values():
+            tracked[config.name] = config.treatment
+        self.units = unit_outcomes.UnitTracker(self, tracked) if tracked else None
+
+    def _follow_timeline(self) -> None:
+        """On a timeline day after day 0, the levers take that day's values."""
+        if self.record_day > 0 and self.record_day in self.timeline:
+            self._set_levers(self.timeline[self.record_day])
+
+    def _set_levers(self, config: Scenario) -> None:
+        """The config becomes `config`, and the policies and instruments follow it: one in both keeps its
+        state with the new settings (told by `retune` when they changed); a new one is set up now; one
+        turned off stops."""
+        self.config = config
         running = {p.name: p for p in self.policies}
         policies = []
-        for policy in build_policies(self.config) + build_instruments(self.config):
-            if policy.name in running:
-                kept = running.pop(policy.name)
-                kept.params, kept.config = policy.params, policy.config
-                policies.append(kept)
-            else:
+        for policy in build_policies(config) + build_instruments(config):
+            kept = running.pop(policy.name, None)
+            if kept is None:
                 policy.setup(self)
                 policies.append(policy)
+                continue
+            old_params = kept.params
+            kept.params, kept.config = policy.params, policy.config
+            if old_params != policy.params:
+                kept.retune(self, old_params)
+            policies.append(kept)
         for policy in running.values():
             policy.stop(self)
         self.policies = self.platform.policies = tuple(policies)
         self.touching = tuple(p for p in self.policies if p.touches_consumers)
-        tracked = dict(self.config.tracked_units)
-        if self.config.treatment.enabled and self.config.treatment not in tracked.values():
-            tracked[self.config.name] = self.config.treatment
-        self.units = unit_outcomes.UnitTracker(self, tracked) if tracked else None
 
     def _each_policy(self, hook: str, *args) -> None:
         for policy in self.policies:
@@ -204,6 +221,7 @@ class PrivateTrafficModel(mesa.Model):
 
     def step(self) -> None:
         """Advance one recorded day (day 0 is the first day after the burn-in)."""
+        self._follow_timeline()
         self._simulate_day()
         self.collector.record(outcomes.daily_outcomes(self))
         self.datacollector.collect(self)

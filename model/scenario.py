@@ -694,6 +694,13 @@ class Scenario(Block):
         "baseline", "-", f"Short name used in tables and file names: up to {MAX_NAME} printable characters, "
         "no slash or backslash, not starting with '.'.")
     description: str = P("", "-", "What the scenario is for and which question it serves.")
+    timeline: dict[int, dict[str, Any]] = P({}, "record day -> {lever: value}", "Lever changes on given "
+                                            "record days (day 0 = the first recorded day): from that day on "
+                                            "each listed lever field takes the value given, over the arm's own "
+                                            "setting. Only lever fields; days 0 to 3649 (a day at or past "
+                                            "run.days is never reached). The baseline's timeline carries the "
+                                            "world's trends, so every arm that extends it inherits them; "
+                                            "`extends:` merges timelines by day and field.")
     run: Run = Field(default_factory=Run)
     population: Population = Field(default_factory=Population)
     categories: Categories = Field(default_factory=Categories)
@@ -726,8 +733,11 @@ class Scenario(Block):
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def status_quo(self) -> "Scenario":
-        """This scenario with every lever (LEVER_FIELDS) at its default: what the burn-in simulates."""
+        """This scenario with every lever (LEVER_FIELDS) at its default and no timeline: what the burn-in
+        simulates. The burn-in ends before record day 0, so no timeline day is ever reached in it, and arms
+        that differ only in their timelines share one warm state."""
         data, defaults = self.to_dict(), Scenario().to_dict()
+        data["timeline"] = {}
         for path in LEVER_FIELDS:
             *parents, leaf = path.split(".")
             node, base = data, defaults
@@ -738,11 +748,20 @@ class Scenario(Block):
 
     def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> "Scenario":
         """A copy with dotted-path overrides applied and re-validated."""
+        return self._with(overrides, source)
+
+    def _with(self, overrides: dict[str, Any], source: str, check_timeline: bool = True) -> "Scenario":
         data = self.to_dict()
         origins: dict[str, str] = {}
         for path, value in overrides.items():
             _set_path(data, path, value, source, origins)
-        return _validate(data, origins, default_origin=source)
+        return _validate(data, origins, default_origin=source, check_timeline=check_timeline)
+
+    def timeline_configs(self) -> dict[int, "Scenario"]:
+        """The scenario as it stands from each timeline day within the horizon (`run.days`) on: every
+        entry up to that day applied in day order, over the scenario's own lever values."""
+        return {day: config for day, config in _timeline_configs(self, "timeline").items()
+                if day < self.run.days}
 
 
 # the levers: they act from record day 0; the burn-in before it runs the status quo (their defaults)
@@ -863,7 +882,9 @@ def _range_text(loc: tuple) -> str:
     return " and ".join(bounds(block.model_fields[loc[-1]])[0])
 
 
-def _validate(data: dict, origins: dict[str, str], default_origin: str) -> Scenario:
+def _validate(data: dict, origins: dict[str, str], default_origin: str, check_timeline: bool = True) -> Scenario:
+    if "timeline" in data:
+        data = {**data, "timeline": _timeline_data(data["timeline"], origins, default_origin)}
     try:
         s = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -892,7 +913,85 @@ def _validate(data: dict, origins: dict[str, str], default_origin: str) -> Scena
         loc, msg, value = problems[0]
         where = _origin(loc, origins, default_origin)
         raise ScenarioError(f"{where}: {'.'.join(loc)}: {msg} (got {quote(value)})")
+    if check_timeline:
+        _timeline_configs(s, origins, default_origin)
     return s
+
+
+# ------------------------------------------------------------------------------ lever timelines
+MAX_TIMELINE_DAY = 3649      # run.days' upper limit less one
+_MARK = "@timeline@"         # stands for "file: timeline.<day>." in errors raised while applying a day
+
+
+def _flat(values: dict, prefix: str = "") -> dict[str, Any]:
+    """A day's entries as dotted field -> value: a block given as a mapping sets its fields one by one
+    (the fields it leaves out keep the scenario's values)."""
+    out = {}
+    for key, value in values.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out.update(_flat(value, path + "."))
+        else:
+            out[path] = value
+    return out
+
+
+_CHOSEN_ON_DAY_0 = ("treatment", "tracked_units")
+
+
+def _timeline_data(raw: Any, origins: dict[str, str], default: str) -> dict[int, dict[str, Any]]:
+    """The `timeline:` mapping checked for shape (days, mappings of lever fields), with dotted keys; the
+    values are checked by applying them (`_timeline_configs`)."""
+    def where(*parts) -> str:
+        return _origin(tuple(".".join(map(str, ("timeline",) + parts)).split(".")), origins, default)
+
+    lever_list = ", ".join(f"{lever}{'.*' if lever in ('policies', 'instruments') else ''}" for lever in LEVER_FIELDS
+                           if lever not in _CHOSEN_ON_DAY_0)
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{where()}: timeline: must be a mapping of record day -> {{lever field: value}} "
+                            f"(got {quote(raw)})")
+    out: dict[int, dict[str, Any]] = {}
+    for key, values in raw.items():
+        day = key if isinstance(key, int) and not isinstance(key, bool) else \
+            int(key) if isinstance(key, str) and key.isdigit() else None
+        if day is None or not 0 <= day <= MAX_TIMELINE_DAY:
+            raise ScenarioError(f"{where(key)}: timeline.{quote(key)}: not a record day; allowed: whole "
+                                f"days 0 to {MAX_TIMELINE_DAY} (0 = the first recorded day)")
+        if day in out:
+            raise ScenarioError(f"{where(key)}: timeline.{day}: day given twice; give each day once")
+        if not isinstance(values, dict) or not values:
+            raise ScenarioError(f"{where(key)}: timeline.{day}: must be a mapping of lever field -> value, "
+                                f"e.g. policies.wechat_direct.mode: open (got {quote(values)})")
+        flat = _flat(values)
+        for field in flat:
+            if not isinstance(field, str) or not is_lever(field):
+                raise ScenarioError(f"{where(key, field)}: timeline.{day}.{field}: not a lever field; a timeline "
+                                    f"changes only levers: {lever_list}")
+            if field.split(".")[0] in _CHOSEN_ON_DAY_0:
+                raise ScenarioError(f"{where(key, field)}: timeline.{day}.{field}: the treated units are chosen on "
+                                    "record day 0 and cannot change on a timeline; give treatment: at the top level "
+                                    "(an instrument's start day and days time it)")
+        out[day] = flat
+    return out
+
+
+def _timeline_configs(s: "Scenario", origins: dict[str, str] | str, default: str = "") -> dict[int, "Scenario"]:
+    """The scenario from each timeline day on, the days' values applied in order; a value the schema
+    refuses is a one-line error naming the file and `timeline.<day>.<field>`."""
+    configs, config = {}, s
+    for day in sorted(s.timeline):
+        values = s.timeline[day]
+        try:
+            config = config._with(values, _MARK, check_timeline=False)
+        except ScenarioError as exc:
+            field = next((f for f in values if f in str(exc)), next(iter(values)))
+            where = origins if isinstance(origins, str) else \
+                _origin(tuple(f"timeline.{day}.{field}".split(".")), origins, default)
+            raise ScenarioError(str(exc).replace(f"{_MARK}: ", f"{where}: timeline.{day}.")) from None
+        configs[day] = config
+    return configs
 
 
 def _set_path(data: dict, path: str, value: Any, source: str, origins: dict[str, str]) -> None:

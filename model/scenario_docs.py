@@ -34,7 +34,14 @@ def render() -> str:
              "the file; a bare name such as `extends: baseline` names a library scenario, see `ptsim "
              "scenarios`) and overrides what it sets; `--set dotted.path=value` overrides from the command "
              "line (`--set relationships.touch_rate.1=0.2` sets item 1 of a list field). Unknown keys, keys given twice, an empty file, wrong types, numbers that are not finite and "
-             "out-of-range values are errors (exit status 2).", ""]
+             "out-of-range values are errors (exit status 2).", "",
+             "`timeline:` changes levers on given record days (day 0 = the first recorded day): "
+             "`timeline: {90: {policies.wechat_direct.mode: beta}, 243: {policies.wechat_direct.mode: open}}`. "
+             "Each day maps lever fields (the `policies` block, `insider.eligibility_threshold`, "
+             "`groups.entry`) to the values they take from that day on, over the scenario's own; a block "
+             "given as a mapping sets the fields it names. The values are checked when the file loads. The "
+             "baseline's timeline carries the world's trends and every scenario that extends it inherits "
+             "them; `extends:` merges timelines by day and field. The burn-in never reaches a timeline day.", ""]
     current = None
     for kind, path, info, _ in _rows(Scenario, Scenario()):
         if kind == "block":

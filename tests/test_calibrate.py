@@ -126,6 +126,7 @@ BAD_TARGETS = {
                            "price_probe takes no outcome"),
     "level without probe": (_edit(["targets", 0, "model", "level"], "category"), "level: only for read: price_probe"),
     "unknown probe level": (_edit(["targets", 0, "model"], {"read": "price_probe", "level": "brand"}), "level"),
+    "input with weight": (_edit(["targets", 0, "input"], "the timeline produces it"), "must have weight 0"),
     "bad name": (_edit(["targets", 0, "name"], "Member AOV"), "lower case"),
     "reserved name": (_edit(["targets", 0, "name"], "loss"), "reserved"),
     "missing definition": (_edit(["targets", 0, "definition"], KeyError), "definition: Field required"),
@@ -189,7 +190,8 @@ def test_loss_is_zero_inside_the_bands_and_grows_outside():
     # the set's loss sums the targets'; zero when every value is the published one
     assert targets.loss({t.name: t.value for t in targets.targets}) == 0
     off = {t.name: t.value for t in targets.targets} | {"member_aov_ratio": 1.62, "n_vip_growth": 0.017}
-    assert targets.loss(off) == pytest.approx((0.54 / 0.54) ** 2 + (0.1 / 0.05) ** 2)
+    assert targets.loss(off) == pytest.approx((0.54 / 0.54) ** 2)   # the 88VIP growth is an input: weight 0
+    assert targets["n_vip_growth"].input and targets["n_vip_growth"].weight == 0
 
 
 def test_posterior_rule_keeps_completed_trials_near_the_best_weighted_by_exp_minus_half_loss():

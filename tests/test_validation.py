@@ -54,7 +54,7 @@ def test_quick_report_has_the_gmv_decomposition_and_each_row_adds_up(quick):
     refs = references()
     assert set(refs) == {"closed_2023", "group_entry_open", "group_entry_purchased", "insider_loose",
                          "insider_strict", "strategy_2025", "wechat_beta_2025", "wechat_open", "weight_bonus_full",
-                         "weight_bonus_none"}
+                         "weight_bonus_none", "wechat_rollout_2025"}
     assert refs["strategy_2025"] == "wechat_beta_2025" and refs["weight_bonus_full"] == "wechat_open"
     assert refs["wechat_open"] == refs["closed_2023"] == "baseline"
     lines = out.read_text().splitlines()
@@ -124,7 +124,10 @@ def test_fact_verdict_follows_the_band():
     v = {name: c.passed for name, c in checks.items()}
     assert v["share_gmv_relationship"] is False and v["wechat_aov_ratio"] is False
     assert v["fan_return_visit_ratio"] and v["member_aov_ratio"] and v["member_repurchase_share_top"]
-    assert v["n_vip at the start"] and v["n_vip at the end"] and v["n_vip growth"] is False   # +29%
+    assert v["n_vip at the start"] and v["n_vip at the end"]
+    # the growth is an input (the baseline's timeline produces it): its value without a verdict
+    growth = checks["n_vip growth"]
+    assert v["n_vip growth"] is None and growth.value.startswith("30%") and "input, not evidence" in growth.definition
     assert v["members' browsing depth"] and v["purchases per page view"]
     assert v["relationship customers' repurchase ratio"] is False
     # the leakage level is an assumption with its range, and the report says so
@@ -185,3 +188,18 @@ def test_a_targets_limit_is_shown_only_when_the_target_is_not_met(monkeypatch):
                                         ts, "cmd", "synthetic")
     assert hit.passed and "why not met" not in hit.definition
     assert miss.passed is False and miss.definition.endswith("**why not met**: a structural reason, measured")
+
+
+def test_the_88vip_growth_row_names_the_baseline_timeline_entries_that_produce_it(monkeypatch):
+    import importlib
+    from ptsim import load_scenario
+    facts_module = importlib.import_module("ptsim.validation.facts")
+    monkeypatch.setattr(facts_module, "FACTS", tuple(f for f in facts_module.FACTS if f.name == "n_vip growth"))
+    ts = pd.DataFrame({"run_id": ["a", "a"], "day": [0, 9], "n_vip": [42e6, 49e6]})
+    runs = pd.DataFrame({"run_id": ["a"]})
+    growth = next(c for c in facts_module.fact_checks(runs, ts, "cmd", "synthetic", load_scenario("baseline"))
+                  if c.name == "n_vip growth")
+    assert growth.passed is None and growth.verdict == "no target"
+    assert "policies.vip_programme.join_prob 0.004 -> 0.006 on record day 181" in growth.definition
+    assert "0.006 -> 0.014 on record day 303" in growth.definition
+

@@ -165,6 +165,11 @@ class Target(_Block):
     limit: str | None = Field(None, min_length=1, max_length=2000,
                               description="why the model cannot reach the band, a structural limit argued with a "
                               "measurement and its command; the validation report shows it when not met")
+    input: str | None = Field(None, min_length=1, max_length=2000,
+                              description="how the scenario produces this value by construction (a trend input, "
+                              "e.g. the baseline's timeline): the validation report shows the model's value "
+                              "without a verdict, as an input, not evidence; it must have weight 0, so "
+                              "`ptsim calibrate` never fits to it")
 
     @model_validator(mode="after")
     def _check(self):
@@ -175,6 +180,9 @@ class Target(_Block):
             raise ValueError(f"name {self.name!r}: reserved for a column of trials.parquet; choose another")
         if not self.band.contains(self.value):
             raise ValueError(f"value {self.value:g} lies outside its band [{self.band.lo:g}, {self.band.hi:g}]")
+        if self.input is not None and self.weight != 0:
+            raise ValueError(f"weight {self.weight:g}: a target the scenario produces by construction (input) "
+                             "must have weight 0; calibrating to it would fit the input, not the model")
         if self.scale is None and (self.band.low is None or self.band.high is None):
             raise ValueError("scale: required for a one-sided band (the distance that counts as one unit of "
                              "loss, e.g. 20% of the published value)")

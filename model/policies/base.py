@@ -6,7 +6,8 @@ prices and ranking, `on_purchase` for each batch of purchases (in the purchase p
 Submodels ask query hooks where a policy changes what they compute (ranking GMV and multipliers,
 prices, need rates, the WeChat regime, what diverting saves and risks). A policy reports money it
 moves through `flows`. Policies with a start day act from that recorded day on (`model.record_day`);
-before it the status quo holds.
+before it the status quo holds. A scenario's timeline may change a running policy's settings on a record
+day: the policy keeps its state, gets the new `params` and `config`, and is told through `retune`.
 """
 
 from __future__ import annotations
@@ -36,7 +37,13 @@ class Policy:
         pass
 
     def stop(self, model) -> None:
-        """The scenario turns the policy off at record day 0 (it ran in the status quo before)."""
+        """The scenario turns the policy off at record day 0 (it ran in the status quo before), or its
+        timeline does on a later day."""
+
+    def retune(self, model, old_params) -> None:
+        """The policy's settings changed while it runs (at record day 0 or a timeline day): `self.params`
+        holds the new ones. Neutral by default, for policies that read their settings afresh each day;
+        a policy that derives state from them at setup or start updates that state here."""
 
     def on_purchase(self, model, orders) -> None:
         pass

@@ -3,7 +3,9 @@
 From `start_day`, eligible stores (under beta: the largest `beta_share` by trailing GMV plus any tier
 in `beta_tiers`; under open: every store) may join. An eligible store authorises uploading its WeChat
 community data with probability `authorisation_rate` (the rest decline over privacy and reconsider
-each month), and joins once its community has at least `min_community` real members. In a joined store
+each month), and joins once its community has at least `min_community` real members. When a timeline
+widens eligibility mid-run (beta -> open), the stores newly eligible decide then; stores that authorised
+keep their authorisation. In a joined store
 the WeChat community buys inside WeChat without switching apps (if `friction_removed`), joins the
 store's membership, and may pass share-to-unlock coupons to WeChat contacts (`share_to_unlock`).
 """
@@ -44,6 +46,17 @@ class WeChatDirect(Policy):
             self.authorised |= hesitant & (self.rng.random(m.n) < self.params.authorisation_rate / 6)
         community = model.consumers.wechat_community_size(m.n)
         self.joined = self.authorised & (community * model.scale >= self.params.min_community)
+
+    def retune(self, model, old_params) -> None:
+        """New eligibility rules (a rollout: beta -> open): stores that authorised stay in; the stores
+        newly eligible decide now whether to authorise, as eligible stores did at the start."""
+        if not self.started:
+            return                                   # start_day computes eligibility with the new rules
+        m = model.merchants
+        eligible = self._eligible(m)
+        newly = eligible & ~self.eligible
+        self.eligible = eligible | self.authorised
+        self.authorised |= newly & (self.rng.random(m.n) < self.params.authorisation_rate)
 
     def _eligible(self, m) -> np.ndarray:
         if self.params.mode == "open":

@@ -35,6 +35,7 @@ class Fact:
     values: Callable          # (runs, timeseries) -> one value per replication
     limit: str | None = None  # why the model cannot reach the band (shown when not met)
     basis: str = ""           # "assumption: " for an assumed level (no published value), "" for a published one
+    input: str | None = None  # how the scenario produces the value by construction: shown, without a verdict
 
 
 def fact(target: Target) -> Fact:
@@ -42,7 +43,29 @@ def fact(target: Target) -> Fact:
     return Fact(target.title, target.source.published, target.source.ref, target.band.lo, target.band.hi,
                 target.band.text, target.display, " ".join(target.definition.split()),
                 lambda runs, ts: read_values(target, runs, ts),
-                " ".join(target.limit.split()) if target.limit else None, target.basis)
+                " ".join(target.limit.split()) if target.limit else None, target.basis,
+                " ".join(target.input.split()) if target.input else None)
+
+
+def timeline_entries(scenario, prefix: str = "") -> str:
+    """The scenario's timeline entries under `prefix`, each from its value before to its value after, e.g.
+    'policies.vip_programme.join_prob 0.004 -> 0.008 on record day 182, 0.008 -> 0.02 on day 302'."""
+    out, before = [], scenario
+    for day, config in sorted(scenario.timeline_configs().items()):
+        for field in scenario.timeline[day]:
+            if field.startswith(prefix):
+                old, new = _field(before, field), _field(config, field)
+                out.append(f"{field} {old:g} -> {new:g} on record day {day}" if isinstance(new, float)
+                           else f"{field} {old} -> {new} on record day {day}")
+        before = config
+    return "; ".join(out) or "none"
+
+
+def _field(scenario, dotted: str):
+    value = scenario
+    for part in dotted.split("."):
+        value = value[int(part)] if isinstance(value, list) else getattr(value, part)
+    return value
 
 
 # the bands come from targets/published.yaml, which `ptsim calibrate` fits to: one source of truth;
@@ -69,14 +92,20 @@ INPUTS = (
 )
 
 
-def fact_checks(runs: pd.DataFrame, timeseries: pd.DataFrame, command: str, setting: str) -> list[Check]:
+def fact_checks(runs: pd.DataFrame, timeseries: pd.DataFrame, command: str, setting: str,
+                scenario=None) -> list[Check]:
     """One row per fact from a runs table (one row per replication, outcome columns) and its daily
-    timeseries (run_id, day, n_vip): mean and 95% interval, pass if the mean is in the band."""
+    timeseries (run_id, day, n_vip): mean and 95% interval, pass if the mean is in the band. A fact the
+    scenario produces by construction (a target with `input`) shows the model's value without a verdict,
+    naming the `scenario`'s timeline entries that produce it."""
     rows = []
     for f in FACTS:
         mean, low, high = interval(f.values(runs, timeseries))
         met = bool(f.low <= mean <= f.high)
         why = f"; **why not met**: {f.limit}" if f.limit and not met else ""
+        if f.input:
+            entries = timeline_entries(scenario, "policies.vip_programme") if scenario is not None else "?"
+            met, why = None, f"; **input, not evidence**: {f.input} (the timeline's entries: {entries})"
         rows.append(Check(SECTION, f.name, f"{f.basis}{f.published} ({f.source}); band {f.band}",
                           fmt(mean, low, high, f.kind),
                           f"{f.definition}; {setting}{why}", met, command,
@@ -93,5 +122,5 @@ def facts(ctx: Context) -> list[Check]:
     exp = ctx.replications({"baseline": scenario}, s.reps, scenario.run.seed)
     setting = (f"baseline, {s.consumers:,} consumer agents standing for 1 bn buyers, {s.merchants:,} stores, "
                f"{s.reps} replications")
-    return fact_checks(exp.ok, exp.timeseries, ctx.command("facts"), setting)
+    return fact_checks(exp.ok, exp.timeseries, ctx.command("facts"), setting, scenario)
 

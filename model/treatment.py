@@ -76,6 +76,9 @@ def select_stores(model, treatment: Treatment, rng: np.random.Generator) -> tupl
         listed[sel.ids] = True
         matching &= listed
     treated = _draw(matching, sel.share, sel.count, rng)
+    if not treated.any():
+        raise ScenarioError(f"treatment.stores: selects no store on record day 0 ({int(matching.sum())} of {m.n} "
+                            f"match the filters, share {sel.share:g}); widen the filters or raise share or count")
     comparable = matching & ~treated
     if not comparable.any():                      # everything matching is treated: compare with its kind
         comparable = kind & ~treated
@@ -98,6 +101,9 @@ def select_consumers(model, treatment: Treatment, stores: np.ndarray,
         matching &= (level == Level.NONE) if sel.relationship == "none" else \
             (level >= LEVEL_BY_NAME[sel.relationship])
     treated = _draw(matching, sel.share, 0, rng)
+    if not treated.any():
+        raise ScenarioError(f"treatment.consumers: selects no consumer on record day 0 ({int(matching.sum())} of "
+                            f"{c.n} match the filters, share {sel.share:g}); widen the filters or raise share")
     comparable = matching & ~treated
     if not comparable.any():
         comparable = kind & ~treated

@@ -36,13 +36,19 @@ def track_treated_units(named: dict) -> dict:
     return {name: s.model_copy(update={"tracked_units": tracked}) for name, s in named.items()}
 
 
+def _mean(x: np.ndarray) -> float:
+    """Mean of the numbers in `x`; NaN, without numpy's warning, when there is none (a rate of no event)."""
+    ok = np.isfinite(x)
+    return float(x[ok].mean()) if ok.any() else np.nan
+
+
 def _paired(a: np.ndarray, b: np.ndarray, base: np.ndarray) -> tuple[float, float, float, float]:
     """Mean of b - a over pairs where both are numbers, its 95% interval and the mean in % of `base`'s."""
     ok = np.isfinite(a) & np.isfinite(b)
     if not ok.any():
         return (np.nan,) * 4
     m, lo, hi = summarise(b[ok] - a[ok])
-    ref = np.nanmean(base[ok]) if np.isfinite(base[ok]).any() else np.nan
+    ref = _mean(base[ok])
     return m, lo, hi, 100.0 * m / ref if ref else np.nan
 
 
@@ -70,10 +76,8 @@ def treatment_effects(runs: pd.DataFrame, reference: str) -> pd.DataFrame:
                 t_a, c_a = (other.loc[pairs, cols[r]].to_numpy(float) for r in ("treated", "comparable"))
                 t_r, c_r = (ref.loc[pairs, cols[r]].to_numpy(float) for r in ("treated", "comparable"))
                 row = {"scenario": arm, "reference": reference, "units": kind, "outcome": outcome, "unit": unit,
-                       "n_pairs": int(pairs.size), "treated": np.nanmean(t_a) if pairs.size else np.nan,
-                       "treated_reference": np.nanmean(t_r) if pairs.size else np.nan,
-                       "comparable": np.nanmean(c_a) if pairs.size else np.nan,
-                       "comparable_reference": np.nanmean(c_r) if pairs.size else np.nan}
+                       "n_pairs": int(pairs.size), "treated": _mean(t_a), "treated_reference": _mean(t_r),
+                       "comparable": _mean(c_a), "comparable_reference": _mean(c_r)}
                 for name, (a, b, base) in {"effect": (t_r, t_a, t_r), "vs_comparable": (c_a, t_a, c_a),
                                            "spillover": (c_r, c_a, c_r)}.items():
                     m, lo, hi, pct = _paired(a, b, base)

@@ -190,8 +190,13 @@ def _experiment(kind: str, out, resume: bool, call):
     """Run an experiment with a progress bar (`call(progress)`; it says first how big it is with
     `say_plan`); bad input and results that cannot be written exit 2 with one line, an interrupt says
     how to resume."""
+    import warnings
+
     from .results import OutputError
-    with progress_bar() as bar:
+    with progress_bar() as bar, warnings.catch_warnings():
+        # failed runs are reported after the tables (_report_failures), not also as a Python warning
+        warnings.filterwarnings("ignore", message=r".* run\(s\) failed, so their outcomes are missing",
+                                category=RuntimeWarning)
         task = bar.add_task(kind, total=None)
 
         def progress(done, total):
@@ -210,6 +215,24 @@ def _experiment(kind: str, out, resume: bool, call):
             err_console.print(f"interrupted: finished runs are saved; finish with --resume --out {out}",
                               markup=False, highlight=False)
             raise typer.Exit(130)
+
+
+SCENARIO_ERROR = "ScenarioError: "
+
+
+def _bad_input_in_runs(exp, files: dict) -> None:
+    """Runs that failed on bad input found only in the run (a treatment selecting no store on record day
+    0): one line naming the file, exit 2, before any table."""
+    failed = exp.failed
+    bad = failed[failed["error"].astype(str).str.startswith(SCENARIO_ERROR)] if len(failed) else failed
+    if len(bad):
+        row = bad.iloc[0]
+        message = row["error"][len(SCENARIO_ERROR):]
+        name, _, rest = message.partition(": ")
+        files = files or {}
+        if name in files:                        # another arm's treatment, tracked in this run
+            fail(f"{files[name]}: {rest}")
+        fail(f"{files.get(row['scenario'], row['scenario'])}: {message}")
 
 
 def _report_failures(exp, out) -> None:
@@ -277,10 +300,15 @@ def run(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file, or th
         return exp
     summary = []
     exp = _experiment(f"{s.name}: {s.run.reps} x {s.run.days} days", out, resume, call)
+    _bad_input_in_runs(exp, {s.name: scenario})
     scale = s.population.agent_scale
     console.print(run_table(f"{s.name}: {s.run.reps} replication(s), {s.run.days} days, {s.population.consumers:,} "
                             f"consumers x {f'{scale:,.0f}' if scale >= 100 else f'{scale:.3g}'}", summary[0]))
     console.print(f"results written to {out}/ ({', '.join([p.name for p in paths] + (['orders/'] if orders else []))})")
+    if s.treatment.enabled:
+        console.print("the treated and comparable units' outcomes are the units.* columns of runs.parquet; "
+                      f"`ptsim compare baseline {scenario}` estimates the treatment's effect on them "
+                      "(docs/experiments.md)", markup=False, highlight=False, soft_wrap=True)
     _report_failures(exp, out)
 
 
@@ -323,6 +351,61 @@ def comparison_table(c, names=None) -> Table:
     if any(BELOW_ZERO in cell for column in table.columns for cell in column.cells):
         notes.append(BELOW_ZERO_NOTE)
     table.caption = "\n".join(notes)
+    return table
+
+
+# the store outcomes `compare` prints for a treated arm (treatment_effects.csv has them all)
+TREATMENT_HEADLINE = ("gmv", "visits", "orders", "repurchase_rate", "old_customer_conversion", "new_fans")
+
+
+def _per_unit_scale(unit: str, size: float) -> tuple[float, str]:
+    """Factor and unit a treated unit's outcome is shown in: shares in %, large counts and yuan in
+    thousands or millions (per store they are large at real scale)."""
+    if unit == "share":
+        return 100.0, "%"
+    for factor, word in ((1e-6, "million"), (1e-3, "thousand")):
+        if abs(size) * factor >= 1:
+            return factor, f"{word} {unit}"
+    return 1.0, unit
+
+
+def _relative_text(pct: float) -> str:
+    from .plots import MISSING
+    import numpy as np
+    if not np.isfinite(pct):
+        return MISSING
+    return f"{pct:+.1f}%" if abs(pct) >= 1 or pct == 0 else f"{pct:+.2f}%"
+
+
+def treatment_table(c) -> Table:
+    """Each treated arm's headline store outcomes per store: the treated stores' mean, the effect against
+    the same stores in the reference arm (95% interval), and in % the effect, the treated against comparable
+    stores (over the same ratio in the reference arm) and the comparable stores' spillover."""
+    from .plots import MISSING, interval_text
+    te = c.treatment_effects
+    te = te[(te["units"] == "stores") & te["outcome"].isin(TREATMENT_HEADLINE)]
+    order = {name: i for i, name in enumerate(TREATMENT_HEADLINE)}
+    te = te.sort_values(["scenario", "outcome"], key=lambda col: col.map(order) if col.name == "outcome" else
+                        col.map({s: i for i, s in enumerate(dict.fromkeys(te["scenario"]))}))
+    table = Table(title=f"treated stores: mean per store; effect vs the same stores in {c.reference} (paired "
+                        f"by seed) [95% interval]; vs comparable untreated stores in the same arm; spillover on "
+                        f"those stores vs {c.reference}")
+    for col in ("arm", "outcome", "unit", "treated", "effect", "effect (%)", "vs comparable", "spillover"):
+        table.add_column(col, justify="left" if col in ("arm", "outcome", "unit") else "right")
+    for r in te.itertuples(index=False):
+        factor, unit = _per_unit_scale(r.unit, r.treated_reference)
+        share = r.unit == "share"
+        pp = " pp" if share else ""
+        effect = interval_text(r.effect * factor, r.effect_low * factor, r.effect_high * factor, r.n_pairs,
+                               sign=True)
+        table.add_row(r.scenario, r.outcome, unit, interval_text(r.treated * factor, r.treated * factor,
+                                                                 r.treated * factor, 1),
+                      effect + (pp if effect != MISSING else ""),
+                      *(_relative_text(getattr(r, f"{k}_pct")) for k in ("effect", "vs_comparable", "spillover")))
+    table.caption = ("per store at real scale; shares in %, their differences in pp; in %, paired over seeds: "
+                     f"effect, treated stores over themselves in {c.reference}; vs comparable, treated over "
+                     f"comparable stores, over the same ratio in {c.reference}; spillover, comparable stores over "
+                     f"themselves in {c.reference} ({MISSING}: no number)")
     return table
 
 
@@ -373,14 +456,22 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML 
         named, reps, seed=seed, outcomes=_outcome_list(outcomes), out=out, resume=resume, workers=workers,
         backend=backend, scheduler=scheduler, figures=figures, progress=progress, cache=cache, max_runs=max_runs,
         posterior=posterior, draws=draws, orders=orders, on_plan=say_plan))
+    _bad_input_in_runs(c.experiment, {s.name: p for p, s in zip(scenarios, named.values())})
     console.print(comparison_table(c, _outcome_list(outcomes)))
     if c.posterior:
         p = c.posterior
         console.print(f"parameter uncertainty: {p['draws']} vector(s) drawn from {p['source']} ({p['vectors']} "
                       f"vectors, effective {p['effective_vectors']}), {p['per_draw']} replication(s) each; "
                       "share_parameter in summary.csv and differences.csv is the share of variance they cause")
-    console.print(f"results written to {out}/ (summary.csv, differences.csv, runs.parquet, timeseries.parquet"
+    if len(c.treatment_effects):
+        console.print(treatment_table(c))
+    console.print(f"results written to {out}/ (summary.csv, differences.csv, "
+                  f"{'treatment_effects.csv, ' if len(c.treatment_effects) else ''}runs.parquet, timeseries.parquet"
                   f"{', orders/' if orders else ''}{', figures' if figures else ''})")
+    if len(c.treatment_effects):
+        console.print(f"every outcome of the treated and comparable stores and consumers: {out}/treatment_effects.csv "
+                      "(docs/experiments.md: store and consumer experiments)", markup=False, highlight=False,
+                      soft_wrap=True)
     _report_failures(c.experiment, out)
 
 

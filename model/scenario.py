@@ -832,6 +832,26 @@ def _check_lists(s: Scenario) -> list[tuple[tuple, str, Any]]:
         problems.append((("insider", "score_weights"), "at least one weight must be > 0", s.insider.score_weights))
     if sum(getattr(s.categories, c).share for c in CATEGORIES) <= 0:
         problems.append((("categories",), "at least one category share must be > 0", 0))
+    if s.treatment.enabled:
+        problems += _check_store_selection(s.treatment.stores, s.population.merchants)
+    return problems
+
+
+def _check_store_selection(sel: StoreSelection, merchants: int) -> list[tuple[tuple, str, Any]]:
+    """A treatment's store filters that cannot select a store whatever the population: indices beyond the
+    stores, a rank range that is not [first, last], a share and count of 0 (the treatment would reach none)."""
+    where, problems = ("treatment", "stores"), []
+    bad = [i for i in sel.ids if i >= merchants]
+    if bad:
+        problems.append((where + ("ids",), f"store {bad[0]} does not exist; allowed: 0 to {merchants - 1} "
+                         f"(population.merchants = {merchants})", sel.ids))
+    if sel.rank and (len(sel.rank) != 2 or sel.rank[0] > sel.rank[1]):
+        problems.append((where + ("rank",), "needs [first, last] with 1 <= first <= last", sel.rank))
+    elif sel.rank and sel.rank[0] > merchants:
+        problems.append((where + ("rank",), f"first must be <= population.merchants = {merchants}", sel.rank))
+    if sel.share == 0 and sel.count == 0:
+        problems.append((where + ("share",), "0 treats no store; allowed: > 0 and <= 1, or a count >= 1",
+                         sel.share))
     return problems
 
 

@@ -2,7 +2,7 @@
 
 A treatment's filters (ids, tier, category, rank by trailing GMV; lifecycle stage, tie to a treated
 store) pick the matching units, then a random share or count of them is treated. The draws come from
-a stream keyed by the selection itself, and every arm of a comparison reaches record day 0 in the same
+streams keyed by the store and the consumer selections themselves, and every arm of a comparison reaches record day 0 in the same
 state (the burn-in is the status quo), so every arm picks the same units: the treated arm's units have
 an exact counterfactual in the reference arm. The matching units left untreated are the comparable
 ones, seen in the same world (they show spillovers).
@@ -32,9 +32,11 @@ class Units:
     comparable_consumers: np.ndarray | None = None
 
 
-def stream(model, treatment: Treatment) -> np.random.Generator:
-    """The selection's own stream: from the run's seed and the selection's settings, not the arm."""
-    text = json.dumps(treatment.model_dump(mode="json"), sort_keys=True)
+def stream(model, selection) -> np.random.Generator:
+    """A selection's own stream: from the run's seed and the selection's settings (a store or a consumer
+    selection), not the arm; so arms with the same store selection treat the same stores whatever their
+    consumer selections."""
+    text = json.dumps([type(selection).__name__, selection.model_dump(mode="json")], sort_keys=True)
     entropy, key = model._stream_root
     return np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=key + (zlib.crc32(b"treatment"),
                                                                                   zlib.crc32(text.encode()))))
@@ -76,6 +78,9 @@ def select_stores(model, treatment: Treatment, rng: np.random.Generator) -> tupl
         listed[sel.ids] = True
         matching &= listed
     treated = _draw(matching, sel.share, sel.count, rng)
+    if not treated.any():
+        raise ScenarioError(f"treatment.stores: selects no store on record day 0 ({int(matching.sum())} of {m.n} "
+                            f"match the filters, share {sel.share:g}); widen the filters or raise share or count")
     comparable = matching & ~treated
     if not comparable.any():                      # everything matching is treated: compare with its kind
         comparable = kind & ~treated
@@ -98,6 +103,9 @@ def select_consumers(model, treatment: Treatment, stores: np.ndarray,
         matching &= (level == Level.NONE) if sel.relationship == "none" else \
             (level >= LEVEL_BY_NAME[sel.relationship])
     treated = _draw(matching, sel.share, 0, rng)
+    if not treated.any():
+        raise ScenarioError(f"treatment.consumers: selects no consumer on record day 0 ({int(matching.sum())} of "
+                            f"{c.n} match the filters, share {sel.share:g}); widen the filters or raise share")
     comparable = matching & ~treated
     if not comparable.any():
         comparable = kind & ~treated
@@ -108,8 +116,7 @@ def select(model, treatment: Treatment) -> Units:
     """The units of a treatment in this run, on record day 0. Comparable stores are the matching stores not
     drawn; when every matching store is treated, the untreated stores of the same tiers and categories (or
     every untreated store). Comparable consumers likewise, widening to the same stages."""
-    rng = stream(model, treatment)
-    stores, comparable = select_stores(model, treatment, rng)
+    stores, comparable = select_stores(model, treatment, stream(model, treatment.stores))
     if not treatment.selects_consumers():
         return Units(stores, comparable)
-    return Units(stores, comparable, *select_consumers(model, treatment, stores, rng))
+    return Units(stores, comparable, *select_consumers(model, treatment, stores, stream(model, treatment.consumers)))

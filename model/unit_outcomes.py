@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .orders import Level, Orders
-from .scenario import Treatment
+from .scenario import ScenarioError, Treatment
 from .treatment import Units, select
 
 # outcome -> (unit, meaning); the store counts in the run come from the merchants' arrays of that name
@@ -86,7 +86,12 @@ class UnitTracker:
     """Records the tracked treatments' units through the run (built on record day 0)."""
 
     def __init__(self, model, treatments: dict[str, Treatment]):
-        self.units: dict[str, Units] = {name: select(model, t) for name, t in treatments.items()}
+        self.units: dict[str, Units] = {}
+        for name, t in treatments.items():
+            try:
+                self.units[name] = select(model, t)
+            except ScenarioError as exc:              # name the arm whose treatment it is
+                raise ScenarioError(f"{name}: {exc}") from None
         n_m, n_c = model.merchants.n, model.consumers.n
         self.stores = np.zeros(n_m, dtype=bool)
         self.consumers = np.zeros(n_c, dtype=bool)

@@ -36,6 +36,12 @@ def track_treated_units(named: dict) -> dict:
     return {name: s.model_copy(update={"tracked_units": tracked}) for name, s in named.items()}
 
 
+def _mean(x: np.ndarray) -> float:
+    """Mean of the numbers in `x`; NaN, without numpy's warning, when there is none (a rate of no event)."""
+    ok = np.isfinite(x)
+    return float(x[ok].mean()) if ok.any() else np.nan
+
+
 def _ratio(num: np.ndarray, den: np.ndarray) -> tuple[float, float, float]:
     """Mean of num / den - 1 over replications where both are positive numbers, in %, with its 95% interval."""
     ok = np.isfinite(num) & np.isfinite(den) & (num > 0) & (den > 0)
@@ -74,9 +80,7 @@ def treatment_effects(runs: pd.DataFrame, reference: str) -> pd.DataFrame:
                     continue
                 t_a, c_a = (other.loc[pairs, cols[r]].to_numpy(float) for r in ("treated", "comparable"))
                 t_r, c_r = (ref.loc[pairs, cols[r]].to_numpy(float) for r in ("treated", "comparable"))
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", RuntimeWarning)       # an outcome undefined in every run
-                    means = [float(np.nanmean(v)) if pairs.size else np.nan for v in (t_a, t_r, c_a, c_r)]
+                means = [_mean(v) for v in (t_a, t_r, c_a, c_r)]
                 row = {"scenario": arm, "reference": reference, "units": kind, "outcome": outcome, "unit": unit,
                        "n_pairs": int(pairs.size), **dict(zip(("treated", "treated_reference", "comparable",
                                                                "comparable_reference"), means))}

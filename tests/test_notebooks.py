@@ -19,6 +19,8 @@ DAYS = 30
 BURN_IN = 15
 REPS = 2
 SWEEP_REPS = 2
+ROLLOUT_DAYS = 30
+ROLLOUT_REPS = 2
 WORKERS = 1
 LEVER_VALUE = 0.2
 BONUS_GRID = [0, 1, 4]
@@ -47,10 +49,10 @@ def tags(cell) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
 
 
-def test_there_are_five_notebooks():
+def test_there_are_six_notebooks():
     assert [p.name for p in NOTEBOOKS] == ["01_quickstart.ipynb", "02_wechat_direct_and_weight_bonus.ipynb",
                                            "03_exclusivity_thresholds.ipynb", "04_sensitivity.ipynb",
-                                           "05_calibration.ipynb"]
+                                           "05_calibration.ipynb", "06_store_experiments.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -771,11 +771,48 @@ def list_scenarios():
 @app.command()
 def bench(consumers: Annotated[int, typer.Option(help="Consumer agents.")] = 100_000,
           days: Annotated[int, typer.Option(help="Days.")] = 365,
-          repeat: Annotated[int, typer.Option(help="Timed repetitions (best is reported).")] = 1):
-    """Time one replication of the baseline: consumer-days per second and peak memory."""
-    from .bench import bench_baseline
-    for line in bench_baseline(consumers, days, repeat):
-        console.print(line)
+          repeat: Annotated[int, typer.Option(help="Timed repetitions (best is reported).")] = 1,
+          check: Annotated[bool, typer.Option("--check", help="Measure the repository's speed figures and compare "
+                                              "them with those recorded (benchmarks/figures.json), as ratios to "
+                                              "the yardstick; exit 1 when one is more than 1.5x worse.")] = False,
+          record_figures: Annotated[bool, typer.Option("--record", help="Measure the speed figures and record them "
+                                                       "as the repository's (benchmarks/figures.json).")] = False,
+          large: Annotated[bool, typer.Option("--large", help="With --check or --record: the 1M-consumer figure "
+                                              "too (minutes, about 1.5 GB).")] = False,
+          figures: Annotated[Optional[Path], typer.Option(help="The recorded figures file (default: the "
+                                                          "checkout's benchmarks/figures.json).")] = None):
+    """Time one replication of the baseline: consumer-days per second and peak memory. With --check, the
+    guard before a release: the recorded speed figures measured again, each in a fresh process beside a
+    yardstick (a trivial Mesa agent step), compared as ratios to it, so a slower machine does not fail it."""
+    from . import bench as b
+    if not (check or record_figures):
+        for line in b.bench_baseline(consumers, days, repeat):
+            console.print(line)
+        return
+    recorded = {}
+    if check:
+        try:
+            recorded = b.read_figures(figures)
+        except (FileNotFoundError, ValueError) as exc:
+            fail(str(exc))
+    results = b.run_figures(large, progress=lambda f: console.print(f"measuring {f.name}: {f.what} ..."))
+    for name, r in results.items():
+        console.print(f"  {name}: {r['cpu_s']:.2f} CPU s, {r['consumer_days_per_s'] / 1e6:.2f} M consumer-days/s, "
+                      f"yardstick {r['yardstick_agent_steps_per_s'] / 1e6:.2f} M agent-steps/s, ratio "
+                      f"{r['ratio']:.3f}, peak {r['peak_rss_mb']:.0f} MB")
+    if record_figures:
+        command = "ptsim bench --record" + (" --large" if large else "")
+        console.print(f"recorded in {b.record(results, figures, command)}")
+    if check:
+        worse = False
+        for name, was, now, rel, bad in b.compare_figures({k: r["ratio"] for k, r in results.items()}, recorded):
+            if was is None:
+                console.print(f"  {name}: ratio {now:.3f}, not recorded: no verdict")
+                continue
+            worse |= bad
+            console.print(f"  {name}: ratio {now:.3f} against {was:.3f} recorded ({rel:.2f}x): "
+                          f"{'MORE THAN 1.5x WORSE' if bad else 'ok'}")
+        raise typer.Exit(1 if worse else 0)
 
 
 @app.command()

@@ -4,7 +4,7 @@
 Each replication's status-quo burn-in is simulated once and shared by the three scenarios (issue 9), so
 the design is 3 scenarios x `--reps` replications, with `--reps` burn-ins. Wall time is what a user waits;
 CPU is that of `ptsim` and all its worker processes. The machine yardstick is the trivial Mesa agent step
-of bench_mesa_core.py, measured in this process before and after.
+of `ptsim.bench.yardstick`, measured in this process before and after.
 
     .venv/bin/python benchmarks/bench_parallel.py                       # 3 x 4 reps x 20,000 consumers x 365 days
     .venv/bin/python benchmarks/bench_parallel.py --reps 8 --consumers 50000
@@ -13,7 +13,6 @@ of bench_mesa_core.py, measured in this process before and after.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import resource
@@ -31,11 +30,9 @@ BACKENDS = {"serial": ["--workers", "1"], "processes": ["--workers", "2", "--bac
 
 
 def yardstick() -> float:
-    """Agent-steps per CPU second of a trivial Mesa model (10,000 agents x 100 steps)."""
-    spec = importlib.util.spec_from_file_location("bench_mesa_core", ROOT / "benchmarks" / "bench_mesa_core.py")
-    module = sys.modules["bench_mesa_core"] = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.bench_yardstick(10_000, 100, seed=1)["agent_steps_per_s"]
+    """Agent-steps per CPU second of a trivial Mesa model (10,000 agents x 100 steps; `ptsim.bench`)."""
+    from ptsim.bench import yardstick as measure
+    return measure(10_000, 100, seed=1)
 
 
 def children_cpu() -> float:

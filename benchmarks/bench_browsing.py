@@ -2,7 +2,7 @@
 and on, in one process, in alternating blocks of days (run by hand).
 
 Each size runs in a fresh process, which
-1. measures the machine yardstick (a trivial Mesa agent step, `TrivialModel` of bench_mesa_core.py, 10,000
+1. measures the machine yardstick (a trivial Mesa agent step, `ptsim.bench.yardstick`, 10,000
    agents), before and after the timings;
 2. builds two models of `scenarios/baseline.yaml` at the given number of consumers (1,000 stores, as in
    bench_scale.py), "off": `browsing.enabled=false` (the baseline before issue 22) and "on": the baseline

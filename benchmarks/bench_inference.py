@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import tempfile
 import time
 
 import numpy as np
@@ -52,17 +54,11 @@ def run_pyabc(y: np.ndarray, population: int, generations: int, seed: int) -> di
     the exact posterior, not an epsilon-approximation."""
     import pyabc
     np.random.seed(seed)
-
-    def model(p):
-        theta = np.array([p["a"], p["b"], p["c"]])
-        return {f"s{j}": v for j, v in enumerate(summaries(theta)[0] + np.random.normal(0, SIGMA))}
-
     prior = pyabc.Distribution(**{k: pyabc.RV("uniform", 0, 1) for k in "abc"})
     kernel = pyabc.IndependentNormalKernel(var=SIGMA ** 2, keys=[f"s{j}" for j in range(len(SIGMA))])
     abc = pyabc.ABCSMC(lambda p: {f"s{j}": v for j, v in enumerate(summaries(np.array([p["a"], p["b"], p["c"]]))[0])},
                        prior, kernel, population_size=population, eps=pyabc.Temperature(),
                        acceptor=pyabc.StochasticAcceptor(), sampler=pyabc.SingleCoreSampler())
-    import tempfile, os
     db = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "abc.db")
     abc.new(db, {f"s{j}": v for j, v in enumerate(y)})
     t0 = time.perf_counter()

@@ -84,34 +84,10 @@ VISITOR, FAN, MEMBER, GROUP = 0, 1, 2, 3          # tie levels, as ptsim.orders.
 
 # ----------------------------------------------------------------------------- 1. the yardstick
 
-class Counter(mesa.Agent):
-    def __init__(self, model):
-        super().__init__(model)
-        self.count = 0
-
-    def step(self):
-        self.count += 1
-
-
-class TrivialModel(mesa.Model):
-    """N agents, each step increments a counter."""
-
-    def __init__(self, n: int, rng=None):
-        super().__init__(rng=rng)
-        Counter.create_agents(self, n)
-
-    def step(self):
-        self.agents.shuffle_do("step")
-
-
 def bench_yardstick(n: int, steps: int, seed: int) -> dict:
-    model = TrivialModel(n, rng=seed)
-    t0 = time.process_time()
-    for _ in range(steps):
-        model.step()
-    cpu = time.process_time() - t0
-    assert sum(a.count for a in model.agents) == n * steps
-    return {"agents": n, "steps": steps, "run_cpu_s": cpu, "agent_steps_per_s": n * steps / cpu}
+    """The trivial Mesa agent step (`ptsim.bench.yardstick_run`): agents, steps, CPU s, agent-steps/s."""
+    from ptsim.bench import yardstick_run
+    return yardstick_run(n, steps, seed)
 
 
 # ----------------------------------------------------------------------------- 2. the Mesa core

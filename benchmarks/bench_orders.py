@@ -3,7 +3,7 @@ it (written to a Parquet file as the run goes), and optionally the same run in a
 (`--before`, a folder holding that version's `model/`), each in a fresh process, in turns.
 
 Each process loads the burn-in from a warm-state cache of its version (filled first, not timed), measures the
-machine yardstick (a trivial Mesa agent step, `TrivialModel` of bench_mesa_core.py), then the recorded days
+machine yardstick (a trivial Mesa agent step, `ptsim.bench.yardstick`), then the recorded days
 in CPU seconds (`time.process_time`; with the log, its close included) and the process's peak RSS.
 
     git archive 685e4cd model | tar -x -C /tmp/ptsim-before      # the code before the order log

@@ -1,7 +1,7 @@
 """Scale series: one replication of the baseline at 10k, 100k, 300k and 1M consumer agents (run by hand).
 
 Each size runs in a fresh process (so peak memory is that run's own) and measures, in CPU seconds of
-that process: a machine yardstick (a trivial Mesa agent step, `TrivialModel` of bench_mesa_core.py, at a
+that process: a machine yardstick (a trivial Mesa agent step, `ptsim.bench.yardstick`, at a
 fixed 10,000 agents), then the build (population, ranking spin-up, reference prices, `--burn-in` days of
 the status quo, simulated: no warm-state cache) and the `--days` recorded days of `scenarios/baseline.yaml`.
 Consumer-days per second count every simulated day, burn-in included.

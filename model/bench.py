@@ -108,11 +108,8 @@ print(json.dumps({"cpu_s": seconds, "consumer_days_per_s": consumers * simulated
 """
 
 
-def yardstick(agents: int = 10_000, steps: int = 100, seed: int = 1) -> float:
-    """The machine's speed: agent-steps per CPU second of a trivial Mesa model whose agents each add one
-    to a counter per step (every agent stepped in random order, Mesa's `shuffle_do`)."""
-    import time
-
+def _trivial_model():
+    """The yardstick's model class (Mesa imported on first use): N agents, each step adds one to a counter."""
     import mesa
 
     class Counter(mesa.Agent):
@@ -123,12 +120,33 @@ def yardstick(agents: int = 10_000, steps: int = 100, seed: int = 1) -> float:
         def step(self):
             self.count += 1
 
-    model = mesa.Model(rng=seed)
-    Counter.create_agents(model, agents)
+    class TrivialModel(mesa.Model):
+        def __init__(self, n: int, rng=None):
+            super().__init__(rng=rng)
+            Counter.create_agents(self, n)
+
+        def step(self):
+            self.agents.shuffle_do("step")
+
+    return TrivialModel
+
+
+def yardstick_run(agents: int = 10_000, steps: int = 100, seed: int = 1) -> dict:
+    """The machine's speed: a trivial Mesa model whose agents each add one to a counter per step (every
+    agent stepped in random order, Mesa's `shuffle_do`); agent-steps per CPU second."""
+    import time
+    model = _trivial_model()(agents, rng=seed)
     t0 = time.process_time()
     for _ in range(steps):
-        model.agents.shuffle_do("step")
-    return agents * steps / (time.process_time() - t0)
+        model.step()
+    cpu = time.process_time() - t0
+    assert sum(a.count for a in model.agents) == agents * steps
+    return {"agents": agents, "steps": steps, "run_cpu_s": cpu, "agent_steps_per_s": agents * steps / cpu}
+
+
+def yardstick(agents: int = 10_000, steps: int = 100, seed: int = 1) -> float:
+    """Agent-steps per CPU second of the trivial Mesa model (`yardstick_run`)."""
+    return yardstick_run(agents, steps, seed)["agent_steps_per_s"]
 
 
 def measure(figure: Figure) -> dict:

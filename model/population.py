@@ -119,7 +119,8 @@ class MerchantState:
 
     def effort_of(self, lever: int) -> np.ndarray:
         """One LINK+ effort as it acts today: the store's own, or a running instrument's if higher."""
-        return np.maximum(self.effort()[:, lever], self.campaign[:, lever])
+        own = (self.lead, self.interlock, self.engage, self.keep)[lever]
+        return np.maximum(own, self.campaign[:, lever])
 
     def start_day(self) -> None:
         """Today's sales start at zero."""

@@ -74,9 +74,8 @@ def test_saved_notebook_has_no_outputs_and_a_parameters_cell(path):
     for name in ("CONSUMERS", "MERCHANTS", "DAYS", "BURN_IN", "REPS", "WORKERS", "OUT_DIR"):
         assert f"{name} = " in code[0].source, name
     heads = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.startswith("## Answer")]
-    assert heads, "the notebook ends with its answer: a markdown cell starting with '## Answer'"
-    if "answer" not in tags(nb.cells[heads[0]]):
-        return                              # an answer written before answers were printed (being converted)
+    assert heads and "answer" in tags(nb.cells[heads[0]]), \
+        "the notebook ends with its answer: a markdown cell starting with '## Answer', tagged `answer`"
     after = [c for c in nb.cells[heads[0]:] if c.cell_type == "code"]
     assert after and all("answer" in tags(c) for c in after), \
         "the answer's figures are printed by code cells after '## Answer', each tagged `answer`"
@@ -103,6 +102,7 @@ def test_notebook_runs_at_a_tiny_size_and_draws_its_figures(path, tmp_path):
     assert images >= len(figure_cells)
     assert len(list((tmp_path / "out").glob("*.png"))) >= len(figure_cells)    # figures saved to OUT_DIR
     answers = [c for c in nb.cells if c.cell_type == "code" and "answer" in tags(c)]
+    assert answers, "tag the code cells that print the answer with `answer`"
     for cell in answers:                    # each prints its part of the answer, even from tiny results
         assert any(o.output_type in ("stream", "display_data", "execute_result") for o in cell.outputs), \
             cell.source[:80]
@@ -218,8 +218,7 @@ def test_a_typed_result_is_found_and_inputs_are_not():
 def test_answers_hold_no_typed_result_figure(path):
     nb = nbformat.read(path, as_version=4)
     cells = answer_markdown(nb)
-    if not any("answer" in tags(nb.cells[i]) for i in cells):
-        pytest.skip("an answer written before answers were printed (being converted)")
+    assert any("answer" in tags(nb.cells[i]) for i in cells), "tag the answer's markdown cells with `answer`"
     allowed = allowed_inputs(nb)
     typed = {i: typed_figures(nb.cells[i].source, allowed) for i in cells}
     typed = {i: found for i, found in typed.items() if found}

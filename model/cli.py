@@ -600,8 +600,28 @@ def calibrate(scenario: Annotated[Path, typer.Argument(help="Scenario to calibra
                                                                        "(repeatable): the confirmation's size, "
                                                                        "e.g. population.consumers=20000 "
                                                                        "(default: --set).")] = None,
+              method: Annotated[str, typer.Option("--method", help="abc: the posterior (ABC-SMC with pyabc on "
+                                                  "emulators of a design of runs); optuna: a study that finds a "
+                                                  "best point.")] = "optuna",
+              priors: Annotated[Optional[Path], typer.Option("--priors", help="abc: the parameters and their prior "
+                                                             "ranges (default targets/priors.yaml; --param "
+                                                             "instead gives uniform ranges).")] = None,
+              design: Annotated[int, typer.Option("--design", help="abc: simulator runs the emulators learn from "
+                                                  "(one replication each, a Latin hypercube over the priors).")] = 240,
+              particles: Annotated[int, typer.Option("--particles", help="abc: particles per ABC-SMC "
+                                                     "generation.")] = 400,
+              generations: Annotated[int, typer.Option("--generations", help="abc: at most this many generations "
+                                                       "(it stops at temperature 1, the posterior).")] = 25,
+              coverage: Annotated[int, typer.Option("--coverage", help="abc: hold this many design runs out as "
+                                                    "truths of a simulation-based coverage check (0: none).")] = 0,
               dry_run: DryRunOpt = False):
-    """Fit scenario fields to published facts with an Optuna study: calibrated.yaml, fit table, posterior."""
+    """Fit the world's parameters to the published facts: with --method abc a posterior (ABC-SMC, pyabc); with
+    optuna a study's best point. Writes calibrated.yaml and the fit table."""
+    if method not in ("optuna", "abc"):
+        fail(f"--method {method!r}: use abc (a posterior) or optuna (a best point)")
+    if method == "abc":
+        return calibrate_abc(scenario, targets, param, priors, design, particles, generations, coverage, set_, seed,
+                             out, workers, resume, dry_run)
     from .calibration.study import CalibrationError
     from .calibration.study import calibrate as run_calibration
     from types import SimpleNamespace
@@ -697,6 +717,93 @@ def calibrate(scenario: Annotated[Path, typer.Argument(help="Scenario to calibra
     if c.failed:
         err_console.print(f"warning: {c.failed} trial(s) failed with a model error (see the error column of "
                           f"{out}/trials.parquet)", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+
+
+def calibrate_abc(scenario, targets, param, priors, design, particles, generations, coverage, set_, seed, out,
+                  workers, resume, dry_run):
+    """`ptsim calibrate --method abc`: design, emulators, ABC-SMC and the coverage check, with progress."""
+    from .calibration.posterior_fit import fit_posterior
+    from .calibration.priors import Priors, load_priors
+    from .calibration.targets import load_targets
+    from .experiment.design import parse_params
+    from .results import default_out_dir
+    workers = parse_workers(workers)
+    check_min(design=(design, 8), particles=(particles, 20), generations=(generations, 1), coverage=(coverage, 0),
+              seed=(seed, 0))
+    check_max(design=(design, MAX_RUNS))
+    if resume and out is None:
+        fail("--resume needs --out DIR (the folder of the calibration to continue)")
+    if param and priors is not None:
+        fail("--param and --priors: give the parameters one way (a priors file, or uniform ranges with --param)")
+    try:
+        overrides = parse_set_options(set_)
+        base = load_scenario(scenario, overrides)
+        prior = Priors.from_ranges(parse_params(param)) if param else load_priors(priors)
+        prior.check(base)
+        target_set = load_targets(targets)
+    except ScenarioError as exc:
+        fail(str(exc))
+    if design < 2 * len(prior.names) + 2:
+        fail(f"--design {design}: the emulators of {len(prior.names)} parameters need at least "
+             f"{2 * len(prior.names) + 2} runs (about 25 per parameter give a good fit)")
+    if coverage and coverage > design // 3:
+        fail(f"--coverage {coverage}: at most a third of --design ({design // 3}) can be held out as truths")
+    plan = (f"# {design} runs of {base.name} ({base.population.consumers:,} consumers, {base.population.merchants:,} "
+            f"stores, {base.run.burn_in_days} + {base.run.days} days), one replication each, over "
+            f"{len(prior.names)} parameters; emulators; ABC-SMC with {particles} particles, at most {generations} "
+            f"generations" + (f"; a coverage check on {coverage} held-out runs" if coverage else ""))
+    if dry_run:
+        console.print(plan + "\n# the parameters and their prior ranges:\n" + "\n".join(
+            f"#   {n}: {lo:g} to {hi:g}" for n, (lo, hi) in prior.ranges.items()), markup=False, highlight=False)
+        raise typer.Exit(0)
+    out = out if out is not None else str(default_out_dir(f"calibrate-{base.name}"))
+    err_console.print(plan, markup=False, highlight=False, soft_wrap=True)
+    with progress_bar() as bar:
+        tasks = {}
+
+        def progress(stage, done, total):
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+        try:
+            f = fit_posterior(scenario, target_set, prior, design=design, seed=seed, overrides=overrides,
+                              workers=workers, out=out, resume=resume, population=particles, generations=generations,
+                              coverage=coverage, progress=progress)
+        except ScenarioError as exc:
+            bar.stop()
+            fail(str(exc))
+        except KeyboardInterrupt:
+            bar.stop()
+            err_console.print(f"interrupted: finished design runs are saved; continue with --resume --out {out}",
+                              markup=False, highlight=False)
+            raise typer.Exit(130)
+    import json
+    import shlex
+    manifest = Path(out) / "calibration.json"
+    record = json.loads(manifest.read_text())
+    record["command"] = "ptsim " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    manifest.write_text(json.dumps(record, indent=1))
+    from .calibration.posterior_report import write as write_page
+    write_page(out)
+    table = Table(title=f"posterior ({len(f.posterior)} particles, effective {f.sample.ess:.0f}; "
+                        + ("temperature 1 reached" if f.sample.reached_posterior else
+                           f"NOT at temperature 1: stopped at {f.sample.final_temperature:.3g}") + ")")
+    for col in ("parameter", "prior", "median", "90% interval"):
+        table.add_column(col)
+    for r in f.summary.itertuples(index=False):
+        table.add_row(r.parameter, f"{r.prior_low:.4g} to {r.prior_high:.4g}", f"{r.median:.4g}",
+                      f"{r.q05:.4g} to {r.q95:.4g}")
+    console.print(table)
+    if f.coverage is not None:
+        t = f.coverage.table().iloc[-1]
+        console.print(f"coverage check on {len(f.coverage.ranks)} held-out runs: 50% intervals cover "
+                      f"{t.covered_50:.0%}, 90% intervals {t.covered_90:.0%} "
+                      f"({'passed' if f.coverage.passed else 'FAILED'})", highlight=False)
+    console.print(f"results written to {out}/ (posterior.parquet, posterior.csv, fit.csv, emulator.csv, "
+                  f"{'coverage.csv, ' if coverage else ''}posterior.md, calibrated.yaml, calibration.json, design.jsonl, abc.db)",
+                  highlight=False)
+    if not f.sample.reached_posterior:
         raise typer.Exit(1)
 
 

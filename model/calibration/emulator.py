@@ -117,6 +117,8 @@ def held_out_check(emulator: Emulator, u: np.ndarray, values: dict[str, np.ndarr
             inside.extend(np.abs(y[test] - m) <= 1.96 * total)
             resid.extend(y[test] - m)
         finite = y[np.isfinite(y)]
-        out[name] = {"coverage_95": float(np.mean(inside)), "explained": float(1 - np.var(resid) / np.var(finite)),
+        spread = float(np.var(finite))
+        out[name] = {"coverage_95": float(np.mean(inside)),
+                     "explained": float(1 - np.var(resid) / spread) if spread > 0 else float("nan"),
                      "n": int(len(finite))}
     return out

@@ -169,7 +169,8 @@ def fit_posterior(scenario, targets: TargetSet, priors: Priors, *, design: int =
     from ..scenario import extends_ref
     extends = extends_ref(scenario, folder)
     (folder / "calibrated.yaml").write_text(calibrated_yaml(
-        extends, base, medians, f"posterior medians of ABC-SMC on an emulator of {len(runs)} runs", overrides))
+        extends, base, medians, f"posterior medians of ABC-SMC on an emulator of {len(runs)} runs", overrides,
+        what="the posterior medians of the calibrated parameters"))
     import pyabc
     import sklearn
     manifest.write_text(json.dumps({

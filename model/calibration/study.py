@@ -470,7 +470,8 @@ def nested(params: dict) -> dict:
     return out
 
 
-def calibrated_yaml(extends: str | None, base: Scenario, best: dict, header: str, overrides: dict | None = None) -> str:
+def calibrated_yaml(extends: str | None, base: Scenario, best: dict, header: str, overrides: dict | None = None,
+                    what: str = "the best trial's parameters") -> str:
     """A scenario that `extends:` the input scenario (named as `scenario.extends_ref` says) with the best
     parameters; without an input file, the whole resolved scenario with them."""
     name = f"{base.name}-calibrated"[:MAX_NAME]
@@ -483,11 +484,11 @@ def calibrated_yaml(extends: str | None, base: Scenario, best: dict, header: str
     else:
         doc = base.with_overrides(best, source="calibrate").to_dict()
         doc.update(name=name, description=f"{base.description} Calibrated by ptsim calibrate ({header}).".strip())
-    comment = ("# Written by `ptsim calibrate`: the input scenario with the best trial's parameters.\n"
+    comment = (f"# Written by `ptsim calibrate`: the input scenario with {what}.\n"
                f"# {header}\n")
     if overrides:
         sets = " ".join(f"--set {k}={v}" for k, v in overrides.items())
-        comment += f"# The trials ran with {sets} (settings of the calibration, not carried over here).\n"
+        comment += f"# The runs had {sets} (settings of the calibration, not carried over here).\n"
     return comment + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
 
 

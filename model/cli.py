@@ -587,7 +587,7 @@ def calibrate(scenario: Annotated[Path, typer.Argument(help="Scenario to calibra
                                                    "or to add trials) up to --trials.")] = False,
               pruning: Annotated[bool, typer.Option("--pruning/--no-pruning", help="Stop trials whose loss after a "
                                                     "replication is worse than 3/4 of earlier trials'.")] = True,
-              posterior_level: Annotated[float, typer.Option("--posterior-level", help="posterior.parquet keeps "
+              near_best_level: Annotated[float, typer.Option("--near-best-level", help="near_best.parquet keeps "
                                                              "completed trials within the chi-square quantile of "
                                                              "this level of the best loss.")] = 0.95,
               confirm: Annotated[int, typer.Option("--confirm", help="Re-run this many of the best trials on "
@@ -674,7 +674,7 @@ def calibrate(scenario: Annotated[Path, typer.Argument(help="Scenario to calibra
             bar.update(task, completed=done, total=total, description=text)
         try:
             c = run_calibration(scenario, targets, params, trials=trials, reps=reps, seed=seed, workers=workers,
-                                out=out, resume=resume, pruning=pruning, level=posterior_level, overrides=overrides,
+                                out=out, resume=resume, pruning=pruning, level=near_best_level, overrides=overrides,
                                 progress=progress, confirm=confirm, confirm_reps=confirm_reps,
                                 confirm_overrides=confirm_overrides)
         except ScenarioError as exc:
@@ -710,8 +710,8 @@ def calibrate(scenario: Annotated[Path, typer.Argument(help="Scenario to calibra
     console.print(f"{chosen} parameters: " + ", ".join(f"{k}={v:.6g}" for k, v in c.best_params.items()), highlight=False)
     console.print("importances: " + (", ".join(f"{k} {v:.2f}" for k, v in c.importances.items())
                                      if c.importances else c.importance_note), highlight=False)
-    console.print(f"results written to {out}/ (calibrated.yaml, fit.md, fit.csv, trials.parquet, posterior.parquet "
-                  f"[{len(c.posterior)} trial(s)], {'importances.csv, ' if c.importances else ''}"
+    console.print(f"results written to {out}/ (calibrated.yaml, fit.md, fit.csv, trials.parquet, near_best.parquet "
+                  f"[{len(c.near_best)} trial(s)], {'importances.csv, ' if c.importances else ''}"
                   f"{'confirm.csv, ' if confirm else ''}calibration.json, "
                   f"study.journal)", highlight=False)
     if c.failed:

@@ -122,7 +122,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "loss": ("-", "Calibration loss: sum of weight x squared distance outside the band in half-widths."),
     "reps": ("runs", "Replications run in the trial."),
     "seconds": ("s", "Wall-clock time of the trial."),
-    "weight": ("share", "Posterior weight exp(-(loss - best)/2), normalised to sum to 1."),
+    "weight": ("share", "Relative likelihood exp(-(loss - best)/2) of a trial near the best, normalised to sum "
+                        "to 1 (of the points tried: not a posterior)."),
 }
 
 

@@ -1,6 +1,6 @@
 """`targets/published.yaml` and `ptsim calibrate`: the targets file validates (bad ones give one line),
 the loss is zero inside the bands and grows outside, a tiny calibration writes calibrated.yaml,
-trials.parquet and posterior.parquet, resumes after an interruption or a kill, and bad --param exits 2."""
+trials.parquet and near_best.parquet, resumes after an interruption or a kill, and bad --param exits 2."""
 
 import json
 import math
@@ -18,7 +18,7 @@ from conftest import ROOT, ptsim_cmd
 
 from ptsim import load_scenario
 from ptsim.calibration import TARGETS_FILE, TargetsError, load_targets
-from ptsim.calibration.study import fit_table, posterior_table, posterior_threshold
+from ptsim.calibration.study import fit_table, near_best_table, near_best_threshold
 from ptsim.calibration.targets import UNDEFINED, probe_column
 
 BASE = ROOT / "scenarios" / "baseline.yaml"
@@ -194,22 +194,22 @@ def test_loss_is_zero_inside_the_bands_and_grows_outside():
     assert targets["n_vip_growth"].input and targets["n_vip_growth"].weight == 0
 
 
-def test_posterior_rule_keeps_completed_trials_near_the_best_weighted_by_exp_minus_half_loss():
+def test_near_best_rule_keeps_completed_trials_near_the_best_weighted_by_exp_minus_half_loss():
     table = pd.DataFrame({"trial": range(6), "state": ["complete", "complete", "complete", "pruned", "fail",
                                                        "complete"],
-                          "loss": [1.0, 2.0, 1.0 + posterior_threshold(2) + 0.1, 0.5, np.nan, 3.0],
+                          "loss": [1.0, 2.0, 1.0 + near_best_threshold(2) + 0.1, 0.5, np.nan, 3.0],
                           "a.x": np.arange(6.0), "b.y": np.arange(6.0) * 2})
-    post = posterior_table(table, ["a.x", "b.y"])
+    post = near_best_table(table, ["a.x", "b.y"])
     assert list(post.columns) == ["a.x", "b.y", "weight", "loss", "trial"]
     assert list(post["trial"]) == [0, 1, 5]                  # pruned, failed and too-far trials left out
     w = np.exp(-(np.array([1.0, 2.0, 3.0]) - 1.0) / 2)
     assert np.allclose(post["weight"], w / w.sum()) and post["weight"].sum() == pytest.approx(1.0)
-    assert posterior_threshold(2) == pytest.approx(5.991, abs=1e-3)
-    assert posterior_table(table.assign(state="pruned"), ["a.x"]).empty
+    assert near_best_threshold(2) == pytest.approx(5.991, abs=1e-3)
+    assert near_best_table(table.assign(state="pruned"), ["a.x"]).empty
 
 
 # ----------------------------------------------------------------------------- the command
-def test_calibrate_end_to_end_writes_scenario_tables_and_posterior(tmp_path, monkeypatch):
+def test_calibrate_end_to_end_writes_scenario_tables_and_the_trials_near_the_best(tmp_path, monkeypatch):
     out = tmp_path / "cal"
     result = invoke(["calibrate", BASE, *PARAMS, "--trials", "4", "--reps", "2", "--workers", "1", "--out", out,
                      *TINY_SET], tmp_path, monkeypatch)
@@ -233,11 +233,13 @@ def test_calibrate_end_to_end_writes_scenario_tables_and_posterior(tmp_path, mon
     assert s.population.consumers == load_scenario(BASE).population.consumers       # --set not carried over
     manifest = json.loads((out / "calibration.json").read_text())
     assert manifest["result"]["best_trial"] == int(best["trial"])
-    # posterior: completed trials near the best, weights summing to 1
-    post = pd.read_parquet(out / "posterior.parquet")
-    assert list(post.columns) == [*params, "weight", "loss", "trial"]
-    assert post["weight"].sum() == pytest.approx(1.0) and int(best["trial"]) in set(post["trial"])
-    assert (post["loss"] <= best["loss"] + posterior_threshold(2) + 1e-9).all()
+    # near_best: completed trials near the best, weights summing to 1; no table called a posterior
+    near = pd.read_parquet(out / "near_best.parquet")
+    assert list(near.columns) == [*params, "weight", "loss", "trial"]
+    assert near["weight"].sum() == pytest.approx(1.0) and int(best["trial"]) in set(near["trial"])
+    assert (near["loss"] <= best["loss"] + near_best_threshold(2) + 1e-9).all()
+    assert not (out / "posterior.parquet").exists() and "near_best.parquet [" in " ".join(result.stdout.split())
+    assert manifest["result"]["near_best"]["trials"] == len(near) and "posterior" not in manifest["result"]
     # the fit table (markdown and CSV): every target, its 95% interval over the best trial's replications
     fit = pd.read_csv(out / "fit.csv")
     assert list(fit["target"]) == targets.names and (fit["reps"] == 2).all()
@@ -288,6 +290,7 @@ def test_resume_continues_an_interrupted_study_to_n_trials(tmp_path, monkeypatch
     # a kill leaves a trial running in the study
     study = optuna.load_study(study_name=STUDY, storage=storage(out))
     study.ask()
+    (out / "near_best.parquet").rename(out / "posterior.parquet")      # the name an older ptsim gave the table
     # without --resume the folder is refused; with a different design too
     one_line_error(invoke([*args, "--trials", "4"], tmp_path, monkeypatch), "already holds a calibration")
     changed = [a.replace("0.5:3", "0.5:2") for a in map(str, args)]
@@ -301,6 +304,7 @@ def test_resume_continues_an_interrupted_study_to_n_trials(tmp_path, monkeypatch
     assert len(stale) == 1 and stale["error"].iloc[0] == "interrupted"
     assert json.loads((out / "calibration.json").read_text())["resumed"]
     assert (out / "importances.csv").is_file()
+    assert (out / "near_best.parquet").is_file() and not (out / "posterior.parquet").exists()   # no longer so called
 
 
 def test_a_library_scenario_by_name_is_extended_by_name(tmp_path, monkeypatch):
@@ -341,7 +345,7 @@ def test_pruned_trials_are_recorded_and_no_completed_trial_writes_no_scenario(tm
                   overrides=TINY, pruner=optuna.pruners.ThresholdPruner(upper=-1.0))    # prunes every trial
     assert list(c.trials["state"]) == ["pruned", "pruned"] and (c.trials["reps"] == 1).all()
     assert np.isfinite(c.trials["loss"]).all()                 # the loss after the first replication
-    assert c.best_trial is None and c.posterior.empty and not (tmp_path / "p" / "calibrated.yaml").exists()
+    assert c.best_trial is None and c.near_best.empty and not (tmp_path / "p" / "calibrated.yaml").exists()
 
 
 def test_a_killed_parallel_calibration_resumes(tmp_path):
@@ -391,7 +395,8 @@ BAD_OPTIONS = {
     "zero trials": (["--param", "choice.deal_utility=0.5:3", "--trials", "0"], "--trials: must be >= 1"),
     "resume without --out": (["--param", "choice.deal_utility=0.5:3", "--resume"], "--resume needs --out"),
     "missing targets": (["--param", "choice.deal_utility=0.5:3", "--targets", "nope.yaml"], "not found"),
-    "posterior level": (["--param", "choice.deal_utility=0.5:3", "--posterior-level", "1.5"], "between 0 and 1"),
+    "near-best level": (["--param", "choice.deal_utility=0.5:3", "--near-best-level", "1.5"],
+                        "--near-best-level: must lie between 0 and 1"),
     "negative confirm": (["--param", "choice.deal_utility=0.5:3", "--confirm", "-1"], "--confirm: must be >= 0"),
     "bad confirm size": (["--param", "choice.deal_utility=0.5:3", "--confirm", "2", "--confirm-set",
                           "population.consumers=3"], "--confirm-set: population.consumers"),

@@ -76,3 +76,34 @@ def test_compare_cli_takes_a_posterior_and_refuses_bad_draws(tmp_path):
     assert good.returncode == 0, good.stderr
     assert "parameter uncertainty: 2 vector(s)" in good.stdout
     assert "share_parameter" in pd.read_csv(tmp_path / "ok" / "summary.csv").columns
+
+
+def test_an_optuna_study_is_not_a_posterior_and_compare_says_so_in_one_line(tmp_path):
+    """A folder of `ptsim calibrate` (Optuna: near_best.parquet, no posterior.parquet) is refused by
+    `compare --posterior` with exit 2 and one line naming what each method writes."""
+    from ptsim.calibration import calibrate
+    cal = tmp_path / "optuna"
+    tiny = {"population.consumers": 300, "population.merchants": 30, "run.burn_in_days": 5, "run.days": 5}
+    calibrate(ROOT / "scenarios" / "baseline.yaml", None, {"purchase.r": (0.1, 0.6)}, trials=1, reps=1, out=cal,
+              overrides=tiny)
+    assert (cal / "near_best.parquet").is_file() and not (cal / "posterior.parquet").exists()
+    done = subprocess.run(ptsim_cmd("compare", ROOT / "scenarios" / "baseline.yaml", "--reps", "2", "--posterior", cal,
+                                    "--out", tmp_path / "x", "--no-figures", "--no-cache",
+                                    *[a for k, v in tiny.items() for a in ("--set", f"{k}={v}")]),
+                          capture_output=True, text=True)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, done.stderr
+    assert "an Optuna study finds a best point" in lines[0] and "`ptsim calibrate --method abc` writes a posterior" \
+        in lines[0]
+    assert not (tmp_path / "x").exists()
+    # the table copied out of its folder, or named as a file, is no posterior either
+    copied = tmp_path / "copied"
+    copied.mkdir()
+    (copied / "near_best.parquet").write_bytes((cal / "near_best.parquet").read_bytes())
+    for path in (copied, cal / "near_best.parquet"):
+        with pytest.raises(ScenarioError, match="finds a best point, not a posterior"):
+            Posterior.load(path)
+    # a folder without either table is told which command writes a posterior
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ScenarioError, match="no posterior.parquet there .*--method abc"):
+        Posterior.load(tmp_path / "empty")

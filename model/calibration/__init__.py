@@ -6,9 +6,10 @@
     targets.loss({"member_aov_ratio": 1.8, ...})   # zero inside every band
     c = calibrate("scenarios/baseline.yaml", targets, {"choice.deal_utility": (0.5, 3.0)},
                   trials=40, reps=4, workers=2, out="results/cal")
-    c.best_params, c.fit, c.posterior
+    c.best_params, c.fit, c.near_best
 
-See docs/calibration.md for the targets file, the loss, the study on disk, resuming and the posterior.
+See docs/calibration.md for the targets file, the loss, the study on disk, resuming, the trials near the
+best (not a posterior) and the posterior (`posterior_fit.fit_posterior`, `ptsim calibrate --method abc`).
 """
 
 from .targets import TARGETS_FILE, Target, TargetSet, TargetsError, load_targets, read_values

@@ -18,7 +18,11 @@ Design (docs/calibration.md):
   `PercentilePruner(75)` stops a trial whose loss is worse than three quarters of earlier trials'
   at the same replication (after 5 trials), so hopeless points cost one replication.
 - **Outputs** (rewritten from the study at the end of every session): `calibrated.yaml`, `fit.md` and
-  `fit.csv`, `importances.csv`, `trials.parquet`, `posterior.parquet`, `calibration.json`.
+  `fit.csv`, `importances.csv`, `trials.parquet`, `near_best.parquet`, `calibration.json`.
+
+A study finds a best point. The trials near it, weighted by exp(-(loss - best)/2), are relative
+likelihoods of the points an optimiser chose to try, not a posterior: `--method abc` (posterior_fit.py)
+infers the posterior.
 """
 
 from __future__ import annotations
@@ -47,10 +51,11 @@ STUDY = "calibration"
 JOURNAL = "study.journal"
 MANIFEST = "calibration.json"
 LOCK = ".calibrate.lock"
+NEAR_BEST = "near_best.parquet"      # the trials near the best loss (not a posterior)
 PRUNE_PERCENTILE = 75.0         # prune a trial worse than this percentile of earlier trials ...
 PRUNE_STARTUP = 5               # ... once this many trials have finished
 MIN_IMPORTANCE_TRIALS = 4       # completed trials before parameter importances are computed
-POSTERIOR_LEVEL = 0.95
+NEAR_BEST_LEVEL = 0.95            # near_best.parquet: trials within this chi-square quantile of the best
 # settings of a calibration's runs, not parameters of the model: set with --set, never fitted
 NOT_FITTED = ("name", "description", "run.", "population.consumers", "population.merchants",
               "population.real_consumers", "population.scale")
@@ -76,11 +81,11 @@ class Spec:
 
 @dataclass
 class Calibration:
-    """What a calibration wrote: the best point, its fit, every trial, the posterior sample."""
+    """What a calibration wrote: the best point, its fit, every trial, the trials near the best."""
     folder: Path
     trials: pd.DataFrame
     fit: pd.DataFrame
-    posterior: pd.DataFrame
+    near_best: pd.DataFrame
     best_trial: int | None
     best_loss: float
     best_params: dict
@@ -403,22 +408,23 @@ def trials_table(study, targets: TargetSet, params: dict) -> pd.DataFrame:
     return df
 
 
-def posterior_threshold(n_params: int, level: float = POSTERIOR_LEVEL) -> float:
-    """How far above the best loss a trial may lie and stay in the posterior: the `level` quantile of
+def near_best_threshold(n_params: int, level: float = NEAR_BEST_LEVEL) -> float:
+    """How far above the best loss a trial may lie and stay in near_best.parquet: the `level` quantile of
     a chi-square with one degree of freedom per calibrated parameter."""
     from scipy import stats
     return float(stats.chi2.ppf(level, max(1, n_params)))
 
 
-def posterior_table(table: pd.DataFrame, params: list[str], level: float = POSTERIOR_LEVEL) -> pd.DataFrame:
-    """Completed trials with loss <= best + posterior_threshold, weighted by exp(-(loss - best)/2)
-    (normalised to sum to 1): parameter columns, weight, loss, trial; best first."""
+def near_best_table(table: pd.DataFrame, params: list[str], level: float = NEAR_BEST_LEVEL) -> pd.DataFrame:
+    """Completed trials with loss <= best + near_best_threshold, weighted by exp(-(loss - best)/2)
+    (normalised to sum to 1; relative likelihoods of the points tried, not a posterior): parameter
+    columns, weight, loss, trial; best first."""
     done = table[(table["state"] == "complete") & np.isfinite(table["loss"])]
     cols = [*params, "weight", "loss", "trial"]
     if done.empty:
         return pd.DataFrame({c: pd.Series(dtype=float) for c in cols})
     best = float(done["loss"].min())
-    keep = done[done["loss"] <= best + posterior_threshold(len(params), level)].sort_values(["loss", "trial"])
+    keep = done[done["loss"] <= best + near_best_threshold(len(params), level)].sort_values(["loss", "trial"])
     w = np.exp(-(keep["loss"].to_numpy(float) - best) / 2)
     out = keep[params].reset_index(drop=True)
     out["weight"] = w / w.sum()
@@ -511,7 +517,7 @@ def importances(study, n_complete: int) -> tuple[dict | None, str]:
 # ----------------------------------------------------------------------------- the calibration
 def calibrate(scenario, targets=None, params: dict | None = None, *, trials: int = 50, reps: int = 4,
               seed: int | None = None, workers: int = 1, out: str | Path | None = None, resume: bool = False,
-              pruning: bool = True, pruner=None, level: float = POSTERIOR_LEVEL,
+              pruning: bool = True, pruner=None, level: float = NEAR_BEST_LEVEL,
               overrides: dict | None = None, progress=None, confirm: int = 0, confirm_reps: int | None = None,
               confirm_overrides: dict | None = None) -> Calibration:
     """Fit `params` (dotted scenario field -> (low, high)) of `scenario` (a YAML path or Scenario) to
@@ -541,7 +547,7 @@ def calibrate(scenario, targets=None, params: dict | None = None, *, trials: int
         if value < minimum:
             raise ScenarioError(f"--{name}: must be >= {minimum} (got {value})")
     if not 0 < level < 1:
-        raise ScenarioError(f"--posterior-level: must lie between 0 and 1 (got {level})")
+        raise ScenarioError(f"--near-best-level: must lie between 0 and 1 (got {level})")
     source = None
     if isinstance(scenario, (str, Path)):
         source = scenario_path(scenario)          # a file, or a library scenario's name ("baseline")
@@ -657,7 +663,7 @@ def confirm_best(folder: Path, study, spec: Spec, at_size: Scenario, n: int, rep
 
 def write_outputs(folder: Path, study, spec: Spec, extends: str | None, level: float, manifest: dict,
                   interrupted: int = 0) -> Calibration:
-    """Write trials.parquet, posterior.parquet, calibrated.yaml, fit.md/csv, importances.csv and the
+    """Write trials.parquet, near_best.parquet, calibrated.yaml, fit.md/csv, importances.csv and the
     manifest's result from the study as it stands."""
     from optuna.trial import TrialState
     targets, params = spec.targets, list(spec.params)
@@ -667,8 +673,9 @@ def write_outputs(folder: Path, study, spec: Spec, extends: str | None, level: f
     described = {t.name: ("-", f"Target {t.name}, mean over the trial's replications: {t.definition}")
                  for t in targets.targets}
     results.atomic_write_parquet(table, folder / "trials.parquet", described)
-    posterior = posterior_table(table, params, level)
-    results.atomic_write_parquet(posterior, folder / "posterior.parquet", described)
+    near_best = near_best_table(table, params, level)
+    results.atomic_write_parquet(near_best, folder / NEAR_BEST, described)
+    (folder / "posterior.parquet").unlink(missing_ok=True)     # an older ptsim's name for near_best.parquet
     complete = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) if t.value is not None]
     best = min(complete, key=lambda t: (t.value, t.number), default=None)
     imp, note = importances(study, len(complete))
@@ -693,11 +700,12 @@ def write_outputs(folder: Path, study, spec: Spec, extends: str | None, level: f
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "states": counts, "interrupted_marked": interrupted,
         "best_trial": best.number if best else None, "best_loss": best.value if best else None,
         "best_params": dict(best.params) if best else None,
-        "posterior": {"rule": "completed trials with loss <= best + chi2.ppf(level, n_params), weight "
-                              "exp(-(loss - best)/2), normalised", "level": level,
-                      "threshold": posterior_threshold(len(params), level), "trials": len(posterior)},
+        "near_best": {"rule": "completed trials with loss <= best + chi2.ppf(level, n_params), weight "
+                              "exp(-(loss - best)/2), normalised: relative likelihoods of the points tried, "
+                              "not a posterior", "level": level,
+                      "threshold": near_best_threshold(len(params), level), "trials": len(near_best)},
         "importances": imp, "importance_note": note}
     results.atomic_write_json(manifest, folder / MANIFEST)
-    return Calibration(folder, table, fit, posterior, best.number if best else None,
+    return Calibration(folder, table, fit, near_best, best.number if best else None,
                        best.value if best else math.nan, dict(best.params) if best else {}, imp, note, calibrated,
                        counts)

@@ -1,7 +1,8 @@
 """Parameter uncertainty in forecasts: calibrated parameter vectors drawn per replication.
 
-A posterior is a table of parameter vectors that are all consistent with the calibration targets, one
-column per dotted scenario field plus a `weight` (`DIR/posterior.parquet`, written by `ptsim calibrate`).
+A posterior is a weighted sample of parameter vectors given the calibration targets, one column per dotted
+scenario field plus a `weight` (`DIR/posterior.parquet`, the particles `ptsim calibrate --method abc` writes).
+An Optuna study's folder is refused: its trials near the best loss are not a posterior.
 A comparison with a posterior draws `draws` vectors (by weight, from the root seed) and runs each for
 `reps / draws` replications; every arm of a replication uses the same vector and the same seed, so the
 paired differences carry both the simulation's noise and the calibration's uncertainty, and the nested
@@ -20,6 +21,7 @@ import pandas as pd
 from ..scenario import Scenario, ScenarioError, is_lever
 
 RESERVED = ("weight", "loss", "trial")
+OPTUNA_FILES = ("study.journal", "near_best.parquet")     # what an Optuna study's folder holds (study.py)
 
 
 @dataclass
@@ -32,11 +34,16 @@ class Posterior:
 
     @classmethod
     def load(cls, path: str | Path) -> "Posterior":
-        """From a calibration folder (its posterior.parquet) or a Parquet file; one-line errors."""
+        """From a posterior folder (its posterior.parquet) or a Parquet file; one-line errors; an Optuna
+        study's folder (or a file in it) is refused, as its weighted trials are not a posterior."""
         path = Path(path)
         file = path / "posterior.parquet" if path.is_dir() else path
+        if any((path if path.is_dir() else path.parent).joinpath(f).is_file() for f in OPTUNA_FILES):
+            raise ScenarioError(f"--posterior {path}: an Optuna study's folder: an Optuna study finds a best point, "
+                                "not a posterior; `ptsim calibrate --method abc` writes a posterior")
         if not file.is_file():
-            raise ScenarioError(f"--posterior {path}: no posterior.parquet there (ptsim calibrate writes one)")
+            raise ScenarioError(f"--posterior {path}: no posterior.parquet there (`ptsim calibrate --method abc` "
+                                "writes one)")
         try:
             table = pd.read_parquet(file)
         except Exception as exc:                  # noqa: BLE001 - any unreadable file gets one line

@@ -280,8 +280,8 @@ def compare(scenarios, reps: int | None = None, *, seed: int | None = None, over
     summary/differences as CSV and Parquet and (with `figures=True`) PNG figures. Arms share each
     replication's burn-in (the status quo) through the warm-state cache; `cache=False` recomputes it.
     More than `max_runs` runs (scenarios x replications) are refused before starting; None lifts the limit.
-    `posterior` (a calibration folder) draws `draws` calibrated parameter vectors, shared by the arms, so the
-    intervals include parameter uncertainty; `share_parameter` in the tables says how much of the variance
+    `posterior` (a folder of `ptsim calibrate --method abc`) draws `draws` parameter vectors, shared by the
+    arms, so the intervals include parameter uncertainty; `share_parameter` in the tables says how much of the variance
     it causes (with at least two replications per vector). `orders=True` logs every order of every run
     (out/orders/<run_id>.parquet; in memory without `out`); `.orders()` reads them. `dry_run=True` returns
     the `Plan` (runs, burn-ins already cached, rough duration) without running; `on_plan(plan)` hears it

@@ -329,7 +329,7 @@ def run_experiment(scenarios, reps: int | None = None, *, seed: int | None = Non
     burn-in through the warm-state cache; `cache=False` simulates it in every run (same results).
     More than `max_runs` runs (scenarios x replications) are refused before starting; None lifts the limit.
     `on_plan` and `dry_run` as in `run_design`: the plan is said before the runs, or returned instead.
-    With a `posterior` (a `Posterior`, a calibration folder or its posterior.parquet), `draws` parameter
+    With a `posterior` (a `Posterior`, a posterior folder or its posterior.parquet), `draws` parameter
     vectors (default: one per replication) are drawn by weight and each runs `reps / draws` replications,
     the same vector for every arm (posterior.py). `orders=True` logs every order of every run's recorded
     days to out/orders/<run_id>.parquet (kept in memory without `out`); `Experiment.orders()` reads them.

@@ -103,6 +103,10 @@ def test_an_optuna_study_is_not_a_posterior_and_compare_says_so_in_one_line(tmp_
     for path in (copied, cal / "near_best.parquet"):
         with pytest.raises(ScenarioError, match="finds a best point, not a posterior"):
             Posterior.load(path)
+    # nor is the same table under the name an older ptsim gave it, in a study's folder
+    (cal / "near_best.parquet").rename(cal / "posterior.parquet")
+    with pytest.raises(ScenarioError, match="finds a best point, not a posterior"):
+        Posterior.load(cal)
     # a folder without either table is told which command writes a posterior
     (tmp_path / "empty").mkdir()
     with pytest.raises(ScenarioError, match="no posterior.parquet there .*--method abc"):

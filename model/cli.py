@@ -423,7 +423,7 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML 
             figures: FiguresOpt = True, cache: CacheOpt = True, max_runs: MaxRunsOpt = MAX_RUNS,
             orders: OrdersOpt = False,
             posterior: Annotated[Optional[Path], typer.Option(
-                "--posterior", help="A calibration folder (its posterior.parquet): draw calibrated parameter "
+                "--posterior", help="A posterior folder of ptsim calibrate --method abc (its posterior.parquet): draw calibrated parameter "
                 "vectors, shared by the arms, so intervals include parameter uncertainty.")] = None,
             draws: Annotated[Optional[int], typer.Option(
                 "--draws", help="Parameter vectors drawn from --posterior (default: one per replication; "
@@ -723,7 +723,7 @@ def calibrate(scenario: Annotated[Path, typer.Argument(help="Scenario to calibra
 def calibrate_abc(scenario, targets, param, priors, design, particles, generations, coverage, set_, seed, out,
                   workers, resume, dry_run):
     """`ptsim calibrate --method abc`: design, emulators, ABC-SMC and the coverage check, with progress."""
-    from .calibration.posterior_fit import fit_posterior
+    from .calibration.posterior_fit import fit_posterior, min_design
     from .calibration.priors import Priors, load_priors
     from .calibration.targets import load_targets
     from .experiment.design import parse_params
@@ -744,9 +744,9 @@ def calibrate_abc(scenario, targets, param, priors, design, particles, generatio
         target_set = load_targets(targets)
     except ScenarioError as exc:
         fail(str(exc))
-    if design < 2 * len(prior.names) + 2:
+    if design < min_design(len(prior.names)):
         fail(f"--design {design}: the emulators of {len(prior.names)} parameters need at least "
-             f"{2 * len(prior.names) + 2} runs (about 25 per parameter give a good fit)")
+             f"{min_design(len(prior.names))} runs (about 25 per parameter give a good fit)")
     if coverage and coverage > design // 3:
         fail(f"--coverage {coverage}: at most a third of --design ({design // 3}) can be held out as truths")
     plan = (f"# {design} runs of {base.name} ({base.population.consumers:,} consumers, {base.population.merchants:,} "

@@ -173,7 +173,7 @@ def test_calibrate_abc_end_to_end_writes_a_posterior_that_compare_reads_and_resu
 @pytest.mark.parametrize("args, message", [
     (["--method", "abcd"], "use abc"),
     (["--method", "abc", "--design", "4"], "--design: must be >= 8"),
-    (["--method", "abc", "--design", "8"], "need at least"),
+    (["--method", "abc", "--design", "24"], "need at least 26"),
     (["--method", "abc", "--design", "30", "--coverage", "20"], "at most a third"),
     (["--method", "abc", "--param", "choice.deal_utility=0:1", "--priors", "targets/priors.yaml"], "one way"),
     (["--method", "abc", "--priors", "nope.yaml"], "priors file not found"),

@@ -11,6 +11,7 @@ generation's particles and weights, which `ptsim compare --posterior` draws from
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,15 @@ from .targets import TargetSet
 
 MANIFEST = "calibration.json"
 METHOD = "abc-smc"
+
+
+FOLDS = 5
+
+
+def min_design(n_params: int) -> int:
+    """The fewest design runs whose emulators can be fitted and checked on held-out folds (each fold trains
+    on 4/5 of the runs and needs 2 x parameters + 2)."""
+    return math.ceil((2 * n_params + 2) * FOLDS / (FOLDS - 1)) + 1
 
 
 @dataclass
@@ -95,6 +105,12 @@ def fit_posterior(scenario, targets: TargetSet, priors: Priors, *, design: int =
     runs the coverage check with that many design runs held out as truths."""
     base = load_scenario(scenario, overrides)
     priors.check(base)
+    if design < min_design(len(priors.names)):
+        raise ScenarioError(f"--design {design}: the emulators of {len(priors.names)} parameters need at least "
+                            f"{min_design(len(priors.names))} runs (about 25 per parameter give a good fit)")
+    if coverage and (coverage > design // 3 or design - coverage < 2 * len(priors.names) + 2):
+        raise ScenarioError(f"--coverage {coverage}: at most a third of --design ({design // 3}), leaving at least "
+                            f"{2 * len(priors.names) + 2} runs to refit the emulators on")
     seed = int(base.run.seed if seed is None else seed)
     folder = Path(out)
     config = _config(scenario, overrides, priors, targets, design, seed, population, generations)
@@ -131,7 +147,7 @@ def fit_posterior(scenario, targets: TargetSet, priors: Priors, *, design: int =
     t0 = time.perf_counter()
     say("emulator", 0, 1)
     emulator = Emulator.fit(unit, values, seed)
-    checks = held_out_check(emulator, unit, values, seed=seed)
+    checks = held_out_check(emulator, unit, values, folds=FOLDS, seed=seed)
     seconds["emulator"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

@@ -15,7 +15,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
     TimeRemainingColumn
 from rich.table import Table
 
-from .scenario import MAX_REPS, MAX_RUNS, ScenarioError, load_scenario, one_line, parse_set_options
+from .errors import one_line
+from .scenario import MAX_REPS, MAX_RUNS, ScenarioError, load_scenario, parse_set_options
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="ptsim: simulate Tmall's private-traffic ecosystem under platform policies.")
@@ -247,7 +248,8 @@ def _report_failures(exp, out) -> None:
 def run_table(title: str, summary) -> Table:
     """Mean and 95% interval of each outcome of one scenario (rows of `compare.summary_table`), in
     display units (bn yuan, %, million); an interval below 0 of a non-negative outcome is marked."""
-    from .plots import BELOW_ZERO_NOTE, MISSING, interval_text, scale_for
+    from .plots import scale_for
+    from .stats import BELOW_ZERO_NOTE, MISSING, interval_text
     table = Table(title=title, show_lines=False)
     table.add_column("outcome")
     table.add_column("unit")
@@ -319,7 +321,8 @@ def comparison_table(c, names=None) -> Table:
     import numpy as np
 
     from .outcomes import OUTCOME_NAMES
-    from .plots import BELOW_ZERO, BELOW_ZERO_NOTE, MISSING, display_unit, interval_text, relative
+    from .plots import display_unit, relative
+    from .stats import BELOW_ZERO, BELOW_ZERO_NOTE, MISSING, interval_text
     others = [s for s in dict.fromkeys(c.summary["scenario"]) if s != c.reference]
     table = Table(title=f"{len(c.runs)} runs: mean [95% interval]; paired difference vs {c.reference} "
                         f"(same seeds)")
@@ -370,7 +373,7 @@ def _per_unit_scale(unit: str, size: float) -> tuple[float, str]:
 
 
 def _relative_text(pct: float) -> str:
-    from .plots import MISSING
+    from .stats import MISSING
     import numpy as np
     if not np.isfinite(pct):
         return MISSING
@@ -381,7 +384,7 @@ def treatment_table(c) -> Table:
     """Each treated arm's headline store outcomes per store: the treated stores' mean, the effect against
     the same stores in the reference arm (95% interval), and in % the effect, the treated against comparable
     stores (over the same ratio in the reference arm) and the comparable stores' spillover."""
-    from .plots import MISSING, interval_text
+    from .stats import MISSING, interval_text
     te = c.treatment_effects
     te = te[(te["units"] == "stores") & te["outcome"].isin(TREATMENT_HEADLINE)]
     order = {name: i for i, name in enumerate(TREATMENT_HEADLINE)}
@@ -479,7 +482,8 @@ def grid_table(r) -> Table:
     """A grid sweep's points: the swept values, finished replications and each outcome's mean [95%
     interval] over replications in display units (bn yuan, %, million; the unit in the header)."""
     from .outcomes import OUTCOME_NAMES
-    from .plots import BELOW_ZERO, BELOW_ZERO_NOTE, display_unit, interval_text
+    from .plots import display_unit
+    from .stats import BELOW_ZERO, BELOW_ZERO_NOTE, interval_text
     table = Table(title=f"grid: mean [95% interval] per point ({r.design.reps} replication(s))")
     for col in ["point", *r.parameters, "n"]:
         table.add_column(col, justify="right")
@@ -697,7 +701,7 @@ def calibrate(scenario: Annotated[Path, typer.Argument(help="Scenario to calibra
         err_console.print(f"error: no trial completed ({states}); nothing to calibrate from (see {out}/trials.parquet)",
                           markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1)
-    from .validation.core import fmt
+    from .stats import fmt
     chosen = "confirmed" if confirm else "best"
     table = Table(title=f"{chosen} trial {c.best_trial} of {len(c.trials)} ({states}): loss {c.best_loss:.4g}"
                         + (" in the confirmation runs (confirm.csv)" if confirm else ""))

@@ -42,7 +42,8 @@ from .experiment.storage import load_experiment  # noqa: E402
 from .experiment.sweep import SweepResult  # noqa: E402
 from .model import PrivateTrafficModel  # noqa: E402
 from .outcomes import outcome  # noqa: E402
-from .scenario import ScenarioError, library, one_line  # noqa: E402
+from .errors import one_line  # noqa: E402
+from .scenario import ScenarioError, library  # noqa: E402
 
 AS_SCENARIO = "(as in scenario)"
 DEFAULT_CONSUMERS = 5_000

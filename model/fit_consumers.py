@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, gammaln, hyp2f1
 
-from .scenario import one_line, quote
+from .errors import InputError, one_line, quote
 
 BGNBD_PARAMS = ("r", "alpha", "a", "b")
 GG_PARAMS = ("p", "q", "gamma")
@@ -50,12 +50,9 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME_TAIL = re.compile(r"^([T ]\d{1,2}:\d{2}.*)?$")  # what may follow an ISO date (a time, a zone)
 
 
-class LogError(ValueError):
+class LogError(InputError, ValueError):
     """A malformed transaction log or option: the message is one line naming the file, the line and
     what is allowed."""
-
-    def __init__(self, message: str):
-        super().__init__(one_line(message))
 
 
 # ---------------------------------------------------------------------------------------- reading

@@ -15,6 +15,7 @@ import numpy as np
 
 from .orders import Channel, Level, Prompt, Tier
 from .scenario import CATEGORIES
+from .stats import concentration, ratio
 
 # the categories where seed 004 reports relationship users' share of GMV (health has no category
 # here), as a lookup by category index
@@ -207,31 +208,6 @@ _BY_NAME = {o.name: o for o in OUTCOMES}
 
 def outcome(name: str) -> Outcome:
     return _BY_NAME[name]
-
-
-def concentration(values: np.ndarray) -> tuple[float, float, float]:
-    """HHI, Gini and top-1% share of a non-negative vector (zeros if it sums to zero)."""
-    total = values.sum()
-    if total <= 0:
-        return 0.0, 0.0, 0.0
-    share = values / total
-    hhi = float(np.square(share).sum())
-    x = np.sort(values)
-    n = x.size
-    gini = float((2 * np.arange(1, n + 1) - n - 1) @ x / (n * x.sum()))
-    k = max(1, int(np.ceil(0.01 * n)))
-    top = float(x[-k:].sum() / total)
-    return hhi, gini, top
-
-
-def ratio(*parts: float) -> float:
-    """a / b, or (a / b) / (c / d); 0 where a denominator is 0."""
-    if len(parts) == 2:
-        a, b = parts
-        return float(a / b) if b > 0 else 0.0
-    a, b, c, d = parts
-    inner = ratio(c, d)
-    return ratio(a, b) / inner if inner > 0 else 0.0
 
 
 class Collector:

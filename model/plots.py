@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from . import calendar
+from .stats import BELOW_ZERO, BELOW_ZERO_NOTE, MISSING, interval_text, summarise  # noqa: F401  (re-exported)
 from .outcomes import OUTCOME_NAMES, outcome
 
 _PERCENT_UNITS = {"share"}
@@ -466,7 +467,6 @@ def response_table(table: pd.DataFrame, parameter: str, names, by: str | None = 
     `table` has one row per run: `parameter`, `replication`, outcomes (and `by`).
     Columns: [by,] parameter, outcome, n, mean, low, high.
     """
-    from .runs import summarise
     values = list(dict.fromkeys(table[parameter]))
     if _numeric(values):
         values = sorted(values)
@@ -637,20 +637,6 @@ def summary_figure(summary: pd.DataFrame, names, title: str, by: str = "scenario
     return fig
 
 
-def _decimals(mean: float, half: float, digits: int) -> int:
-    """Decimals that show an interval's half-width to about two significant digits (or the mean
-    to `digits` significant digits when there is no interval)."""
-    ref = abs(half) if np.isfinite(half) and half > 0 else abs(mean)
-    if not np.isfinite(ref) or ref == 0:
-        return 0
-    return int(min(6, max(0, -np.floor(np.log10(ref)) + (1 if half > 0 else digits - 1))))
-
-
-MISSING = "–"           # a number that does not exist (a difference in % of a reference mean of 0)
-BELOW_ZERO = "†"        # marks an interval of a non-negative outcome that reaches below zero
-BELOW_ZERO_NOTE = f"{BELOW_ZERO} interval reaches below 0, which the outcome cannot: too few replications"
-
-
 def display_unit(name: str, difference: bool = False) -> tuple[float, str]:
     """Factor and unit an outcome is shown in (`scale_for`); a difference of shares is in pp."""
     factor, unit = scale_for(name)
@@ -661,22 +647,6 @@ def relative(name: str) -> bool:
     """Whether a difference is also worth reading in % of the reference's mean: all but shares,
     whose differences read in percentage points."""
     return scale_for(name)[1] != "%"
-
-
-def interval_text(mean: float, low: float, high: float, n: int = 2, digits: int = 3, sign: bool = False,
-                  bounded: bool = False) -> str:
-    """'mean [low, high]' rounded to the interval's precision, the mean alone for fewer than two
-    replications, `MISSING` for no number. `sign` writes + on positive numbers; `bounded` (a
-    non-negative outcome) marks an interval reaching below 0 with `BELOW_ZERO`."""
-    if not np.isfinite(mean):
-        return MISSING
-    interval = n > 1 and np.isfinite(low) and np.isfinite(high)
-    k = _decimals(mean, (high - low) / 2 if interval else 0.0, digits)
-    spec = f"{'+' if sign else ''},.{k}f"
-    text = f"{mean:{spec}}"
-    if not interval:
-        return text
-    return f"{text} [{low:{spec}}, {high:{spec}}]" + (BELOW_ZERO if bounded and low < 0 else "")
 
 
 def interval_table(table: pd.DataFrame, names=None, rows: str = "scenario", pct: bool = False,

@@ -16,6 +16,7 @@ import pandas as pd
 from . import order_log
 from .model import PrivateTrafficModel
 from .scenario import Scenario
+from .stats import summarise  # noqa: F401  (its old home: ptsim.runs.summarise)
 
 
 def replication_seeds(root: int, n: int) -> list[int]:
@@ -66,17 +67,6 @@ def run_replications(scenario: Scenario, reps: int | None = None, seed: int | No
         cb = None if progress is None else (lambda d, k=k: progress(k * days + d))
         out.append(run_one(scenario, s, progress=cb))
     return out
-
-
-def summarise(values: np.ndarray) -> tuple[float, float, float]:
-    """Mean and 95% t-interval of replications (interval collapses to the mean for one run)."""
-    from scipy import stats
-    values = np.asarray(values, dtype=float)
-    mean = float(values.mean())
-    if values.size < 2:
-        return mean, mean, mean
-    half = float(stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size))
-    return mean, mean - half, mean + half
 
 
 def simulate(scenario="baseline", seed: int | None = None, days: int | None = None,

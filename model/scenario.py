@@ -10,17 +10,16 @@ import copy
 import decimal
 import hashlib
 import json
-import math
 import os
 import re
-import reprlib
-import sys
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import MAX_MESSAGE, InputError, one_line, quote  # noqa: F401  (re-exported: ptsim.scenario.one_line)
 
 CATEGORIES = ("fmcg", "apparel", "beauty", "mother_baby", "digital", "sports_outdoor")
 
@@ -35,43 +34,14 @@ MAX_RUNS = 10_000            # runs (points x replications) of one experiment un
 MAX_REPS = 10_000            # replications of one scenario
 
 
-MAX_MESSAGE = 1_000          # characters of an error message
-
-
-def one_line(message: str) -> str:
-    """`message` as one printable line of moderate length: control characters (a key or file name may
-    hold a newline) are escaped, and the middle of an overlong message is cut."""
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(message))
-    return text if len(text) <= MAX_MESSAGE else f"{text[:MAX_MESSAGE - 200]} ... {text[-195:]}"
-
-
-class ScenarioError(Exception):
+class ScenarioError(InputError):
     """A malformed scenario: the message is one line naming file, field and what is allowed."""
-
-    def __init__(self, message: str):
-        super().__init__(one_line(message))
 
 
 def P(default, unit: str, doc: str, ge=None, le=None, gt=None, lt=None, source: str = ""):
     """A documented scenario parameter: default, unit, allowed range, one-line meaning, source."""
     return Field(default, ge=ge, le=le, gt=gt, lt=lt, description=doc,
                  json_schema_extra={"unit": unit, "source": source})
-
-
-def quote(value: Any) -> str:
-    """A value's repr, shortened: errors quote what they got without echoing megabytes."""
-    return _QUOTE.repr(value)
-
-
-class _ShortRepr(reprlib.Repr):
-    def repr_int(self, x, level):
-        """An integer too long for Python to print (over 4,300 digits) is described, not printed."""
-        if x.bit_length() > 3 * sys.get_int_max_str_digits():
-            return f"an integer of about {int(x.bit_length() * math.log10(2)) + 1:,} digits"
-        return super().repr_int(x, level)
-
-
-_QUOTE = _ShortRepr(maxstring=60, maxother=60, maxlist=8, maxtuple=8, maxdict=8, maxlevel=3)
 
 
 def Range(ge: float, le: float):

@@ -257,7 +257,7 @@ def prune_other_versions(root: Path) -> None:
 
 def _warn(message: str, once: bool = False) -> None:
     """One line on stderr; `once`: at most once per process (a location's problem every run would meet)."""
-    from .scenario import one_line
+    from .errors import one_line
     if once:
         if message in _warned:
             return

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..validation.core import fmt
+from ..stats import fmt
 
 
 def _table(frame: pd.DataFrame) -> str:

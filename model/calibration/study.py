@@ -43,7 +43,8 @@ import pandas as pd
 import yaml
 
 from .. import results
-from ..runs import replication_seeds, summarise
+from ..runs import replication_seeds
+from ..stats import summarise
 from ..scenario import MAX_NAME, Scenario, ScenarioError, load_scenario
 from .targets import TargetSet, load_targets, probe_column, replication_values
 
@@ -451,7 +452,7 @@ def fit_table(targets: TargetSet, per_rep: list[dict]) -> pd.DataFrame:
 
 
 def fit_markdown(fit: pd.DataFrame, title: str) -> str:
-    from ..validation.core import fmt
+    from ..stats import fmt
     lines = [f"# {title}", "", "| target | published | band | model (95% interval) | met | weight | loss |",
              "|---|---|---|---|---|---|---|"]
     for r in fit.itertuples(index=False):

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .. import results
 from ..outcomes import HEADLINE, OUTCOME_NAMES, outcome
-from ..runs import summarise
+from ..stats import summarise
 from ..unit_outcomes import KINDS, parse_column
 from .design import MAX_RUNS
 from .posterior import draw_of, variance_shares

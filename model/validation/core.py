@@ -4,15 +4,12 @@ replications (one executor for the whole report, each experiment run once howeve
 from __future__ import annotations
 
 import concurrent.futures as cf
-import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
-import numpy as np
 
-from ..runs import summarise
 from ..scenario import Population, Scenario, library_dir, load_scenario
+from ..stats import fmt, interval  # noqa: F401  (notebooks import them from here)
 
 BASELINE = library_dir() / "baseline.yaml"             # the library's copy: works outside a checkout too
 REAL_CONSUMERS = 1e9                          # Taobao/Tmall active buyers, early 2025 (seed 003)
@@ -160,22 +157,3 @@ class Context:
 
 
 # ----------------------------------------------------------------------------- numbers as text
-def interval(values) -> tuple[float, float, float]:
-    """Mean and 95% t-interval over replications (`runs.summarise`)."""
-    return summarise(np.asarray(values, dtype=float))
-
-
-def fmt(mean: float, low: float | None = None, high: float | None = None, kind: str = "x") -> str:
-    """'mean [low, high]' in display units: kind 'pct' (fractions shown in %), 'M' (millions),
-    'bn' (billions), 'x' (a plain number)."""
-    factor, suffix = {"pct": (100.0, "%"), "M": (1e-6, "M"), "bn": (1e-9, " bn"), "x": (1.0, "")}[kind]
-    if mean is None or not math.isfinite(mean):
-        return "undefined (a zero denominator)" if mean is not None and math.isnan(mean) else str(mean)
-    vals = [v * factor if v is not None else None for v in (mean, low, high)]
-    half = (vals[2] - vals[1]) / 2 if vals[1] is not None and vals[2] is not None else 0.0
-    ref = abs(half) if half > 0 else abs(vals[0])
-    digits = 3 if not math.isfinite(ref) or ref == 0 else int(min(5, max(0, -math.floor(math.log10(ref)) + (1 if half > 0 else 2))))
-    text = f"{vals[0]:,.{digits}f}{suffix}"
-    if vals[1] is not None and half > 0:
-        text += f" [{vals[1]:,.{digits}f}, {vals[2]:,.{digits}f}]"
-    return text

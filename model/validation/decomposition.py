@@ -12,7 +12,8 @@ import yaml
 
 from ..experiment.decomposition import COMPONENTS, LABELS, TOLERANCE, decompose
 from ..scenario import library, load_scenario
-from .core import Check, Context, interval
+from ..stats import interval
+from .core import Check, Context
 
 SECTION = "decomposition"
 # library scenarios that are no policy of their own: the status quo, and the order log's docking cohort

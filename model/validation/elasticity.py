@@ -9,7 +9,8 @@ from __future__ import annotations
 import concurrent.futures as cf
 
 from ..runs import replication_seeds
-from .core import Check, Context, fmt, interval
+from ..stats import fmt, interval
+from .core import Check, Context
 
 SECTION = "elasticity"
 

@@ -15,7 +15,8 @@ from typing import Callable
 import pandas as pd
 
 from ..calibration.targets import TARGETS_FILE, Target, load_targets, read_values
-from .core import Check, Context, fmt, interval
+from ..stats import fmt, interval
+from .core import Check, Context
 
 SECTION = "facts"
 INF = float("inf")

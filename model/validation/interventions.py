@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .core import Check, Context, fmt, interval
+from ..stats import fmt, interval
+from .core import Check, Context
 
 SECTION = "interventions"
 WITHIN = 1.5                 # "lands" when the model's change is within this factor of the published one

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from ..runs import replication_seeds
-from .core import Check, Context, fmt, interval, set_text
+from ..stats import fmt, interval
+from .core import Check, Context, set_text
 
 SECTION = "joining"
 CAUSAL_BAND = (0.88, 1.10)          # joining's effect on order value: Narang & Shankar; Rishika et al. (ODD 7.7)

@@ -15,7 +15,8 @@ import pandas as pd
 from scipy import stats
 
 from ..outcomes import outcome
-from .core import Check, Context, fmt, interval, load_scenario, BASELINE
+from ..stats import fmt, interval
+from .core import Check, Context, load_scenario, BASELINE
 
 SECTION = "scale"
 SHARES = ("share_gmv_private", "leakage_ratio", "share_gmv_discounted", "active_share", "repurchase_rate_90d",

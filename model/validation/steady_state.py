@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .core import Check, Context, fmt, interval
+from ..stats import fmt, interval
+from .core import Check, Context
 
 SECTION = "steady_state"
 STOCKS = ("n_fans", "n_members", "n_group_members", "n_wechat_community")

@@ -144,14 +144,10 @@ def column_metadata(name: str, extra: dict | None = None) -> dict[str, str]:
 
 
 def _scenario_field(name: str) -> tuple[str, str]:
-    from pydantic import BaseModel
-    from .scenario import Scenario
-    cls, field = Scenario, None
-    for part in name.split("."):
-        field = cls.model_fields.get(part) if isinstance(cls, type) and issubclass(cls, BaseModel) else None
-        if field is None:
-            return "-", f"{name} (not a model outcome or scenario field)"
-        cls = field.annotation
+    from .scenario import schema_field
+    _, field = schema_field(name)
+    if field is None or name.split(".")[-1].isdigit():
+        return "-", f"{name} (not a model outcome or scenario field)"
     extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
     return str(extra.get("unit", "-")), f"Scenario field {name}: {field.description or ''}".strip()
 

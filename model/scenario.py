@@ -709,11 +709,8 @@ class Scenario(Block):
         data, defaults = self.to_dict(), Scenario().to_dict()
         data["timeline"] = {}
         for path in LEVER_FIELDS:
-            *parents, leaf = path.split(".")
-            node, base = data, defaults
-            for part in parents:
-                node, base = node[part], base[part]
-            node[leaf] = base[leaf]
+            parent, _, leaf = path.rpartition(".")
+            field_value(data, parent)[leaf] = field_value(defaults, path)
         return Scenario.model_validate(data)
 
     def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> "Scenario":
@@ -742,6 +739,37 @@ LEVER_FIELDS = ("policies", "insider.eligibility_threshold", "groups.entry", "in
 def is_lever(name: str) -> bool:
     """Whether a dotted field is (or lies under) a policy lever: set by the arms, not by the world."""
     return any(name == lever or name.startswith(lever + ".") for lever in LEVER_FIELDS)
+
+
+# ------------------------------------------------------------------------------ dotted field paths
+def schema_field(path: str | tuple) -> tuple[Any, Any]:
+    """The annotation and the pydantic field of a dotted scenario field (`name.k`: an item of a list
+    field, with the item type and the list's field); (None, None) for a path that names no field."""
+    cls: Any = Scenario
+    field = None
+    for part in path.split(".") if isinstance(path, str) else path:
+        if get_origin(cls) is list and str(part).isdigit():
+            item = get_args(cls)[0]
+            cls = get_args(item)[0] if get_origin(item) is Annotated else item
+            continue
+        if not (isinstance(cls, type) and issubclass(cls, BaseModel)) or part not in cls.model_fields:
+            return None, None
+        field = cls.model_fields[part]
+        cls = field.annotation
+    return cls, field
+
+
+def field_value(scenario: Any, path: str) -> Any:
+    """The value at a dotted field path of a scenario or of its dict (`name.k`: item k of a list field);
+    the empty path is the scenario itself."""
+    node = scenario
+    for part in path.split(".") if path else ():
+        if isinstance(node, list):
+            node = node[int(part)]
+        else:
+            node = node[part] if isinstance(node, dict) else getattr(node, part)
+    return node
+
 
 # fields that moved: old dotted path -> new one (a scenario using the old name gets an error naming the new)
 MOVED = {"policies.exclusivity.insider_threshold": "insider.eligibility_threshold",
@@ -830,12 +858,7 @@ def _describe_allowed(model_cls: type[BaseModel]) -> str:
 
 
 def _block_at(loc: tuple) -> type[BaseModel] | None:
-    cls: Any = Scenario
-    for part in loc:
-        field = cls.model_fields.get(part) if isinstance(cls, type) and issubclass(cls, BaseModel) else None
-        if field is None:
-            return None
-        cls = field.annotation
+    cls, _ = schema_field(loc)
     return cls if isinstance(cls, type) and issubclass(cls, BaseModel) else None
 
 

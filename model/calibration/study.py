@@ -45,7 +45,7 @@ import yaml
 from .. import results
 from ..runs import replication_seeds
 from ..stats import summarise
-from ..scenario import MAX_NAME, Scenario, ScenarioError, load_scenario
+from ..scenario import MAX_NAME, Scenario, ScenarioError, field_value, load_scenario
 from .targets import TargetSet, load_targets, probe_column, replication_values
 
 STUDY = "calibration"
@@ -370,20 +370,12 @@ def check_params(base: Scenario, params: dict) -> dict[str, tuple[float, float, 
     return out
 
 
-def field_value(scenario: Scenario, name: str):
-    """The value of a dotted field (`name.k`: item k of a list field)."""
-    node = scenario.to_dict()
-    for part in name.split("."):
-        node = node[int(part)] if isinstance(node, list) else node[part]
-    return node
-
-
 def starting_point(base: Scenario, params: dict[str, tuple[float, float, bool]]) -> dict[str, float]:
     """The input scenario's own values of the parameters that lie within their ranges: the study's first
     trial, so its fit is measured in the same study and the sampler starts from a known point."""
     out = {}
     for name, (lo, hi, _) in params.items():
-        value = field_value(base, name)
+        value = field_value(base.to_dict(), name)
         if lo <= value <= hi:
             out[name] = value
     return out
@@ -487,7 +479,7 @@ def calibrated_yaml(extends: str | None, base: Scenario, best: dict, header: str
                "description": f"{base.name} with the parameters calibrated by ptsim calibrate ({header})."}
         resolved = base.with_overrides(best, source="calibrate")      # a list item is written as its whole list
         fields = dict.fromkeys(name.rsplit(".", 1)[0] if name.rsplit(".", 1)[-1].isdigit() else name for name in best)
-        doc.update(nested({f: field_value(resolved, f) for f in fields}))
+        doc.update(nested({f: field_value(resolved.to_dict(), f) for f in fields}))
     else:
         doc = base.with_overrides(best, source="calibrate").to_dict()
         doc.update(name=name, description=f"{base.description} Calibrated by ptsim calibrate ({header}).".strip())

@@ -11,16 +11,14 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import typing
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel
 
 from ..runs import replication_seeds
-from ..scenario import MAX_RUNS, NotYAML, Scenario, ScenarioError, parse_yaml
+from ..scenario import MAX_RUNS, NotYAML, Scenario, ScenarioError, parse_yaml, schema_field
 
 METHODS = ("compare", "grid", "lhs", "sobol", "morris")
 SAMPLED = ("lhs", "sobol", "morris")
@@ -178,16 +176,7 @@ def numeric_field(base: Scenario, name: str, lo: float, verb: str, hint: str = "
 def field_type(path: str) -> Any:
     """The annotation of a dotted scenario field (int, float, bool, list[...], ...); `name.k` is an
     item of a list field (its item type)."""
-    cls: Any = Scenario
-    for part in path.split("."):
-        if typing.get_origin(cls) is list and part.isdigit():
-            item = typing.get_args(cls)[0]
-            cls = typing.get_args(item)[0] if typing.get_origin(item) is typing.Annotated else item
-            continue
-        if not (isinstance(cls, type) and issubclass(cls, BaseModel)) or part not in cls.model_fields:
-            return None
-        cls = cls.model_fields[part].annotation
-    return cls
+    return schema_field(path)[0]
 
 
 # ---------------------------------------------------------------- command-line strings

@@ -15,6 +15,7 @@ from typing import Callable
 import pandas as pd
 
 from ..calibration.targets import TARGETS_FILE, Target, load_targets, read_values
+from ..scenario import field_value
 from ..stats import fmt, interval
 from .core import Check, Context
 
@@ -55,18 +56,11 @@ def timeline_entries(scenario, prefix: str = "") -> str:
     for day, config in sorted(scenario.timeline_configs().items()):
         for field in scenario.timeline[day]:
             if field.startswith(prefix):
-                old, new = _field(before, field), _field(config, field)
+                old, new = field_value(before, field), field_value(config, field)
                 out.append(f"{field} {old:g} -> {new:g} on record day {day}" if isinstance(new, float)
                            else f"{field} {old} -> {new} on record day {day}")
         before = config
     return "; ".join(out) or "none"
-
-
-def _field(scenario, dotted: str):
-    value = scenario
-    for part in dotted.split("."):
-        value = value[int(part)] if isinstance(value, list) else getattr(value, part)
-    return value
 
 
 # the bands come from targets/published.yaml, which `ptsim calibrate` fits to: one source of truth;

@@ -203,6 +203,7 @@ OUTCOMES: tuple[Outcome, ...] = (
 OUTCOME_NAMES = tuple(o.name for o in OUTCOMES)
 FLOWS = tuple(o.name for o in OUTCOMES if o.flow)
 HEADLINE = tuple(o.name for o in OUTCOMES if o.headline)
+RATIOS = tuple(o for o in OUTCOMES if o.ratio_of)     # computed each day from their declared parts
 _BY_NAME = {o.name: o for o in OUTCOMES}
 
 
@@ -359,15 +360,6 @@ def daily_outcomes(model) -> dict[str, float]:
     out = {name: f[name] * k for name in FLOWS}
     out.update({
         "gmv_top": by_tier[0], "gmv_growth": by_tier[1], "gmv_sme": by_tier[2],
-        "aov": ratio(f["gmv_total"], f["orders"]),
-        "share_gmv_private": ratio(f["gmv_private"], f["gmv_total"]),
-        "share_gmv_relationship": ratio(f["gmv_relationship"], f["gmv_total"]),
-        "share_gmv_relationship_fmcg_sports": ratio(f["gmv_relationship_fmcg_sports"], f["gmv_fmcg_sports"]),
-        "share_gmv_wechat_direct": ratio(f["gmv_wechat_direct"], f["gmv_total"]),
-        "leakage_ratio": ratio(f["gmv_offplatform"], f["gmv_total"]),
-        "share_gmv_discounted": ratio(f["gmv_discounted"], f["gmv_total"]),
-        "share_needs_deferred": ratio(f["needs_deferred"], f["needs"]),
-        "share_needs_given_up": ratio(f["needs_given_up"], f["needs"]),
         "hhi_merchant_gmv": hhi, "gini_merchant_gmv": gini, "top1pct_share_gmv": top,
         "mean_deal_proneness": float(c.deal_proneness.mean()),
         "mean_reference_price": float(c.reference_price.mean()),
@@ -384,14 +376,9 @@ def daily_outcomes(model) -> dict[str, float]:
         "fan_return_visit_ratio": ratio(*c.return_rates),
         "repurchase_rate_relationship": c.repurchase_rates[0], "repurchase_rate_customers": c.repurchase_rates[1],
         "relationship_repurchase_ratio": ratio(*c.repurchase_rates),
-        "purchases_per_page_view": ratio(f["orders"], f["page_views"]),
-        "carts_per_page_view": ratio(f["add_to_carts"], f["page_views"]),
-        "favourites_per_page_view": ratio(f["favourites"], f["page_views"]),
-        "member_browsing_depth": ratio(f["member_page_views"], f["member_visits"], f["page_views"], f["visits"]),
-        "member_aov_ratio": ratio(f["gmv_member"], f["orders_member"], f["gmv_total"], f["orders"]),
-        "wechat_aov_ratio": ratio(f["gmv_wechat"], f["orders_wechat"], f["gmv_public"], f["orders_public"]),
-        "member_repurchase_share_top": ratio(f["gmv_top_member_repeat"], by_tier[0] / k),
     })
+    at_agent_scale = {**f, "gmv_top": by_tier[0] / k}        # a ratio's parts before scaling, as they add up
+    out.update({o.name: ratio(*(at_agent_scale[n] for n in o.ratio_of)) for o in RATIOS})
     return out
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
 from .scenario import CATEGORIES, Scenario
@@ -12,6 +15,51 @@ from .submodels.purchase_timing import draw_categories
 WEEKS_TRACKED = 26  # bits of the weekly activity mask (two 13-week windows)
 _LAST13 = np.uint32((1 << 13) - 1)
 _PREV13 = np.uint32(((1 << 26) - 1) ^ ((1 << 13) - 1))
+
+
+@dataclass(frozen=True)
+class Held:
+    """One array of consumer state: the module that changes it, and what a new user's seat gets on
+    renewal (a value, or a function of the state and the seats; None: kept, a trait of the seat)."""
+    owner: str
+    renewal: Any = None
+
+
+def _baseline_proneness(c, who):
+    return c.deal_proneness_baseline[who]
+
+
+def _entry_reference(c, who):
+    return c.entry_reference_price
+
+
+# Consumer state, declared once: ConsumerState.renew() resets what has a renewal value, and the warm-state
+# cache saves every array listed (a consumer array missing here is refused when the state is saved).
+CONSUMER_STATE: dict[str, Held] = {
+    "lam": Held("purchase_timing"), "p_drop": Held("purchase_timing"),
+    "alive": Held("purchase_timing", True), "renew_day": Held("purchase_timing", -1),
+    "next_need": Held("purchase_timing"),
+    "deferred_who": Held("price_sensitivity"), "deferred_day": Held("price_sensitivity"),
+    "deferred_category": Held("price_sensitivity"), "need_ledger": Held("shopping"),
+    "category_pref": Held("population"), "category_cdf": Held("population"), "price_weight": Held("population"),
+    "deal_proneness_baseline": Held("population"),
+    "deal_proneness": Held("price_sensitivity", _baseline_proneness),
+    "reference_price": Held("price_sensitivity", _entry_reference), "entry_reference_price": Held("model"),
+    "wechat_user": Held("population"), "new_at_start": Held("population"), "spend_level": Held("population"),
+    "join_weight": Held("population"),
+    "orders": Held("lifecycle", 0), "run_orders": Held("lifecycle", 0), "spend_365": Held("lifecycle", 0.0),
+    "last_day": Held("lifecycle", -100_000), "active_weeks": Held("lifecycle", 0),
+    "vip_until": Held("vip_programme", -1), "left_out_day": Held("insider_sales", -10**6),
+    "spend_percentile": Held("lifecycle"), "wechat_ties": Held("population"),
+    "rel_merchant": Held("relationships", -1), "rel_level": Held("relationships", Level.NONE),
+    "rel_last": Held("relationships", -100_000), "rel_orders": Held("relationships", 0),
+    "rel_wechat": Held("relationships", False), "rel_fav": Held("relationships", False),
+    "rel_invited_until": Held("relationships", -10**6),
+    "cohort_store": Held("outcomes"), "cohort_fan": Held("outcomes"), "return_rates": Held("outcomes"),
+    "repurchase_store": Held("outcomes"), "repurchase_orders": Held("outcomes"), "repurchase_fan": Held("outcomes"),
+    "repurchase_rates": Held("outcomes"),
+    "rel_slighted_until": Held("relationships", -10**6),
+}
 
 
 def quota(n: int, shares, rng: np.random.Generator) -> np.ndarray:
@@ -276,27 +324,12 @@ class ConsumerState:
                 (rng.random(who.size) < p_community * merchants.wechat_effort[stores])
 
     def renew(self, who: np.ndarray) -> None:
-        """New users take the seats `who`: same latent type and tastes, no history, no ties."""
-        self.alive[who] = True
-        self.renew_day[who] = -1
+        """New users take the seats `who`: same latent type and tastes, no history, no ties (the arrays
+        CONSUMER_STATE gives a renewal value)."""
         self.drop_deferred(who)
-        self.deal_proneness[who] = self.deal_proneness_baseline[who]
-        self.reference_price[who] = self.entry_reference_price
-        self.orders[who] = 0
-        self.run_orders[who] = 0
-        self.spend_365[who] = 0.0
-        self.last_day[who] = -100_000
-        self.active_weeks[who] = 0
-        self.vip_until[who] = -1
-        self.left_out_day[who] = -10**6
-        self.rel_merchant[who] = -1
-        self.rel_level[who] = Level.NONE
-        self.rel_last[who] = -100_000
-        self.rel_orders[who] = 0
-        self.rel_wechat[who] = False
-        self.rel_fav[who] = False
-        self.rel_invited_until[who] = -10**6
-        self.rel_slighted_until[who] = -10**6
+        for name, held in CONSUMER_STATE.items():
+            if held.renewal is not None:
+                getattr(self, name)[who] = held.renewal(self, who) if callable(held.renewal) else held.renewal
 
     def drop_deferred(self, who: np.ndarray) -> None:
         """The needs `who` hold deferred to a sale are given up (their seats go to new users)."""

@@ -104,7 +104,11 @@ def _holders(model) -> dict[str, object]:
 
 def snapshot(model) -> tuple[dict[str, np.ndarray], dict]:
     """The model's state: arrays by 'holder/attribute', and JSON-able scalars and stream positions."""
+    from .population import CONSUMER_STATE
     arrays, scalars = {}, {}
+    undeclared = {a for a, v in vars(model.consumers).items() if isinstance(v, np.ndarray)} - set(CONSUMER_STATE)
+    if undeclared:
+        raise RuntimeError(f"consumer arrays not declared in population.CONSUMER_STATE: {', '.join(sorted(undeclared))}")
     for hname, obj in _holders(model).items():
         for attr, value in vars(obj).items():
             if isinstance(value, np.ndarray):

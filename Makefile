@@ -34,7 +34,7 @@ validate: $(STAMP)
 	$(VENV)/bin/ptsim validate --workers 2     # writes docs/validation.md and docs/validation/*.png
 
 docs: $(STAMP)
-	$(PY) -m ptsim.scenario_docs > docs/scenarios.md
+	$(PY) -m ptsim.scenario.docs > docs/scenarios.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache results/*

@@ -143,4 +143,4 @@ def test_import_as_ptsim_beside_a_users_own_model_py(tmp_path):
             "print(PrivateTrafficModel.__module__, load_scenario.__module__)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["ptsim.model", "ptsim.scenario"]
+    assert proc.stdout.split() == ["ptsim.model", "ptsim.scenario.extends"]

@@ -21,7 +21,8 @@ from ptsim import ScenarioError, load_scenario
 from ptsim.cli import app
 from ptsim.experiment import compare, load_experiment
 from ptsim.outcomes import OUTCOME_NAMES
-from ptsim.scenario import _LIST_LENGTHS, MAX_EXTENDS, Scenario, bounds, one_line, parse_set_options
+from ptsim.scenario import MAX_EXTENDS, Scenario, bounds, one_line, parse_set_options
+from ptsim.scenario.schema import _LIST_LENGTHS
 
 from conftest import ROOT, ptsim_cmd
 
@@ -107,7 +108,7 @@ def test_every_float_field_and_list_item_has_a_finite_documented_range():
     from typing import get_args
 
     from ptsim.scenario import Scenario
-    from ptsim.scenario_docs import _range
+    from ptsim.scenario.docs import _range
     unbounded = []
     for path, field in _leaf_fields(Scenario):
         annotation = str(field.annotation)

@@ -125,7 +125,7 @@ def test_cli_missing_scenario_file(tmp_path):
 
 
 def test_scenario_docs_up_to_date():
-    from ptsim.scenario_docs import render
+    from ptsim.scenario.docs import render
     assert (ROOT / "docs" / "scenarios.md").read_text() == render(), "run `make docs`"
 
 

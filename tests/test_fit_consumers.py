@@ -11,8 +11,8 @@ from scipy.integrate import quad
 from scipy.special import gammaln
 
 from ptsim import PrivateTrafficModel, load_scenario
-from ptsim import fit_consumers as fc
-from ptsim.submodels import purchase_timing as pt
+from ptsim.calibration import fit_consumers as fc
+from ptsim import bgnbd
 
 from conftest import ROOT, small
 
@@ -30,16 +30,16 @@ BIRTH = np.datetime64("2024-01-01")
 def test_bgnbd_likelihood_matches_the_closed_forms():
     """Eq. 6 with x = 0 is P(X(T) = 0); integrated over the purchase times it is P(X(T) = x) (eq. 8)."""
     T = 39.0
-    assert np.exp(fc.bgnbd_loglik(R, ALPHA, A, B, 0, 0, T)) == pytest.approx(pt.bgnbd_pmf(0, T, R, ALPHA, A, B))
+    assert np.exp(fc.bgnbd_loglik(R, ALPHA, A, B, 0, 0, T)) == pytest.approx(bgnbd.bgnbd_pmf(0, T, R, ALPHA, A, B))
     for x in (1, 2, 4):
         density = lambda t: np.exp(fc.bgnbd_loglik(R, ALPHA, A, B, x, t, T) + (x - 1) * np.log(t) - gammaln(x))  # noqa: E731
-        assert quad(density, 0, T, limit=200)[0] == pytest.approx(pt.bgnbd_pmf(x, T, R, ALPHA, A, B), rel=1e-8)
+        assert quad(density, 0, T, limit=200)[0] == pytest.approx(bgnbd.bgnbd_pmf(x, T, R, ALPHA, A, B), rel=1e-8)
 
 
 def test_conditional_expectation_matches_the_paper():
     # a new customer's expectation is E[X(t)] (eq. 9); FHL 2005 p. 280: x = 2, t_x = 30.43, T = 38.86 -> 1.226
     assert fc.bgnbd_conditional_expected(39, R, ALPHA, A, B, 0, 0, 0) == pytest.approx(
-        pt.bgnbd_expected_repeats(39, R, ALPHA, A, B))
+        bgnbd.bgnbd_expected_repeats(39, R, ALPHA, A, B))
     assert fc.bgnbd_conditional_expected(39, R, ALPHA, A, B, 2, 30.43, 38.86) == pytest.approx(1.226, abs=5e-4)
 
 

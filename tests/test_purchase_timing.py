@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from ptsim import PrivateTrafficModel
+from ptsim import bgnbd
 from ptsim.submodels import purchase_timing as pt
 
 from conftest import small
@@ -13,14 +14,14 @@ R, ALPHA, A, B = 0.243, 4.414, 0.793, 2.426
 
 
 def test_closed_forms_match_published_values():
-    assert pt.bgnbd_expected_repeats(39, R, ALPHA, A, B) == pytest.approx(1.1967, abs=1e-3)
-    assert pt.bgnbd_expected_repeats(78, R, ALPHA, A, B) == pytest.approx(1.8605, abs=1e-3)
-    assert pt.bgnbd_pmf(0, 39, R, ALPHA, A, B) == pytest.approx(0.5738, abs=1e-4)
+    assert bgnbd.bgnbd_expected_repeats(39, R, ALPHA, A, B) == pytest.approx(1.1967, abs=1e-3)
+    assert bgnbd.bgnbd_expected_repeats(78, R, ALPHA, A, B) == pytest.approx(1.8605, abs=1e-3)
+    assert bgnbd.bgnbd_pmf(0, 39, R, ALPHA, A, B) == pytest.approx(0.5738, abs=1e-4)
     # the pmf sums to one and its mean is E[X(t)]
     xs = np.arange(400)
-    pmf = np.array([pt.bgnbd_pmf(x, 39, R, ALPHA, A, B) for x in xs])
+    pmf = np.array([bgnbd.bgnbd_pmf(x, 39, R, ALPHA, A, B) for x in xs])
     assert pmf.sum() == pytest.approx(1.0, abs=1e-6)
-    assert pmf @ xs == pytest.approx(pt.bgnbd_expected_repeats(39, R, ALPHA, A, B), abs=1e-4)
+    assert pmf @ xs == pytest.approx(bgnbd.bgnbd_expected_repeats(39, R, ALPHA, A, B), abs=1e-4)
 
 
 @pytest.mark.slow
@@ -37,10 +38,10 @@ def test_model_docks_to_bgnbd_within_3_se():
     m.run(273)
     x78 = m.consumers.run_orders
     for x, weeks in ((x39, 39), (x78, 78)):
-        expected = pt.bgnbd_expected_repeats(weeks, R, ALPHA, A, B)
+        expected = bgnbd.bgnbd_expected_repeats(weeks, R, ALPHA, A, B)
         se = x.std(ddof=1) / np.sqrt(n)
         assert abs(x.mean() - expected) < 3 * se, (weeks, x.mean(), expected, se)
-    p0 = pt.bgnbd_pmf(0, 39, R, ALPHA, A, B)
+    p0 = bgnbd.bgnbd_pmf(0, 39, R, ALPHA, A, B)
     se0 = np.sqrt(p0 * (1 - p0) / n)
     assert abs((x39 == 0).mean() - p0) < 3 * se0
 

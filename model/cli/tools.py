@@ -232,7 +232,7 @@ def fit_consumers(
     """Fit BG/NBD purchase timing and Gamma-Gamma spend to a transaction log: fit.json, consumers.yaml."""
     import shlex
 
-    from ..fit_consumers import LogError, fit_log
+    from ..calibration.fit_consumers import LogError, fit_log
     from ..results import OutputError, default_out_dir
     missing = [f"--{n}" for n, v in (("customer", customer), ("date", date), ("amount", amount),
                                      ("until", until)) if v is None]

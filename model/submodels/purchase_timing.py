@@ -12,7 +12,6 @@ pull the next need forward into a purchase now, or create a new one (`pull_needs
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import gammaln, hyp2f1
 
 from ..orders import Level, Orders
 
@@ -145,26 +144,3 @@ def renew_seats(model) -> None:
         c.renew(who)                                        # needs her predecessor deferred are given up
         model.flows["needs_dropped"] += pending - c.deferred_who.size
         schedule_next_need(model, who)
-
-
-# ---- closed forms used for docking (weeks or days, any unit consistent with alpha) ----
-
-def bgnbd_expected_repeats(t: float, r: float, alpha: float, a: float, b: float) -> float:
-    """E[X(t)]: expected repeat purchases in (0, t] for a new customer (FHL 2005, eq. 9)."""
-    z = t / (alpha + t)
-    return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, z))
-
-
-def bgnbd_pmf(x: int, t: float, r: float, alpha: float, a: float, b: float) -> float:
-    """P(X(t) = x) for the BG/NBD (FHL 2005, eq. 8)."""
-    from scipy.special import betaln
-    lb = betaln(a, b + x) - betaln(a, b)
-    term1 = np.exp(lb + gammaln(r + x) - gammaln(r) - gammaln(x + 1)
-                   + r * np.log(alpha / (alpha + t)) + x * np.log(t / (alpha + t)))
-    if x == 0:
-        return float(term1)
-    lb2 = betaln(a + 1, b + x - 1) - betaln(a, b)
-    js = np.arange(x)
-    tail = np.exp(gammaln(r + js) - gammaln(r) - gammaln(js + 1)
-                  + r * np.log(alpha / (alpha + t)) + js * np.log(t / (alpha + t))).sum()
-    return float(term1 + np.exp(lb2) * (1 - tail))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..scenario import load_scenario
-from ..submodels import purchase_timing as pt
+from ..bgnbd import bgnbd_expected_repeats, bgnbd_pmf
 from ..submodels import ranking
 from ..submodels import social_sharing as ss
 from .core import BASELINE, Check, Context
@@ -63,11 +63,11 @@ def bgnbd(ctx: Context) -> list[Check]:
     rows = []
     for name, week in (("E[X(39)]", 39), ("E[X(78)]", 78), ("P(X(39)=0)", 39)):
         if name.startswith("P"):
-            expected = pt.bgnbd_pmf(0, week, R, ALPHA, A, B)
+            expected = bgnbd_pmf(0, week, R, ALPHA, A, B)
             value = sim["zero"][week]
             se = float(np.sqrt(expected * (1 - expected) / n))
         else:
-            expected = pt.bgnbd_expected_repeats(week, R, ALPHA, A, B)
+            expected = bgnbd_expected_repeats(week, R, ALPHA, A, B)
             value, se = sim["mean"][week], sim["se"][week]
         rows.append(Check(SECTION, f"BG/NBD {name}",
                           f"{expected:.4f} ± 3 SE (closed form, FHL 2005; published {PUBLISHED[name]})",
@@ -82,7 +82,7 @@ def bgnbd_figure(sim: dict):
     import matplotlib.pyplot as plt
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(10, 3.8))
     weeks = np.arange(79)
-    closed = [pt.bgnbd_expected_repeats(w, R, ALPHA, A, B) if w else 0.0 for w in weeks]
+    closed = [bgnbd_expected_repeats(w, R, ALPHA, A, B) if w else 0.0 for w in weeks]
     ax.plot(weeks, closed, color="black", label="closed form E[X(t)]")
     ax.errorbar(weeks[::3], sim["mean"][::3], yerr=1.96 * sim["se"][::3], fmt="o", ms=3, color="C0",
                 label="model (95% interval)")
@@ -91,7 +91,7 @@ def bgnbd_figure(sim: dict):
     ax.grid(alpha=0.3)
     ax.legend(frameon=False)
     xs = np.arange(11)
-    pmf = [pt.bgnbd_pmf(int(x), 39, R, ALPHA, A, B) for x in xs]
+    pmf = [bgnbd_pmf(int(x), 39, R, ALPHA, A, B) for x in xs]
     counts = np.bincount(np.minimum(sim["x39"], xs[-1] + 1), minlength=xs.size + 1)[: xs.size] / sim["n"]
     bx.bar(xs - 0.2, pmf, width=0.4, color="black", label="closed form P(X(39)=x)")
     bx.bar(xs + 0.2, counts, width=0.4, color="C0", label="model")

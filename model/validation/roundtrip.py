@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from ..calendar import dates
-from ..fit_consumers import BGNBD_PARAMS, fit_log
+from ..calibration.fit_consumers import BGNBD_PARAMS, fit_log
 from ..runs import replication_seeds, run_one
 from ..scenario import load_scenario
 from .core import Check, Context

@@ -18,7 +18,7 @@ from conftest import ROOT, ptsim_cmd
 
 from ptsim import load_scenario
 from ptsim.calibration import TARGETS_FILE, TargetsError, load_targets
-from ptsim.calibration.study import fit_table, near_best_table, near_best_threshold
+from ptsim.calibration.study_outputs import fit_table, near_best_table, near_best_threshold
 from ptsim.calibration.targets import UNDEFINED, probe_column
 
 BASE = ROOT / "scenarios" / "baseline.yaml"

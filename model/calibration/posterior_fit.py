@@ -180,7 +180,7 @@ def fit_posterior(scenario, targets: TargetSet, priors: Priors, *, design: int =
     fit.to_csv(folder / "fit.csv", index=False)
     checks_table = pd.DataFrame([{"target": n, **c} for n, c in checks.items()])
     checks_table.to_csv(folder / "emulator.csv", index=False)
-    from .study import calibrated_yaml
+    from .study_outputs import calibrated_yaml
     medians = {r.parameter: float(r.median) for r in summary.itertuples()}
     from ..scenario import extends_ref
     extends = extends_ref(scenario, folder)

@@ -70,7 +70,7 @@ class Priors:
 
     def check(self, base: Scenario) -> None:
         """Every name a numeric, fittable field of `base`, both ends inside its allowed range."""
-        from .study import check_params
+        from .parameters import check_params
         try:
             check_params(base, self.ranges)
         except ScenarioError as exc:

@@ -23,6 +23,9 @@ Design (docs/calibration.md):
 A study finds a best point. The trials near it, weighted by exp(-(loss - best)/2), are relative
 likelihoods of the points an optimiser chose to try, not a posterior: `--method abc` (posterior_fit.py)
 infers the posterior.
+
+Beside this file: journal.py (the folder, its storage and lock), parameters.py (what may be fitted),
+study_outputs.py (the tables and files a study writes).
 """
 
 from __future__ import annotations
@@ -40,26 +43,38 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .. import results
 from ..runs import replication_seeds
-from ..stats import summarise
-from ..scenario import MAX_NAME, Scenario, ScenarioError, field_value, load_scenario
+from ..scenario import Scenario, ScenarioError, load_scenario
+from .journal import (
+    JOURNAL,
+    MANIFEST,
+    STUDY,
+    check_folder,
+    counted,
+    fail_interrupted,
+    folder_lock,
+    repair_journal,
+    storage,
+)
+from .parameters import check_params, starting_point
+from .study_outputs import (
+    NEAR_BEST,
+    NEAR_BEST_LEVEL,
+    calibrated_yaml,
+    fit_markdown,
+    fit_table,
+    importances,
+    mean_values,
+    near_best_table,
+    near_best_threshold,
+    trials_table,
+)
 from .targets import TargetSet, load_targets, probe_column, replication_values
 
-STUDY = "calibration"
-JOURNAL = "study.journal"
-MANIFEST = "calibration.json"
-LOCK = ".calibrate.lock"
-NEAR_BEST = "near_best.parquet"      # the trials near the best loss (not a posterior)
 PRUNE_PERCENTILE = 75.0         # prune a trial worse than this percentile of earlier trials ...
 PRUNE_STARTUP = 5               # ... once this many trials have finished
-MIN_IMPORTANCE_TRIALS = 4       # completed trials before parameter importances are computed
-NEAR_BEST_LEVEL = 0.95            # near_best.parquet: trials within this chi-square quantile of the best
-# settings of a calibration's runs, not parameters of the model: set with --set, never fitted
-NOT_FITTED = ("name", "description", "run.", "population.consumers", "population.merchants",
-              "population.real_consumers", "population.scale")
 
 
 class CalibrationError(RuntimeError):
@@ -102,11 +117,6 @@ class Calibration:
 
 
 # ----------------------------------------------------------------------------- study and storage
-def storage(folder: str | Path):
-    """The study's JournalStorage in `folder/study.journal`."""
-    from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend
-    return JournalStorage(JournalFileBackend(str(Path(folder) / JOURNAL)))
 
 
 def distributions(params: dict[str, tuple[float, float, bool]]) -> dict:
@@ -120,32 +130,15 @@ def default_pruner():
     return optuna.pruners.PercentilePruner(PRUNE_PERCENTILE, n_startup_trials=PRUNE_STARTUP, n_warmup_steps=0)
 
 
-def counted(trial) -> bool:
-    """Trials that count towards --trials: all but those interrupted by a kill or Ctrl-C and the
-    enqueued starting point not yet asked for."""
-    from optuna.trial import TrialState
-    return not (trial.state == TrialState.WAITING
-                or trial.state == TrialState.FAIL and trial.user_attrs.get("interrupted"))
-
-
 def _json_value(v: float) -> float | None:
     return float(v) if v is not None and math.isfinite(v) else None
-
-
-def mean_values(per_rep: list[dict]) -> dict[str, float]:
-    """Each target's mean over replications (NaN values left out; NaN if every one is)."""
-    out = {}
-    for name in per_rep[0] if per_rep else ():
-        vals = np.array([np.nan if r.get(name) is None else r[name] for r in per_rep], dtype=float)
-        out[name] = float(np.nanmean(vals)) if np.isfinite(vals).any() else math.nan
-    return out
 
 
 def replicate(scenario: Scenario, seed: int, targets: TargetSet) -> dict[str, float]:
     """One replication: build the model (it simulates the burn-in: no warm-state cache, as every trial's
     status quo differs), probe prices if a target needs it, run the recorded days, read every target."""
-    from ..model import PrivateTrafficModel
     from .. import probe
+    from ..model import PrivateTrafficModel
     m = PrivateTrafficModel(scenario, rng=seed, cache=False, create_agents=False)
     probes = {}
     for t in targets.targets:
@@ -278,233 +271,6 @@ def run_workers(spec: Spec, workers: int, progress=None) -> None:
     if bad:
         raise CalibrationError(f"{len(bad)} of {workers} calibration worker(s) stopped with an error (exit "
                                f"{bad[0]}); finished trials are saved: continue with --resume")
-
-
-# ----------------------------------------------------------------------------- the folder
-def check_folder(folder: Path, resume: bool) -> None:
-    """Refuse, before anything starts, a folder this calibration must not write into."""
-    if not str(folder).strip():
-        raise ScenarioError("--out '': give a folder name (an empty one would write into the current folder)")
-    if not results.check_output_folder(folder):
-        return
-    has = (folder / MANIFEST).is_file()
-    if resume:
-        if not has and any(not p.name.startswith(".") for p in folder.iterdir()):
-            raise ScenarioError(f"{folder}: --resume: the folder holds no calibration (no {MANIFEST}) and is not "
-                                "empty; choose another --out")
-        return
-    if has:
-        raise ScenarioError(f"{folder}: already holds a calibration; pass --resume to continue it, or choose "
-                            "another --out")
-    if any(folder.iterdir()):
-        raise ScenarioError(f"{folder}: folder exists and is not empty; choose another --out")
-
-
-@contextlib.contextmanager
-def folder_lock(folder: Path):
-    """Hold `folder/.calibrate.lock` while this calibration runs: a second `ptsim calibrate` on the
-    same folder is refused (the lock goes with the process, so a killed one leaves none)."""
-    try:
-        import fcntl
-    except ImportError:                        # not POSIX: no lock
-        yield
-        return
-    with results.writing(folder / LOCK):
-        fh = open(folder / LOCK, "a+")
-    try:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise ScenarioError(f"{folder}: another ptsim calibrate is running on this folder; wait for it or "
-                                "choose another --out") from None
-        yield
-    finally:
-        fh.close()
-
-
-def repair_journal(path: Path) -> None:
-    """Cut a last line a kill left half-written (the journal's lines must each end with a newline)."""
-    if not path.is_file() or path.stat().st_size == 0:
-        return
-    with open(path, "rb+") as fh:
-        data = fh.read()
-        if not data.endswith(b"\n"):
-            fh.truncate(data.rfind(b"\n") + 1)
-
-
-def fail_interrupted(study) -> int:
-    """Mark trials left running by a killed calibration as failed and interrupted (not counted)."""
-    from optuna.trial import TrialState
-    n = 0
-    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        study._storage.set_trial_user_attr(t._trial_id, "interrupted", True)
-        study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
-        n += 1
-    return n
-
-
-# ----------------------------------------------------------------------------- parameters
-def check_params(base: Scenario, params: dict) -> dict[str, tuple[float, float, bool]]:
-    """Validate `--param` ranges against the scenario: numeric fields, both ends allowed."""
-    from ..experiment.design import check_range, numeric_field
-    from ..scenario import is_lever
-    if not params:
-        raise ScenarioError("--param: give at least one field=lo:hi to calibrate, e.g. choice.deal_utility=0.5:3")
-    out = {}
-    for name, bounds in params.items():
-        lo, hi = check_range(name, bounds)
-        if any(name == f or (f.endswith(".") and name.startswith(f)) for f in NOT_FITTED):
-            raise ScenarioError(f"--param {name}: a setting of the runs (size, horizon, seeds), not a model "
-                                "parameter; set it with --set instead")
-        if is_lever(name):
-            raise ScenarioError(f"--param {name}: a policy lever; calibrate parameters of the world (consumers, "
-                                "stores, mechanisms), which the status quo's facts speak to")
-        kind = numeric_field(base, name, lo, "calibrated")
-        if kind is int:
-            lo, hi = math.ceil(lo), math.floor(hi)
-            if lo >= hi:
-                raise ScenarioError(f"--param {name}: an integer field; the range holds fewer than two integers")
-        for v in (lo, hi):
-            base.with_overrides({name: v}, source="--param")
-        out[name] = (lo, hi, kind is int)
-    return out
-
-
-def starting_point(base: Scenario, params: dict[str, tuple[float, float, bool]]) -> dict[str, float]:
-    """The input scenario's own values of the parameters that lie within their ranges: the study's first
-    trial, so its fit is measured in the same study and the sampler starts from a known point."""
-    out = {}
-    for name, (lo, hi, _) in params.items():
-        value = field_value(base.to_dict(), name)
-        if lo <= value <= hi:
-            out[name] = value
-    return out
-
-
-# ----------------------------------------------------------------------------- tables and files
-def trials_table(study, targets: TargetSet, params: dict) -> pd.DataFrame:
-    """One row per trial: trial, state, loss (over the `reps` replications run), parameters, each
-    target's mean over those replications, seconds, error."""
-    rows = []
-    for t in study.get_trials(deepcopy=False):
-        per_rep = t.user_attrs.get("values", [])
-        means = mean_values(per_rep) if per_rep else {}
-        loss = t.value if t.value is not None else t.user_attrs.get("loss", math.nan)
-        rows.append({"trial": t.number, "state": t.state.name.lower(), "loss": float(loss),
-                     "reps": len(per_rep), **{p: t.params.get(p, math.nan) for p in params},
-                     **{n: means.get(n, math.nan) for n in targets.names},
-                     "seconds": float(t.user_attrs.get("seconds", math.nan)),
-                     "error": t.user_attrs.get("error") or ("interrupted" if t.user_attrs.get("interrupted")
-                                                           else None)})
-    df = pd.DataFrame(rows, columns=["trial", "state", "loss", "reps", *params, *targets.names, "seconds", "error"])
-    df["error"] = df["error"].astype("string")
-    return df
-
-
-def near_best_threshold(n_params: int, level: float = NEAR_BEST_LEVEL) -> float:
-    """How far above the best loss a trial may lie and stay in near_best.parquet: the `level` quantile of
-    a chi-square with one degree of freedom per calibrated parameter."""
-    from scipy import stats
-    return float(stats.chi2.ppf(level, max(1, n_params)))
-
-
-def near_best_table(table: pd.DataFrame, params: list[str], level: float = NEAR_BEST_LEVEL) -> pd.DataFrame:
-    """Completed trials with loss <= best + near_best_threshold, weighted by exp(-(loss - best)/2)
-    (normalised to sum to 1; relative likelihoods of the points tried, not a posterior): parameter
-    columns, weight, loss, trial; best first."""
-    done = table[(table["state"] == "complete") & np.isfinite(table["loss"])]
-    cols = [*params, "weight", "loss", "trial"]
-    if done.empty:
-        return pd.DataFrame({c: pd.Series(dtype=float) for c in cols})
-    best = float(done["loss"].min())
-    keep = done[done["loss"] <= best + near_best_threshold(len(params), level)].sort_values(["loss", "trial"])
-    w = np.exp(-(keep["loss"].to_numpy(float) - best) / 2)
-    out = keep[params].reset_index(drop=True)
-    out["weight"] = w / w.sum()
-    out["loss"] = keep["loss"].to_numpy(float)
-    out["trial"] = keep["trial"].to_numpy(int)
-    return out
-
-
-def fit_table(targets: TargetSet, per_rep: list[dict]) -> pd.DataFrame:
-    """The best trial against every target: mean and 95% interval over its replications, met or not,
-    and the target's share of the loss."""
-    rows = []
-    for t in targets.targets:
-        vals = np.array([np.nan if r.get(t.name) is None else r[t.name] for r in per_rep], dtype=float)
-        vals = vals[np.isfinite(vals)]
-        mean, low, high = summarise(vals) if vals.size else (math.nan, math.nan, math.nan)
-        rows.append({"target": t.name, "label": t.title, "published": t.basis + t.source.published,
-                     "source": t.source.ref,
-                     "value": t.value, "band_low": t.band.lo, "band_high": t.band.hi, "band": t.band.text,
-                     "model_mean": mean, "model_low": low, "model_high": high, "reps": int(vals.size),
-                     "met": bool(math.isfinite(mean) and t.band.contains(mean)), "weight": t.weight,
-                     "loss": t.loss(mean), "display": t.display})
-    return pd.DataFrame(rows)
-
-
-def fit_markdown(fit: pd.DataFrame, title: str) -> str:
-    from ..stats import fmt
-    lines = [f"# {title}", "", "| target | published | band | model (95% interval) | met | weight | loss |",
-             "|---|---|---|---|---|---|---|"]
-    for r in fit.itertuples(index=False):
-        model = fmt(r.model_mean, r.model_low, r.model_high, r.display) if r.reps else "undefined"
-        lines.append(f"| {r.label} | {r.published} ({r.source}) | {r.band} | {model} | "
-                     f"{'**yes**' if r.met else 'no'} | {r.weight:g} | {r.loss:.4g} |")
-    met = int(fit["met"].sum())
-    lines += ["", f"{met} of {len(fit)} targets met; loss {fit['loss'].sum():.4g} (the sum of the last column: "
-              "weight x squared distance outside the band in band half-widths)."]
-    return "\n".join(lines) + "\n"
-
-
-def nested(params: dict) -> dict:
-    """{'a.b': 1} -> {'a': {'b': 1}}"""
-    out: dict = {}
-    for path, value in params.items():
-        node = out
-        *parents, leaf = path.split(".")
-        for p in parents:
-            node = node.setdefault(p, {})
-        node[leaf] = value.item() if hasattr(value, "item") else value
-    return out
-
-
-def calibrated_yaml(extends: str | None, base: Scenario, best: dict, header: str, overrides: dict | None = None,
-                    what: str = "the best trial's parameters") -> str:
-    """A scenario that `extends:` the input scenario (named as `scenario.extends_ref` says) with the best
-    parameters; without an input file, the whole resolved scenario with them."""
-    name = f"{base.name}-calibrated"[:MAX_NAME]
-    if extends is not None:
-        doc = {"extends": extends, "name": name,
-               "description": f"{base.name} with the parameters calibrated by ptsim calibrate ({header})."}
-        resolved = base.with_overrides(best, source="calibrate")      # a list item is written as its whole list
-        fields = dict.fromkeys(name.rsplit(".", 1)[0] if name.rsplit(".", 1)[-1].isdigit() else name for name in best)
-        doc.update(nested({f: field_value(resolved.to_dict(), f) for f in fields}))
-    else:
-        doc = base.with_overrides(best, source="calibrate").to_dict()
-        doc.update(name=name, description=f"{base.description} Calibrated by ptsim calibrate ({header}).".strip())
-    comment = (f"# Written by `ptsim calibrate`: the input scenario with {what}.\n"
-               f"# {header}\n")
-    if overrides:
-        sets = " ".join(f"--set {k}={v}" for k, v in overrides.items())
-        comment += f"# The runs had {sets} (settings of the calibration, not carried over here).\n"
-    return comment + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
-
-
-def importances(study, n_complete: int) -> tuple[dict | None, str]:
-    """fANOVA parameter importances (Optuna), or None and why not."""
-    import optuna
-    if n_complete < MIN_IMPORTANCE_TRIALS:
-        return None, f"not computed: {n_complete} completed trial(s), fewer than {MIN_IMPORTANCE_TRIALS}"
-    try:
-        imp = optuna.importance.get_param_importances(
-            study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0))
-    except (ValueError, RuntimeError, ZeroDivisionError, IndexError) as exc:
-        return None, f"not computed: {exc}".splitlines()[0]
-    imp = {k: float(v) for k, v in imp.items()}
-    if not imp or not all(math.isfinite(v) for v in imp.values()):
-        return None, "not computed: the completed trials' losses do not vary"
-    return imp, f"fANOVA over {n_complete} completed trials"
 
 
 # ----------------------------------------------------------------------------- the calibration

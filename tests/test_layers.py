@@ -1,4 +1,6 @@
-"""The layout of model/: no import circle, and the submodels as leaves under the day and the pipeline.
+"""The layout of model/: no import circle, layers that import only downward (ground floor, simulation,
+reporting, experiments, calibration, validation, apps), and the submodels as leaves under the day and
+the pipeline.
 
 Imports are read from the source (ast), not by importing: every import of a ptsim module counts, at the
 top of a file or inside a function, since a lazy import ties two modules together just the same.
@@ -12,7 +14,7 @@ import networkx as nx
 from conftest import ROOT
 
 PACKAGE = "ptsim"           # model/ installs as ptsim
-LOWER = {"ptsim.orders"}    # what a submodel may import besides its sibling submodels
+LOWER = {"ptsim.orders", "ptsim.errors", "ptsim.stats", "ptsim.bgnbd"}   # what a submodel may import besides its siblings
 SCHEDULE = ("model.py", "shopping.py")      # the day and the purchase pipeline
 
 
@@ -119,3 +121,72 @@ def test_submodels_are_leaves_that_call_no_step_of_another():
         problems += [f"{name} calls the step {m}.{f}" for m, f in sorted(submodel_references(path, modules) & steps)
                      if m != name]
     assert not problems, "\n".join(problems)
+
+
+# The layers of model/, lowest first: a module imports only from its own layer and those below it. A module
+# is in the layer of the longest prefix listed; the package's root (ptsim/__init__.py: lazy re-exports and the
+# version) belongs to no layer and is not checked.
+LAYERS = {
+    "ground": ("errors", "stats", "bgnbd"),
+    "simulation": ("model", "shopping", "orders", "agents", "population", "calendar", "submodels", "policies",
+                   "instruments", "treatment", "unit_outcomes", "scenario", "outcomes", "runs", "warm_state",
+                   "stationarity", "probe", "order_log"),
+    "reporting": ("results", "plots", "scenario_docs", "scenario.docs"),
+    "experiments": ("experiment",),
+    "calibration": ("calibration", "fit_consumers"),
+    "validation": ("validation",),
+    "apps": ("cli", "dashboard", "ema", "bench", "__main__"),
+}
+# imports across layers the design accepts, each with its reason
+ACCEPTED = {("ptsim.order_log", "ptsim.results"): "the order log streams rows during a run through results' "
+            "atomic files and column units"}
+
+
+def layer_of(module: str, layers: dict = LAYERS, package: str = PACKAGE) -> str | None:
+    """The layer of a module (by the longest listed prefix of its dotted name inside the package), None for
+    the package's root; an unlisted module is an error, so a new file must be given a layer."""
+    inner = module.removeprefix(package).lstrip(".")
+    if not inner:
+        return None
+    found = [(len(p), name) for name, prefixes in layers.items() for p in prefixes
+             if inner == p or inner.startswith(p + ".")]
+    assert found, f"{module} is in no layer: add it to LAYERS in tests/test_layers.py"
+    return max(found)[1]
+
+
+def upward_imports(graph: nx.DiGraph, layers: dict = LAYERS, package: str = PACKAGE,
+                   accepted=ACCEPTED) -> list[str]:
+    order = list(layers)
+    out = []
+    for a, b in sorted(graph.edges):
+        la, lb = layer_of(a, layers, package), layer_of(b, layers, package)
+        if la and lb and order.index(lb) > order.index(la) and (a, b) not in accepted:
+            out.append(f"{a} ({la}) imports {b} ({lb}), a layer above it")
+    return out
+
+
+def test_every_module_imports_only_its_own_layer_and_below():
+    problems = upward_imports(import_graph(ROOT / "model"))
+    assert not problems, "\n".join(problems)
+
+
+def test_every_module_has_a_layer():
+    for name in import_graph(ROOT / "model").nodes:
+        layer_of(name)
+
+
+def test_the_layer_check_sees_an_upward_import(tmp_path):
+    (tmp_path / "__init__.py").write_text("")
+    (tmp_path / "low.py").write_text("def f():\n    from .high import g\n")
+    (tmp_path / "high.py").write_text("from . import low\n")
+    layers = {"bottom": ("low",), "top": ("high",)}
+    assert upward_imports(import_graph(tmp_path, "pkg"), layers, "pkg", {}) == [
+        "pkg.low (bottom) imports pkg.high (top), a layer above it"]
+    (tmp_path / "low.py").write_text("X = 1\n")
+    assert upward_imports(import_graph(tmp_path, "pkg"), layers, "pkg", {}) == []
+
+
+def test_the_ground_floor_imports_nothing_of_the_package():
+    graph = import_graph(ROOT / "model")
+    ground = [m for m in graph.nodes if layer_of(m) == "ground"]
+    assert ground and not [f"{a} imports {b}" for a in ground for b in graph.successors(a)]

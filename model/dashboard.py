@@ -37,12 +37,12 @@ from mesa.visualization.utils import update_counter  # noqa: E402
 
 from . import calendar as cal  # noqa: E402
 from . import plots  # noqa: E402
+from .errors import one_line  # noqa: E402
 from .experiment.compare import Comparison  # noqa: E402
 from .experiment.storage import load_experiment  # noqa: E402
 from .experiment.sweep import SweepResult  # noqa: E402
 from .model import PrivateTrafficModel  # noqa: E402
 from .outcomes import outcome  # noqa: E402
-from .errors import one_line  # noqa: E402
 from .scenario import ScenarioError, library  # noqa: E402
 
 AS_SCENARIO = "(as in scenario)"

@@ -18,13 +18,23 @@ import numpy as np
 from . import outcomes, shopping, stationarity, treatment, unit_outcomes, warm_state
 from .agents import Consumer, Merchant, Platform
 from .calendar import Calendar
-from .orders import Prompt
 from .instruments import build_instruments
+from .orders import Prompt
 from .policies import build_policies
 from .population import ConsumerState, MerchantState
 from .scenario import CATEGORIES, Scenario, load_scenario
-from .submodels import (adaptation, browsing, insider_sales, lifecycle, price_sensitivity, pricing, purchase_timing,
-                        ranking, relationships, wechat)
+from .submodels import (
+    adaptation,
+    browsing,
+    insider_sales,
+    lifecycle,
+    price_sensitivity,
+    pricing,
+    purchase_timing,
+    ranking,
+    relationships,
+    wechat,
+)
 
 
 class PrivateTrafficModel(mesa.Model):

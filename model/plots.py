@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from . import calendar
-from .stats import BELOW_ZERO, BELOW_ZERO_NOTE, MISSING, interval_text, summarise  # noqa: F401  (re-exported)
 from .outcomes import OUTCOME_NAMES, outcome
+from .stats import BELOW_ZERO, BELOW_ZERO_NOTE, MISSING, interval_text, summarise  # noqa: F401  (re-exported)
 
 _PERCENT_UNITS = {"share"}
 

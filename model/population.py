@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from .scenario import CATEGORIES, Scenario
 from .orders import Level, NeedLedger, Prompt
+from .scenario import CATEGORIES, Scenario
 from .submodels import insider_sales, lifecycle, purchase_timing, social_sharing, spend
 from .submodels.purchase_timing import draw_categories
 

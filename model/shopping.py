@@ -15,8 +15,21 @@ import numpy as np
 
 from . import order_log, outcomes
 from .orders import Channel, Level, NeedLedger, Orders, Prompt, Touches
-from .submodels import (adaptation, browsing, choice, groups, insider_sales, lifecycle, price_sensitivity, pricing,
-                        purchase_timing, ranking, relationships, social_sharing, wechat)
+from .submodels import (
+    adaptation,
+    browsing,
+    choice,
+    groups,
+    insider_sales,
+    lifecycle,
+    price_sensitivity,
+    pricing,
+    purchase_timing,
+    ranking,
+    relationships,
+    social_sharing,
+    wechat,
+)
 
 
 def serve_due_needs(model) -> None:

@@ -12,7 +12,7 @@ See docs/calibration.md for the targets file, the loss, the study on disk, resum
 best (not a posterior) and the posterior (`posterior_fit.fit_posterior`, `ptsim calibrate --method abc`).
 """
 
-from .targets import TARGETS_FILE, Target, TargetSet, TargetsError, load_targets, read_values
+from .targets import TARGETS_FILE, Target, TargetsError, TargetSet, load_targets, read_values
 
 __all__ = ["TARGETS_FILE", "Target", "TargetSet", "TargetsError", "load_targets", "read_values", "calibrate",
            "Calibration"]

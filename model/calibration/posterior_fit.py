@@ -22,7 +22,7 @@ import pandas as pd
 from ..scenario import ScenarioError, load_scenario
 from .abc import EmulatedModel, Sample, run_abc
 from .coverage import Coverage, check_coverage
-from .design import read_design, run_design
+from .design import run_design
 from .emulator import Emulator, held_out_check
 from .likelihood import left_out, statements
 from .priors import Priors

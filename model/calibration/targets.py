@@ -44,7 +44,6 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from ..scenario import MAX_FILE_BYTES, ScenarioError, parse_yaml, quote
 
 
-
 def targets_dir() -> Path:
     """The folder of the shipped targets: `ptsim/targets/` in an installed package, the checkout's
     `targets/` (beside `model/`) in a source tree or an editable install (pyproject.toml ships

@@ -74,14 +74,14 @@ def treatment_effects(runs: pd.DataFrame, reference: str) -> pd.DataFrame:
         other = ok[ok["scenario"] == arm].set_index("replication")
         pairs = ref.index.intersection(other.index)
         for kind, declared in KINDS.items():
-            for outcome, (unit, _doc) in declared.items():
-                cols = {role: f"units.{arm}.{kind}.{role}.{outcome}" for role in ("treated", "comparable")}
+            for measure, (unit, _doc) in declared.items():
+                cols = {role: f"units.{arm}.{kind}.{role}.{measure}" for role in ("treated", "comparable")}
                 if not all(c in runs.columns for c in cols.values()):
                     continue
                 t_a, c_a = (other.loc[pairs, cols[r]].to_numpy(float) for r in ("treated", "comparable"))
                 t_r, c_r = (ref.loc[pairs, cols[r]].to_numpy(float) for r in ("treated", "comparable"))
                 means = [_mean(v) for v in (t_a, t_r, c_a, c_r)]
-                row = {"scenario": arm, "reference": reference, "units": kind, "outcome": outcome, "unit": unit,
+                row = {"scenario": arm, "reference": reference, "units": kind, "outcome": measure, "unit": unit,
                        "n_pairs": int(pairs.size), **dict(zip(("treated", "treated_reference", "comparable",
                                                                "comparable_reference"), means))}
                 both = np.isfinite(t_a) & np.isfinite(t_r)
@@ -164,7 +164,7 @@ def paired_differences(runs: pd.DataFrame, reference: str, outcomes=None, poster
             if ua.size > 1 and ub.size > 1:
                 with np.errstate(all="ignore"), warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)     # identical runs: zero variance
-                    from scipy import stats                  # imported here: a second to import
+                    from scipy import stats  # imported here: a second to import
                     ci = stats.ttest_ind(ub, ua, equal_var=False).confidence_interval(0.95)
                 ulo, uhi = float(ci.low), float(ci.high)
             else:

@@ -122,6 +122,7 @@ def executor_for(workers: int = 1, backend: str = "processes", scheduler: str | 
             yield ex, 2 * workers
     else:
         import logging
+
         import dask
         from distributed import Client, LocalCluster
         # no dashboard, so no use for the workers' statistical profiler; and glibc trimming memory

@@ -10,8 +10,6 @@ price, exclusivity and scarcity enter the invitees' choice as a regular insider 
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..orders import Prompt, Touches
 from ..submodels import insider_sales
 from .base import Instrument

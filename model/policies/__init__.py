@@ -3,8 +3,8 @@ under `policies:` in the scenario. Only policies whose settings do something are
 
 from __future__ import annotations
 
-from .base import Policy
 from .anti_diversion import AntiDiversion
+from .base import Policy
 from .commission import Commission
 from .new_product_window import NewProductWindow
 from .savings_card import SavingsCard

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..orders import Lever, Level, Orders, Prompt
+from ..orders import Level, Lever, Orders, Prompt
 
 RETURN_SMOOTHING = 1 / 3      # weight of the latest month in each lever's smoothed return
 PROMPTED = (Prompt.TOUCH, Prompt.WECHAT_TOUCH, Prompt.INVITATION)   # ENGAGE's sales; a deferred need is a need

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..orders import Orders, Prompt
+from ..orders import Orders
 from . import choice, insider_sales
 
 

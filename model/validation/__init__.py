@@ -26,8 +26,8 @@ from .docking import bass, bgnbd, polya
 from .elasticity import elasticity
 from .facts import facts
 from .interventions import interventions
-from .report import TITLES, write_report
 from .joining import joining
+from .report import TITLES, write_report
 from .roundtrip import roundtrip
 from .scale import scale
 from .steady_state import steady_state

@@ -7,7 +7,6 @@ import concurrent.futures as cf
 from dataclasses import dataclass, field
 from typing import Callable
 
-
 from ..scenario import Population, Scenario, library_dir, load_scenario
 from ..stats import fmt, interval  # noqa: F401  (notebooks import them from here)
 

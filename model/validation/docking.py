@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..scenario import load_scenario
 from ..bgnbd import bgnbd_expected_repeats, bgnbd_pmf
+from ..scenario import load_scenario
 from ..submodels import ranking
 from ..submodels import social_sharing as ss
 from .core import BASELINE, Check, Context

@@ -16,7 +16,7 @@ from scipy import stats
 
 from ..outcomes import outcome
 from ..stats import fmt, interval
-from .core import Check, Context, load_scenario, BASELINE
+from .core import BASELINE, Check, Context, load_scenario
 
 SECTION = "scale"
 SHARES = ("share_gmv_private", "leakage_ratio", "share_gmv_discounted", "active_share", "repurchase_rate_90d",

@@ -22,7 +22,7 @@ from .storage import Experiment, ExperimentView, load_experiment
 def responses(experiment: Experiment) -> pd.DataFrame:
     """One row per point: its parameters, finished replications `n`, and each outcome's mean with the
     95% confidence interval of the mean over replications (`<outcome>_low`, `<outcome>_high`; the
-    mean itself for one replication, as `runs.summarise`)."""
+    mean itself for one replication, as `stats.summarise`)."""
     from scipy import stats
     ok = experiment.ok
     names = outcome_columns(experiment.runs)

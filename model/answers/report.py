@@ -104,20 +104,26 @@ def key_rows(key, size, result, trial) -> list[str]:
     """The key effects' table: three layers side by side and the assumptions that could flip each."""
     out = ["| effect (unit) | 1. replications | 2. posterior | 3. assumptions, 5–95% of design | sign flips "
            "(PRIM) | most sensitive to (Morris) | noise share | reproduce |", "|---|---|---|---|---|---|---|---|"]
-    post, drawn = result["posterior"], result["size"]
+    post = result["posterior"]
     for _, row in key.iterrows():
         e = row["effect"]
         factor, unit = display(e.outcome, e.relative)
-        reps = int(row["rep_n"])
-        cmd = [commands.compare_command(e, reps, trial)]
-        if post:
-            cmd.append(commands.compare_command(e, size.draws * size.per_draw, trial, post, size.draws))
         out.append("| " + " | ".join(_cell(c) for c in (
             f"{effect_name(e)} ({unit})", _interval(row, "rep", factor),
             _interval(row, "post", factor) if post else "no posterior given", _spread(row, factor),
-            _box(row["discovery"]), _top(row["indices"], factor), _noise(row), "; ".join(f"`{c}`" for c in cmd)
-            + f"; layer 3: `{commands.answers_command(size, post, result['workers'])}`")) + " |")
+            _box(row["discovery"]), _top(row["indices"], factor), _noise(row),
+            reproduce(row, size, result, trial))) + " |")
     return out
+
+
+def reproduce(row, size, result, trial) -> str:
+    """The commands of a key effect's three layers."""
+    e, post = row["effect"], result["posterior"]
+    cmd = [commands.compare_command(e, int(row["rep_n"]), trial)]
+    if post:
+        cmd.append(commands.compare_command(e, size.draws * size.per_draw, trial, post, size.draws))
+    return "; ".join(f"`{c}`" for c in cmd) + \
+        f"; layer 3: `{commands.answers_command(size, post, result['workers'])}`"
 
 
 def comparison_rows(table, size, result, trial) -> list[str]:
@@ -215,15 +221,15 @@ def render(result, figures: dict[str, str], trial: str) -> str:
               "the flips inside the box, density the share of the box's points that flip. \"Noise share\" is one "
               "replication's paired variance over the effect's variance across the design: near 100%, the spread "
               "and the flips are mostly noise, not the assumptions.", "",
-              "## Summary", "", "| question | key effect | replications | posterior | assumptions | flips |",
-              "|---|---|---|---|---|---|"]
+              "## Summary", "", "| question | key effect | replications | posterior | assumptions | flips | reproduce |",
+              "|---|---|---|---|---|---|---|"]
     for _, row in key.iterrows():
         e = row["effect"]
         factor, unit = display(e.outcome, e.relative)
         lines.append("| " + " | ".join(_cell(c) for c in (
             row["question"].upper(), f"{effect_name(e)} ({unit})", _interval(row, "rep", factor),
             _interval(row, "post", factor) if result["posterior"] else "–", _spread(row, factor),
-            f"{row['discovery']['flips']} of {row['discovery']['points']}")) + " |")
+            f"{row['discovery']['flips']} of {row['discovery']['points']}", reproduce(row, s, result, trial))) + " |")
     lines.append("")
     for q in QUESTIONS:
         rows = key[key["question"] == q.key]

@@ -10,7 +10,6 @@ the assumptions no data pins down) and the assumptions that could flip its sign.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from ..scenario import ScenarioError
@@ -30,16 +29,16 @@ def answers(size: str = "full", out_md: str | Path | None = "docs/answers.md", p
     require_ema()
     post = posterior_layer.load(posterior)          # a bad posterior is said before anything runs
     s = SIZES[size]
-    t0, cpu0 = time.perf_counter(), timing.cpu_seconds()
+    clock = timing.Clock(work)
     one = replications.run(s, workers, work, progress)
+    clock.lap()
     two = posterior_layer.run(s, post, workers, work, progress)
+    clock.lap()
     three = assumptions.run(s, workers, work, progress)
     result = {"size": s, "workers": workers, "posterior": None if post is None else post.source,
               "layer1": one, "layer2": two, "layer3": three,
               "comparisons": tables.comparisons(one, two), "key": tables.key_table(one, two, three),
-              "q2": tables.q2_table(one)}
-    result["seconds"] = time.perf_counter() - t0
-    result["cpu_seconds"] = timing.cpu_seconds() - cpu0
+              "q2": tables.q2_table(one), **clock.lap()}
     if out_md is not None:
         from .report import write_report
         write_report(result, Path(out_md))

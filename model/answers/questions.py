@@ -151,9 +151,9 @@ SIZES = {
     "quick": Size("quick", consumers=1500, merchants=30, burn_in_days=20, days=30, reps=3, q2_max_pairs=6,
                   draws=2, per_draw=2, trajectories=2),
     "medium": Size("medium", consumers=10_000, merchants=100, burn_in_days=None, days=365, reps=6,
-                   q2_max_pairs=40, draws=4, per_draw=2, trajectories=4),
-    "full": Size("full", consumers=20_000, merchants=200, burn_in_days=None, days=365, reps=20, q2_max_pairs=400,
-                 draws=16, per_draw=2, trajectories=32),
+                   q2_max_pairs=40, draws=4, per_draw=2, trajectories=3),
+    "full": Size("full", consumers=20_000, merchants=200, burn_in_days=None, days=365, reps=20, q2_max_pairs=300,
+                 draws=16, per_draw=2, trajectories=24),
 }
 
 

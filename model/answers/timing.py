@@ -4,6 +4,7 @@ model (experiment/plan.py), and scaled by what this run measured against the sam
 from __future__ import annotations
 
 import resource
+from pathlib import Path
 
 from ..experiment.plan import WORKER_START, run_seconds
 from .questions import arms, effect_arms, scenarios
@@ -13,7 +14,9 @@ from .uncertainties import UNCERTAINTIES
 def status_quos(names, size) -> int:
     """Distinct burn-ins a seed needs for these arms: arms that change a world field (not only levers) have
     their own (insider_loose's insider.frequency, for one)."""
-    return len({s.status_quo().digest() for s in scenarios(names, size).values()})
+    from ..warm_state import cache_key, stream_root
+    root = stream_root(0)
+    return len({cache_key(s.status_quo(), root) for s in scenarios(names, size).values()})
 
 
 def stages(size, q2_pairs: int, posterior: bool) -> dict[str, tuple[int, int]]:
@@ -55,3 +58,35 @@ def cpu_seconds() -> float:
     """CPU seconds of this process and its finished worker processes."""
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+class Clock:
+    """Wall and CPU time of an answers run, kept in its work folder (timing.json) layer by layer, so a run
+    interrupted and finished later (or a report rendered again from finished runs) reports the time of all."""
+
+    def __init__(self, work=None):
+        import json
+        import time
+        self.path = None if work is None else Path(work) / "timing.json"
+        self.totals = {"seconds": 0.0, "cpu_seconds": 0.0, "invocations": 1}
+        if self.path is not None and self.path.is_file():
+            try:
+                old = json.loads(self.path.read_text())
+                self.totals = {"seconds": float(old["seconds"]), "cpu_seconds": float(old["cpu_seconds"]),
+                               "invocations": int(old["invocations"]) + 1}
+            except (ValueError, KeyError, TypeError, OSError):
+                pass                      # an unreadable file: time this invocation alone
+        self.wall, self.cpu = time.perf_counter(), cpu_seconds()
+
+    def lap(self) -> dict:
+        """Add the time since the last lap to the totals (and the file); return them."""
+        import time
+
+        from ..results import atomic_write_json
+        wall, cpu = time.perf_counter(), cpu_seconds()
+        self.totals["seconds"] += wall - self.wall
+        self.totals["cpu_seconds"] += cpu - self.cpu
+        self.wall, self.cpu = wall, cpu
+        if self.path is not None and self.path.parent.is_dir():
+            atomic_write_json(self.totals, self.path)
+        return dict(self.totals)

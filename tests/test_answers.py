@@ -40,12 +40,17 @@ def test_quick_report_has_four_questions_three_layers_and_a_command_on_every_num
     for line in rows:                                   # every interval's row names the command that gives it
         assert "`ptsim compare " in line, line
     assert result["key"]["discovery"].map(lambda d: d["points"]).eq(len(result["layer3"]["x"])).all()
+    from ptsim import load_scenario
+    from ptsim.answers.questions import SIZES, store_trial_overrides
+    size = SIZES["quick"].overrides()
+    written = load_scenario(out.parent / "answers" / "store_insider_sale.yaml", size).to_dict()
+    built = load_scenario("baseline", {**size, **store_trial_overrides(SIZES["quick"].merchants)}).to_dict()
+    assert {**written, "description": ""} == {**built, "description": ""}    # the file is the arm that ran
 
 
-def _commands(text: str) -> tuple[dict, str]:
-    """$SIZE and $ASSUMPTIONS as the report defines them, and the report's text."""
-    values = dict(re.findall(r"^(SIZE|ASSUMPTIONS)='(.*)'$", text, re.M))
-    return values, text
+def _variables(text: str) -> dict:
+    """$SIZE and $ASSUMPTIONS as the report defines them."""
+    return dict(re.findall(r"^(SIZE|ASSUMPTIONS)='(.*)'$", text, re.M))
 
 
 def _run(command: str, values: dict, out) -> None:
@@ -60,7 +65,7 @@ def _run(command: str, values: dict, out) -> None:
 def test_the_printed_commands_give_the_reports_numbers_back(quick, tmp_path):
     """Layer 1 and 2 of one effect from `ptsim compare`, layer 3's reference arm from `ptsim sweep --morris`."""
     result, out, text = quick
-    values, _ = _commands(text)
+    values = _variables(text)
     row = result["key"].iloc[0]
     e = row["effect"]
     line = next(l for l in text.splitlines() if l.startswith(f"| GMV on platform, {e.arm} − {e.reference}"))

@@ -57,9 +57,10 @@ def trial_yaml(size: Size) -> str:
             node = node.setdefault(part, {})
         node[leaf] = value
     head = ("# The store experiment of the answers report (question 3): notebook 06's one-off insider sale to\n"
-            "# old customers at a dozen growth-tier stores, against the same stores in baseline. Written by\n"
+            "# old customers at a few growth-tier stores, against the same stores in baseline. Written by\n"
             "# `ptsim answers`; do not edit by hand.\n")
+    count = data["treatment"]["stores"]["count"]
     body = {"extends": "baseline", "name": data.pop("name"),
-            "description": "Store experiment: a one-off 7-day insider sale to old customers on record day 0 at "
-                           "a dozen growth-tier stores (notebook 06).", **data}
+            "description": f"Store experiment: a one-off 7-day insider sale to old customers on record day 0 at "
+                           f"{count} growth-tier stores (notebook 06).", **data}
     return head + yaml.safe_dump(body, sort_keys=False)

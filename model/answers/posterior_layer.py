@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..experiment import compare
 from ..experiment.posterior import Posterior, draw_of
-from .questions import arms, scenarios
+from .questions import SIZES, arms, scenarios
 
 
 def load(path) -> Posterior | None:
@@ -16,7 +16,6 @@ def load(path) -> Posterior | None:
     if path is None:
         return None
     posterior = Posterior.load(path)
-    from .questions import SIZES
     for scenario in scenarios(arms(), SIZES["quick"]).values():
         posterior.check(scenario)
     return posterior

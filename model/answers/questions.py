@@ -170,5 +170,5 @@ ARM_TEXT = {
     "insider_strict": "insider sales for the most valuable customers only (insider_strict)",
     "group_entry_open": "store groups open to anyone shown the store (group_entry_open)",
     "group_entry_purchased": "store groups for the store's buyers only (group_entry_purchased)",
-    STORE_TRIAL: "a one-off insider sale to old customers at a dozen growth-tier stores (the store experiment)",
+    STORE_TRIAL: "a one-off insider sale to old customers at a few growth-tier stores (the store experiment)",
 }

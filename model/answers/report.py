@@ -16,7 +16,8 @@ from ..validation.report import _commit
 from . import commands, timing
 from .discovery import MIN_COVERAGE
 from .effects import display, label, text
-from .questions import ARM_TEXT, QUESTIONS, SIZES
+from .questions import ARM_TEXT, Q2_PAIR, QUESTIONS, SIZES, Effect, scenarios
+from .tables import crn_gain
 from .uncertainties import ranges
 
 
@@ -69,7 +70,7 @@ def _top(indices, factor: float, k: int = 3) -> str:
     parts = []
     for r in good.itertuples():
         m, c, sd = r.mu_star * factor, r.mu_star_conf * factor, r.sigma * factor
-        d = _decimals(m, c, 2)
+        d = _decimals(m, max(c, abs(m) / 20), 2)
         parts.append(f"{r.parameter} μ* {m:,.{d}f} ± {c:,.{d}f} (σ {sd:,.{d}f})")
     return "; ".join(parts)
 
@@ -132,7 +133,6 @@ def comparison_rows(table, size, result, trial) -> list[str]:
            "|---|---|---|---|---|---|"]
     for _, row in table.iterrows():
         factor, unit = display(row["outcome"])
-        from .questions import Effect
         e = Effect(row["arm"], row["reference"], row["outcome"])
         cmd = f"`{commands.compare_command(e, int(row['rep_n']), trial)}`"
         if post:
@@ -144,7 +144,6 @@ def comparison_rows(table, size, result, trial) -> list[str]:
 
 
 def q2_rows(q2, size, trial) -> list[str]:
-    from .questions import Q2_PAIR, Effect
     out = ["| outcome (points) | pilot: pairs, mean, paired sd | pairs to resolve | pairs to bound below 1 | "
            f"pairs run (cap {size.q2_max_pairs}) | effect, 95% interval | verdict | reproduce |",
            "|---|---|---|---|---|---|---|---|"]
@@ -162,8 +161,9 @@ def _count(n: float) -> str:
 
 def assumption_rows(scenario) -> list[str]:
     out = ["| assumption | kind | range | calibrated baseline | source of the range |", "|---|---|---|---|---|"]
+    data = scenario.to_dict()
     for field, r in ranges().items():
-        value = scenario.with_overrides({}).to_dict()
+        value = data
         for part in field.split("."):
             value = value[part]
         out.append("| " + " | ".join(_cell(c) for c in (f"`{field}`", r["group"], f"{r['low']:g} to {r['high']:g}",
@@ -260,7 +260,6 @@ def render(result, figures: dict[str, str], trial: str) -> str:
               f"(ARM one of {', '.join(sorted(set(e.arm for e in key['effect']) | set(e.reference for e in key['effect'])))}); "
               f"the effect at a point is the arm's response minus the reference's (the store experiment's needs the "
               f"reference to report the trial's stores, which `{cmd}` arranges).", ""]
-    from .questions import scenarios
     lines += assumption_rows(scenarios(["baseline"], s)["baseline"]) + [""]
     for path in figures.get("sensitivity", []):
         lines += [f"![Morris mu* of each assumption for each key effect]({path})", ""]
@@ -283,9 +282,7 @@ def render(result, figures: dict[str, str], trial: str) -> str:
 def write_report(result, out_md: Path) -> Path:
     """Render the figures and the store experiment's scenario file into the folder beside `out_md` (docs/answers/
     for docs/answers.md) and the report into `out_md`, each file atomically."""
-    from . import figures as figs
-    from .tables import crn_gain
-    from .questions import Q2_PAIR, Effect
+    from . import figures as figs            # matplotlib: imported when figures are drawn
     out_md = Path(out_md)
     folder = out_md.with_suffix("")
     result["crn_gain"] = crn_gain(result["layer1"], Effect(*Q2_PAIR, "gini_merchant_gmv"))

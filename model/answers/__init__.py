@@ -20,10 +20,8 @@ from .questions import QUESTIONS, SIZES, Size
 
 def answers(size: str = "full", out_md: str | Path | None = "docs/answers.md", posterior=None, workers: int = 1,
             work: str | Path | None = None, progress=None) -> dict:
-    """Run the three layers at `size` and write the report to `out_md` (figures beside it, in the folder of the
-    same name; None: no files). `posterior`: a calibration folder (its posterior.parquet) for layer 2. `work`:
-    a folder for the experiments' runs; run again with the same folder, finished runs are kept.
-    `progress(done, total, label)` hears each layer's runs. Bad input raises ScenarioError (one line)."""
+    """Run the three layers at `size` (layer 2 with `posterior`, a calibration folder; runs kept in `work`) and write
+    the report to `out_md` with figures beside it; bad input raises ScenarioError (one line)."""
     if size not in SIZES:
         raise ScenarioError(f"--size {size}: expected one of {', '.join(SIZES)}")
     require_ema()

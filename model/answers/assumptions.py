@@ -1,7 +1,5 @@
-"""Layer 3, the assumptions no data pins down: a Morris design over their ranges (SALib, as `ptsim sweep
---morris`), every key effect's arms run at every design point on one common seed, the effect per point, and its
-Morris indices (mu*: the mean absolute change of the effect across an assumption's range, with its 95% interval;
-sigma: how much that change varies with the other assumptions)."""
+"""Layer 3, the assumptions no data pins down: a Morris design over their ranges (SALib, as `ptsim sweep --morris`),
+every key effect's arms at every point on one seed, the effect per point and its Morris indices (mu*, sigma)."""
 
 from __future__ import annotations
 
@@ -40,9 +38,8 @@ def arm_design(points: Design, arms: list[str]) -> Design:
 
 
 def run(size, workers: int = 1, work: Path | None = None, progress=None) -> dict:
-    """Run the design; return the sample (`design`), each point's parameters (`x`), each key effect per point
-    (`effects`, columns by effect key) and their Morris indices (`indices`: effect, parameter, mu, mu_star,
-    mu_star_conf, sigma)."""
+    """Run the design: the sample (`design`), points' parameters (`x`), each key effect per point (`effects`), their
+    Morris indices (`indices`: effect, parameter, mu, mu_star, mu_star_conf, sigma) and the `runs`."""
     arms = effect_arms()
     named = scenarios(arms, size)
     points = sample(size, named["baseline"])

@@ -29,10 +29,8 @@ def require_ema():
 
 
 def discover(x: pd.DataFrame, flipped) -> dict:
-    """PRIM on the design points `x` with the flipped ones as cases of interest: the number of flips and, when
-    both sides have MIN_CASES points, the box (parameter -> (low, high), None where a side is not restricted;
-    None when no box restricting a parameter covers MIN_COVERAGE of the flips and is denser than all points),
-    its coverage (share of the flips inside), density (share of the box's points that flip) and mass."""
+    """PRIM on the points `x` with the flips as cases: their count and the box (parameter -> (low, high), None for an
+    open side; None if no box restricts one) with its coverage (flips inside), density (inside that flip), mass."""
     flipped = np.asarray(flipped, bool)
     out = {"points": int(flipped.size), "flips": int(flipped.sum()), "box": None}
     if out["flips"] < MIN_CASES or flipped.size - out["flips"] < MIN_CASES:

@@ -27,9 +27,8 @@ def pair_values(runs: pd.DataFrame, effect: Effect, by: str = "replication") -> 
 
 
 def interval(values, groups=None) -> dict:
-    """Mean, 95% interval, pairs and paired standard deviation of one replication; with `groups` (the posterior
-    vector of each replication) the interval comes from the vectors' means and `share_parameter` says how much
-    of the variance the parameters cause (posterior.variance_shares)."""
+    """Mean, 95% interval, pairs and paired standard deviation; with `groups` (each replication's posterior vector)
+    the interval over the vectors' means and the parameters' share of the variance (posterior.variance_shares)."""
     v = np.asarray(values, float)
     keep = np.isfinite(v)
     v = v[keep]

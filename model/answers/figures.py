@@ -14,9 +14,8 @@ LAYERS = ("replications", "posterior", "assumptions\n(5–95% of design)")
 
 @styled
 def question_figure(rows, layer3, title: str):
-    """A row per key effect: left, the three layers (mean and 95% interval; the design's 5-95% and its points);
-    right, the effect at every design point against the assumption of largest Morris mu*, flips in vermillion and
-    PRIM's box on that assumption shaded."""
+    """A row per key effect: left, the three layers (95% intervals; the design's 5-95% and points); right, the effect
+    against the assumption of largest Morris mu*, flips in vermillion and PRIM's box on it shaded."""
     fig, axes = plt.subplots(len(rows), 2, figsize=(WIDTH, 2.6 * len(rows) + 0.6), squeeze=False)
     for (_, row), (left, right) in zip(rows.iterrows(), axes):
         e = row["effect"]

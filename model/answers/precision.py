@@ -12,9 +12,8 @@ LEVEL, POWER = 0.95, 0.80
 
 
 def needed(values, bound: float = 1.0) -> dict:
-    """From pilot paired differences (in points): the pairs for an 80% chance that the 95% interval excludes 0
-    (`resolve`) or lies within +-bound (`bound`), if the pilot's mean and standard deviation were the truth;
-    `n` is the smaller and `aim` says which."""
+    """From pilot paired differences (points): pairs for an 80% chance that the 95% interval excludes 0 (`resolve`)
+    or lies within +-bound (`bound`) were the pilot's mean and sd the truth; `n` the smaller, `aim` which."""
     v = np.asarray(values, float)
     v = v[np.isfinite(v)]
     m, s = float(abs(v.mean())), float(v.std(ddof=1))

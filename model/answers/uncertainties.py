@@ -73,9 +73,8 @@ def range_in(text: str) -> tuple[float, float] | None:
 
 
 def ranges(uncertainties=UNCERTAINTIES) -> dict[str, dict]:
-    """Field -> {low, high, group, source}: the schema's documented range where stated there (source quotes it),
-    else the range stated here with its reason. A field meant to be read from the schema that has none is
-    an error in this file, not the user's."""
+    """Field -> {low, high, group, source}: the schema's documented range (its source quoted), else the one stated
+    here with its reason; a field to read from the schema that states none is this file's error (ValueError)."""
     out = {}
     for u in uncertainties:
         if u.stated is None:

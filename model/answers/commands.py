@@ -24,6 +24,7 @@ def assumptions_text() -> str:
 
 
 def arm_arg(name: str, trial_path: str) -> str:
+    """The command-line name of an arm: a library name, or the store experiment's scenario file."""
     return trial_path if name == STORE_TRIAL else name
 
 
@@ -42,6 +43,7 @@ def sweep_command(arm: str, samples: int, trial_path: str) -> str:
 
 
 def answers_command(size: Size, posterior: str | None, workers: int) -> str:
+    """The `ptsim answers` command that made the report (layer 3's numbers come from it)."""
     return (f"ptsim answers --size {size.name}" + (f" --posterior {posterior}" if posterior else "") +
             f" --workers {workers}")
 

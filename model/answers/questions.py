@@ -89,6 +89,7 @@ def arms() -> list[str]:
 
 
 def key_effects() -> list[Effect]:
+    """Every question's key effects, in question order."""
     return [e for q in QUESTIONS for e in q.key_effects]
 
 
@@ -140,6 +141,7 @@ class Size:
     trajectories: int                 # layer 3: Morris trajectories r (r x (D + 1) design points)
 
     def overrides(self) -> dict:
+        """The size as dotted-field overrides of every arm."""
         over = {"population.consumers": self.consumers, "population.merchants": self.merchants,
                 "run.days": self.days}
         if self.burn_in_days is not None:

@@ -19,10 +19,12 @@ def _source(layer1: dict, effect: Effect) -> pd.DataFrame:
 
 
 def layer1_row(layer1: dict, effect: Effect) -> dict:
+    """An effect's replications interval."""
     return interval(pair_values(_source(layer1, effect), effect).to_numpy())
 
 
 def layer2_row(layer2: dict | None, effect: Effect) -> dict | None:
+    """An effect's posterior interval (over the vectors' means), or None without a posterior."""
     if layer2 is None:
         return None
     v = pair_values(layer2["runs"], effect)

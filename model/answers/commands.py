@@ -32,9 +32,13 @@ def compare_command(effect: Effect, reps: int, trial_path: str, posterior: str |
                     draws: int | None = None) -> str:
     """`ptsim compare REFERENCE ARM` on the same seeds (with the posterior's vectors for layer 2)."""
     extra = f" --posterior {posterior} --draws {draws}" if posterior else ""
-    table = " (treatment_effects.csv: stores, gmv, effect_pct)" if effect.relative else ""
     return (f"ptsim compare {arm_arg(effect.reference, trial_path)} {arm_arg(effect.arm, trial_path)} "
-            f"--reps {reps}{extra} $SIZE{table}")
+            f"--reps {reps}{extra} $SIZE")
+
+
+def where(effect: Effect) -> str:
+    """Where in the command's output folder the number is: the store experiment's is in treatment_effects.csv."""
+    return " (treatment_effects.csv: stores, gmv, effect_pct)" if effect.relative else ""
 
 
 def sweep_command(arm: str, samples: int, trial_path: str) -> str:

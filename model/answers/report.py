@@ -124,7 +124,7 @@ def reproduce(row, size, result, trial) -> str:
     cmd = [commands.compare_command(e, int(row["rep_n"]), trial)]
     if post:
         cmd.append(commands.compare_command(e, size.draws * size.per_draw, trial, post, size.draws))
-    return "; ".join(f"`{c}`" for c in cmd) + \
+    return "; ".join(f"`{c}`{commands.where(e)}" for c in cmd) + \
         f"; layer 3: `{commands.answers_command(size, post, result['workers'])}`"
 
 

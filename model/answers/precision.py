@@ -31,7 +31,7 @@ def needed(values, bound: float = 1.0) -> dict:
 
 
 def verdict(mean: float, low: float, high: float, bound: float = 1.0) -> tuple[str, str]:
-    """('resolved' | 'bounded' | 'neither', a sentence) for a 95% interval in points."""
+    """('resolved' | 'bounded' | 'neither', a sentence) for a 95% interval in points (or pp)."""
     below = f"within +-{bound:g} point" if -bound < low and high < bound else ""
     edge = max(abs(low), abs(high))
     if low > 0 or high < 0:

@@ -147,7 +147,7 @@ def comparison_rows(table, size, result, trial) -> list[str]:
 
 def q2_rows(q2, size, trial) -> list[str]:
     """Question 2's precision: pilot, pairs needed and run, the interval and its verdict, with the command."""
-    out = ["| outcome (points) | pilot: pairs, mean, paired sd | pairs to resolve | pairs to bound below 1 | "
+    out = ["| outcome (points or pp) | pilot: pairs, mean, paired sd | pairs to resolve | pairs to bound below 1 | "
            f"pairs run (cap {size.q2_max_pairs}) | effect, 95% interval | verdict | reproduce |",
            "|---|---|---|---|---|---|---|---|"]
     for r in q2.itertuples():
@@ -246,8 +246,8 @@ def render(result, figures: dict[str, str], trial: str) -> str:
         lines += [f"## {q.key.upper()}. {q.title}", "", f"> {q.text}", "", "**Answer.**", ""]
         lines += [f"- {sentence(r, s)}" for _, r in rows.iterrows()]
         if q.key == "q2":
-            lines += [f"- **The bonus's effect on concentration**, {label(r.outcome)} (points, {r.pairs} paired "
-                      f"replications): {r.sentence}." for r in result["q2"].itertuples()]
+            lines += [f"- **The bonus's effect on concentration**, {label(r.outcome)} ({display(r.outcome)[1]}, "
+                      f"{r.pairs} paired replications): {r.sentence}." for r in result["q2"].itertuples()]
         lines.append("")
         lines += key_rows(rows, s, result, trial) + [""]
         if q.key == "q2":

@@ -227,8 +227,10 @@ def render(result, figures: dict[str, str], trial: str) -> str:
               "the other assumptions), and the points where its sign flips against "
               "the replications' mean, with the box PRIM (EMA Workbench) finds for them: coverage is the share of "
               "the flips inside the box, density the share of the box's points that flip. \"Noise share\" is one "
-              "replication's paired variance over the effect's variance across the design: near 100%, the spread "
-              "and the flips are mostly noise, not the assumptions. Where the replications do not resolve an "
+              "replication's paired variance over the effect's variance across the design (capped at 100%). The "
+              "points share one seed, so their noise is partly common and moves them together: the share is an "
+              "upper bound on how much of the spread is noise; near 100%, read the spread and the flips as what "
+              "noise and assumptions together can do, and the Morris intervals for which assumptions matter. Where the replications do not resolve an "
               "effect's sign, its flips are counted against the sign of their mean and say little.", "",
               "## Summary", "",
               "| question | key effect | replications | posterior | assumptions | flips | reproduce |",

@@ -158,6 +158,10 @@ def q2_rows(q2, size, trial) -> list[str]:
     return out
 
 
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h"
+
+
 def _count(n: float) -> str:
     return "never (|mean| ≥ 1)" if not np.isfinite(n) else f"{int(n):,}"
 
@@ -206,7 +210,7 @@ def render(result, figures: dict[str, str], trial: str) -> str:
                   f"{s.reps} replications per arm and a Morris design of {s.trajectories} trajectories: "
                   + ("for testing the machinery only; the numbers say nothing about the model." if s.name == "quick"
                      else "a first answer, with wide intervals. The full size (`make answers`) gives the answer; it "
-                          f"has not been run yet, and is estimated below at {duration(est['own'])} on 2 cores of its own."), ""]
+                          f"has not been run yet, and is estimated below at {_hours(est['own'])} on 2 cores of its own."), ""]
     lines += ["Set the two shell variables first; every command below uses them:", "", "```sh",
               f"SIZE='{commands.size_text(s)}'", f"ASSUMPTIONS='{commands.assumptions_text()}'", "```", "",
               "## How to read it", "",
@@ -287,10 +291,10 @@ def render(result, figures: dict[str, str], trial: str) -> str:
         return "\n".join(lines).rstrip() + "\n"
     lines += [f"The full size ({full.consumers:,} consumers, {full.merchants:,} stores, {full.reps} replications, "
               f"question 2 up to {full.q2_max_pairs} pairs, a posterior of {full.draws} x {full.per_draw}, "
-              f"{full.trajectories} Morris trajectories) is estimated at **{duration(est['own'])} on 2 cores of its "
+              f"{full.trajectories} Morris trajectories) is estimated at **{_hours(est['own'])} on 2 cores of its "
               f"own**: the cost model's estimate for its runs on 2 workers times this run's CPU ratio "
               f"({est['cpu']:.2f}x), with question 2 at its cap and a posterior given (the worst case); on a machine as "
-              f"busy as this one was, {duration(est['busy'])} (its wall-time ratio, {est['wall']:.2f}x). "
+              f"busy as this one was, {_hours(est['busy'])} (its wall-time ratio, {est['wall']:.2f}x). "
               f"`make answers` runs it (`ptsim answers --workers 2`).", ""]
     return "\n".join(lines).rstrip() + "\n"
 

@@ -35,7 +35,7 @@ validate: $(STAMP)
 
 # the full size: hours on 2 cores (docs/answers.md, "Time"); add --posterior DIR once a calibration's is in hand
 answers: $(STAMP)
-	$(VENV)/bin/ptsim answers --workers 2     # writes docs/answers.md and docs/answers/ (runs in results/answers-full-TIME)
+	$(VENV)/bin/ptsim answers --workers 2 --posterior docs/calibration/baseline     # writes docs/answers.md and docs/answers/ (runs in results/answers-full-TIME)
 
 docs: $(STAMP)
 	$(PY) -m ptsim.scenario_docs > docs/scenarios.md

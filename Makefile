@@ -33,7 +33,7 @@ bench: $(STAMP)
 validate: $(STAMP)
 	$(VENV)/bin/ptsim validate --workers 2     # writes docs/validation.md and docs/validation/*.png
 
-# the full size: hours on 2 cores (docs/answers.md, "Time"); add --posterior DIR once a calibration's is in hand
+# the full size: hours on 2 cores (docs/answers.md, "Time"), with the baseline's posterior
 answers: $(STAMP)
 	$(VENV)/bin/ptsim answers --workers 2 --posterior docs/calibration/baseline     # writes docs/answers.md and docs/answers/ (runs in results/answers-full-TIME)
 

@@ -10,7 +10,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 	done; root=$$(pyenv root 2>/dev/null || echo $$HOME/.pyenv); \
 	for c in $$(ls -d $$root/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V -r); do echo $$c; exit 0; done)
 
-.PHONY: setup run test browser bench validate docs notebooks clean
+.PHONY: setup run test browser bench validate answers docs notebooks clean
 
 setup: $(STAMP)
 
@@ -33,6 +33,10 @@ bench: $(STAMP)
 
 validate: $(STAMP)
 	$(VENV)/bin/ptsim validate --workers 2     # writes docs/validation.md and docs/validation/*.png
+
+# the full size: hours on 2 cores (docs/answers.md, "Time"), with the baseline's posterior
+answers: $(STAMP)
+	$(VENV)/bin/ptsim answers --workers 2 --posterior docs/calibration/baseline     # writes docs/answers.md and docs/answers/ (runs in results/answers-full-TIME)
 
 docs: $(STAMP)
 	$(PY) -m ptsim.scenario.docs > docs/scenarios.md

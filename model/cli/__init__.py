@@ -1,5 +1,5 @@
-"""The `ptsim` command line: run, compare, sweep (experiments.py), calibrate (calibration.py), validate, bench,
-scenarios, dashboard, cache, fit-consumers (tools.py), sharing common.py.
+"""The `ptsim` command line: run, compare, sweep (experiments.py), calibrate (calibration.py), validate,
+answers, scenarios, bench, dashboard, cache, fit-consumers (tools.py), sharing common.py.
 
 Malformed input exits with status 2 and one line naming the file, the field and what is allowed.
 """
@@ -15,7 +15,7 @@ from .common import app, err_console
 # each module registers its commands on `app` as it is imported: this order is the order of `ptsim --help`
 from .experiments import run, compare, sweep, run_table, comparison_table, treatment_table, grid_table  # noqa: F401
 from .calibration import calibrate, calibrate_abc  # noqa: F401
-from .tools import validate, list_scenarios, bench, dashboard, cache, fit_consumers  # noqa: F401
+from .tools import validate, answers, list_scenarios, bench, dashboard, cache, fit_consumers  # noqa: F401
 # isort: on
 
 

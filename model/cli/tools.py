@@ -1,4 +1,4 @@
-"""ptsim validate, scenarios, bench, dashboard, cache and fit-consumers."""
+"""ptsim validate, answers, scenarios, bench, dashboard, cache and fit-consumers."""
 
 from __future__ import annotations
 
@@ -76,6 +76,51 @@ def validate(quick: Annotated[bool, typer.Option("--quick", help="Tiny sizes (se
     passed, failed, none = report.counts(checks)
     console.print(Text(f"{passed} passed, {failed} not met, {none} without a target; report written to {out} "
                        f"(figures in {out.with_suffix('')}/)"))
+
+
+@app.command()
+def answers(quick: Annotated[bool, typer.Option("--quick", help="Tiny sizes (seconds): tests the machinery only "
+                                                "(the same as --size quick).")] = False,
+            size: Annotated[str, typer.Option("--size", help="quick, medium (the committed report, about 40 CPU "
+                                              "minutes) or full (the answer, hours on 2 cores).")] = "full",
+            posterior: Annotated[Optional[Path], typer.Option("--posterior", help="A calibration folder (its "
+                                                              "posterior.parquet): the posterior layer.")] = None,
+            out: Annotated[Optional[Path], typer.Option("--out", help="The report (.md; figures go in the folder of "
+                                                        "the same name beside it). Default docs/answers.md, or "
+                                                        "results/answers-TIME/answers.md with --quick.")] = None,
+            work: Annotated[Optional[Path], typer.Option("--work", help="Folder for the runs (default "
+                                                         "results/answers-SIZE-TIME); run again with the same folder, "
+                                                         "finished runs are kept.")] = None,
+            workers: WorkersOpt = "1"):
+    """Answer the four questions: each effect with its replications, posterior and assumptions side by side,
+    and where an assumption flips its sign; write the report."""
+    from ..answers import SIZES
+    from ..answers import answers as run_answers
+    from ..results import OutputError, default_out_dir
+    workers = parse_workers(workers)
+    size = "quick" if quick else size
+    if size not in SIZES:
+        fail(f"--size {size}: expected one of {', '.join(SIZES)}")
+    if out is not None and out.suffix != ".md":
+        fail(f"--out {out}: the report is a markdown file; give a path ending in .md")
+    out = out or (default_out_dir("answers") / "answers.md" if size == "quick" else Path("docs/answers.md"))
+    work = work or default_out_dir(f"answers-{size}")
+    with progress_bar() as bar:
+        task = bar.add_task("answers", total=None)
+        try:
+            result = run_answers(size, out_md=out, posterior=posterior, workers=workers, work=work,
+                                 progress=lambda done, total, label: bar.update(task, completed=done, total=total,
+                                                                                description=label))
+        except (ScenarioError, OutputError) as exc:
+            bar.stop()
+            fail(str(exc))
+        except KeyboardInterrupt:
+            bar.stop()
+            err_console.print(f"interrupted: finished runs are kept; finish with --work {work}", markup=False,
+                              highlight=False)
+            raise typer.Exit(130)
+    console.print(f"report written to {out} (figures in {out.with_suffix('')}/), runs in {work}/; "
+                  f"{result['seconds'] / 60:.1f} min", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command("scenarios")

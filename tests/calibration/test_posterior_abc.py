@@ -182,3 +182,17 @@ def test_calibrate_abc_bad_options_exit_2_with_one_line(args, message, tmp_path)
     r = _cli("calibrate", "baseline", *args, "--out", tmp_path / "o")
     assert r.exit_code == 2 and message in r.output, r.output
     assert len([line for line in r.output.splitlines() if line.strip()]) == 1
+
+
+def test_validation_coverage_section_reads_the_calibration_folder_and_judges_by_standard_errors(tmp_path):
+    from ptsim.validation.coverage import coverage
+    folder = tmp_path / "cal"
+    folder.mkdir()
+    assert coverage(None, folder)[0].passed is None                       # no folder: no verdict, said so
+    table = [{"parameter": "a", "covered_50": 0.5, "covered_90": 0.9},
+             {"parameter": "all", "covered_50": 0.52, "covered_90": 0.6}]
+    (folder / "calibration.json").write_text(json.dumps({"command": "ptsim calibrate x --method abc",
+                                                         "coverage": {"truths": 40, "table": table}}))
+    rows = coverage(None, folder)
+    assert [r.passed for r in rows] == [True, False]                       # 90% covering 60% of 40: off by 6 SE
+    assert rows[0].command == "ptsim calibrate x --method abc"

@@ -83,7 +83,8 @@ def test_version_is_printed():
     assert result.exit_code == 0 and result.stdout.strip() == f"ptsim {__version__}"
 
 
-@pytest.mark.parametrize("command", ["run", "compare", "sweep", "calibrate", "cache", "validate", "dashboard"])
+@pytest.mark.parametrize("command", ["run", "compare", "sweep", "calibrate", "cache", "validate", "answers",
+                                     "dashboard"])
 def test_flags_are_shown_as_flags_in_help(command):
     text = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"}).stdout
     assert "--help" in text and "<bool>" not in text and "BOOLEAN" not in text

@@ -1,5 +1,5 @@
 """The layout of model/: no import circle, layers that import only downward (ground floor, simulation,
-reporting, experiments, calibration, validation, apps), and the submodels as leaves under the day and
+reporting, experiments, calibration, validation, answers, apps), and the submodels as leaves under the day and
 the pipeline.
 
 Imports are read from the source (ast), not by importing: every import of a ptsim module counts, at the
@@ -134,6 +134,7 @@ LAYERS = {
     "experiments": ("experiment",),
     "calibration": ("calibration", "fit_consumers"),
     "validation": ("validation",),
+    "answers": ("answers",),
     "apps": ("cli", "dashboard", "ema", "bench", "__main__"),
 }
 # imports across layers the design accepts, each with its reason

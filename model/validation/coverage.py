@@ -18,8 +18,11 @@ FOLDER = Path(__file__).resolve().parents[2] / "docs" / "calibration" / "baselin
 
 
 def coverage(ctx: Context, folder: Path = FOLDER) -> list[Check]:
+    """One row per level from the folder's coverage check; the row's command reads it again, the definition
+    names the calibration command that ran it."""
     manifest = folder / "calibration.json"
-    command = (json.loads(manifest.read_text()).get("command") if manifest.is_file() else None) or \
+    command = ctx.command(SECTION) if ctx is not None else f"ptsim validate --only {SECTION}"
+    source = (json.loads(manifest.read_text()).get("command") if manifest.is_file() else None) or \
         "ptsim calibrate baseline --method abc --coverage N"
     if not manifest.is_file():
         return [Check(SECTION, "posterior coverage", "50% and 90% intervals cover at their rates", "no calibration "
@@ -40,6 +43,7 @@ def coverage(ctx: Context, folder: Path = FOLDER) -> list[Check]:
         out.append(Check(SECTION, f"posterior {level}% intervals", f"cover {level}% of truths, within "
                          f"{level - 100 * tol:.0f}% to {min(100, level + 100 * tol):.0f}% ({n} truths)",
                          f"{got:.1%}", f"central {level}% posterior intervals of each of {len(rows) - 1} parameters "
-                         f"around held-out simulator runs' true values, pooled (per parameter: {per})",
+                         f"around held-out simulator runs' true values, pooled (per parameter: {per}); run by "
+                         f"`{source}`",
                          abs(got - p) <= tol, command, {"covered": got, "truths": n, "tolerance": tol}))
     return out

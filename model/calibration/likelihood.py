@@ -33,20 +33,15 @@ class Statement:
 
     def log_likelihood(self, s: float, extra_var: float = 0.0) -> float:
         """Log-density (value) or log-probability (bound) of the observation given the model's value `s`."""
-        if not math.isfinite(s):
-            return -1e6
+        return float(self.log_likelihood_array(np.asarray(s, float), extra_var)) if math.isfinite(s) else -1e6
+
+    def log_likelihood_array(self, s: np.ndarray, extra_var: float = 0.0) -> np.ndarray:
+        """`log_likelihood` over an array of model values (for exact posteriors by importance sampling)."""
         sd = math.sqrt(self.sd ** 2 + extra_var)
+        s = np.asarray(s, float)
         if self.kind == "value":
             return -0.5 * ((self.observed - s) / sd) ** 2 - math.log(sd * math.sqrt(2 * math.pi))
         z = (s - self.bound) / sd if self.kind == "at_least" else (self.bound - s) / sd
-        return float(log_ndtr(z) if self.observed >= 0.5 else log_ndtr(-z))
-
-    def log_likelihood_array(self, s: np.ndarray) -> np.ndarray:
-        """`log_likelihood` over an array of model values (for exact posteriors by importance sampling)."""
-        s = np.asarray(s, float)
-        if self.kind == "value":
-            return -0.5 * ((self.observed - s) / self.sd) ** 2 - math.log(self.sd * math.sqrt(2 * math.pi))
-        z = (s - self.bound) / self.sd if self.kind == "at_least" else (self.bound - s) / self.sd
         return log_ndtr(z) if self.observed >= 0.5 else log_ndtr(-z)
 
     def max_log_likelihood(self, extra_var: float = 0.0) -> float:

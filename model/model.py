@@ -97,7 +97,7 @@ class PrivateTrafficModel(mesa.Model):
         self._views_pending = create_agents
         self.platform = Platform(self, self.policies)
 
-        self.collector = outcomes.Collector(s.run.days)
+        self.collector = outcomes.Collector(s.run.days, ties=self.consumers.rel_merchant.shape)
         self.datacollector = outcomes.mesa_datacollector()
         self.flows: dict[str, float] = {}
         self.treated: treatment.Units | None = None       # the units the instruments reach (None: all)
@@ -272,8 +272,7 @@ class PrivateTrafficModel(mesa.Model):
             if adaptation.adapt(self):
                 insider_sales.reschedule(self)
             wechat.decide_diversion(self)
-        outcomes.track_return_visits(self)
-        outcomes.track_repurchase(self)
+        self.collector.end_day(self)
 
     def run(self, days: int | None = None, progress=None) -> "PrivateTrafficModel":
         """Run for `days` (default: the rest of the scenario's horizon); `progress(day)` is called daily."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .cohorts import Repurchase, ReturnVisits
 from .orders import Channel, Level, Prompt, Tier
 from .scenario import CATEGORIES
 from .stats import concentration, ratio
@@ -212,12 +213,22 @@ def outcome(name: str) -> Outcome:
 
 
 class Collector:
-    """Columnar daily collector: one float64 column per outcome, preallocated for the horizon."""
+    """Columnar daily collector: one float64 column per outcome, preallocated for the horizon, and the tie
+    cohorts that two of the outcomes are read from."""
 
-    def __init__(self, days: int, names=None):
+    def __init__(self, days: int, names=None, ties: tuple[int, int] = (0, 0)):
         self.names = tuple(names or OUTCOME_NAMES)
         self.columns = {n: np.zeros(days) for n in self.names}
         self.days = 0
+        # the tie cohorts read at month and quarter ends, from the burn-in's first day (cohorts.py);
+        # `ties`: the consumers' tie table's shape (consumers, slots)
+        self.return_visits = ReturnVisits(*ties)
+        self.repurchase = Repurchase(*ties)
+
+    def end_day(self, model) -> None:
+        """Update the tie cohorts at the end of every simulated day (burn-in included)."""
+        self.return_visits.update(model.day, model.consumers)
+        self.repurchase.update(model.day, model.consumers)
 
     def record(self, values: dict[str, float]) -> None:
         for n in self.names:
@@ -297,57 +308,6 @@ def tie_counts(level: np.ndarray, wechat: np.ndarray, left_out_day: np.ndarray,
             "left_out_users": count(users & (left_out_day >= left_out_since))}
 
 
-RETURN_WINDOW = 30      # days: the source's "30-day return-visit rate"
-
-
-def cohort_rates(back: np.ndarray, fans: np.ndarray, cohort: np.ndarray) -> np.ndarray:
-    """A cohort's rate of coming back among its fan ties and among all its ties."""
-    count = np.count_nonzero
-    return np.array([ratio(count(back & fans), count(fans)), ratio(count(back), count(cohort))])
-
-
-def track_return_visits(model) -> None:
-    """Fans' 30-day return-visit rate over all visitors' (seed 004: 2.5x), by monthly cohorts.
-
-    Every 30 days the ties visited in the last 30 days form a cohort (a store's visitors that month,
-    fans and others); 30 days later the share that came back (a purchase or a clicked touch at the
-    same store since) is read for fans and for all. A tie made by the cohort month's first visit is
-    in the cohort but that visit is not a return. 0 until the first cohort is read (60 days into the
-    burn-in). Reads state only (no random draws)."""
-    if model.day % RETURN_WINDOW != RETURN_WINDOW - 1:
-        return
-    c, day = model.consumers, model.day
-    cohort = c.cohort_store >= 0
-    if cohort.any():
-        back = cohort & (c.rel_merchant == c.cohort_store) & (c.rel_last > day - RETURN_WINDOW)
-        c.return_rates = cohort_rates(back, cohort & c.cohort_fan, cohort)
-    visited = (c.rel_level > Level.NONE) & (c.rel_last > day - RETURN_WINDOW)
-    c.cohort_store = np.where(visited, c.rel_merchant, -1).astype(np.int32)
-    c.cohort_fan = visited & (c.rel_level >= Level.FAN)
-
-
-REPURCHASE_WINDOW = 90      # days: a quarter, the window of repurchase_rate_90d (assumption: seed 004 gives none)
-
-
-def track_repurchase(model) -> None:
-    """Relationship customers' repurchase rate over all customers' (seed 004: 37% higher), by cohorts.
-
-    Every 90 days a store's customers (ties with at least one order at the store) form a cohort, with
-    their orders there then; 90 days later the share who ordered there again (same store, more orders)
-    is read for those with a fan tie or above and for all. Reads state only (no random draws)."""
-    if model.day % REPURCHASE_WINDOW != REPURCHASE_WINDOW - 1:
-        return
-    c = model.consumers
-    cohort = c.repurchase_store >= 0
-    if cohort.any():
-        again = cohort & (c.rel_merchant == c.repurchase_store) & (c.rel_orders > c.repurchase_orders)
-        c.repurchase_rates = cohort_rates(again, cohort & c.repurchase_fan, cohort)
-    customers = (c.rel_level > Level.NONE) & (c.rel_orders > 0)
-    c.repurchase_store = np.where(customers, c.rel_merchant, -1).astype(np.int32)
-    c.repurchase_orders = c.rel_orders.copy()
-    c.repurchase_fan = customers & (c.rel_level >= Level.FAN)
-
-
 def daily_outcomes(model) -> dict[str, float]:
     """Every outcome for the day just simulated: today's flows and the state at the end of the day."""
     c, m, f, k, day = model.consumers, model.merchants, model.flows, model.scale, model.day
@@ -355,6 +315,7 @@ def daily_outcomes(model) -> dict[str, float]:
     hhi, gini, top = concentration(m.trailing_gmv + m.trailing_wechat)
     prev, both = c.activity_windows()
     count = np.count_nonzero
+    returns, repurchase = model.collector.return_visits.rates, model.collector.repurchase.rates
     bought = count(c.run_orders)
     ties = tie_counts(c.rel_level, c.rel_wechat, c.left_out_day, day - model.config.insider.slight_days)
     out = {name: f[name] * k for name in FLOWS}
@@ -372,10 +333,10 @@ def daily_outcomes(model) -> dict[str, float]:
         "n_group_members": ties["group_members"] * k,
         "n_wechat_community": ties["community"] * k,
         "n_vip": count(c.vip_until > day) * k,
-        "return_rate_fans": c.return_rates[0], "return_rate_all": c.return_rates[1],
-        "fan_return_visit_ratio": ratio(*c.return_rates),
-        "repurchase_rate_relationship": c.repurchase_rates[0], "repurchase_rate_customers": c.repurchase_rates[1],
-        "relationship_repurchase_ratio": ratio(*c.repurchase_rates),
+        "return_rate_fans": returns[0], "return_rate_all": returns[1],
+        "fan_return_visit_ratio": ratio(*returns),
+        "repurchase_rate_relationship": repurchase[0], "repurchase_rate_customers": repurchase[1],
+        "relationship_repurchase_ratio": ratio(*repurchase),
     })
     at_agent_scale = {**f, "gmv_top": by_tier[0] / k}        # a ratio's parts before scaling, as they add up
     out.update({o.name: ratio(*(at_agent_scale[n] for n in o.ratio_of)) for o in RATIOS})

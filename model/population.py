@@ -55,9 +55,6 @@ CONSUMER_STATE: dict[str, Held] = {
     "rel_last": Held("relationships", -100_000), "rel_orders": Held("relationships", 0),
     "rel_wechat": Held("relationships", False), "rel_fav": Held("relationships", False),
     "rel_invited_until": Held("relationships", -10**6),
-    "cohort_store": Held("outcomes"), "cohort_fan": Held("outcomes"), "return_rates": Held("outcomes"),
-    "repurchase_store": Held("outcomes"), "repurchase_orders": Held("outcomes"), "repurchase_fan": Held("outcomes"),
-    "repurchase_rates": Held("outcomes"),
     "rel_slighted_until": Held("relationships", -10**6),
 }
 
@@ -270,18 +267,6 @@ class ConsumerState:
         self.rel_wechat = np.zeros((n, R), dtype=bool)
         self.rel_fav = np.zeros((n, R), dtype=bool)           # the consumer favourited the store (browsing.py)
         self.rel_invited_until = np.full((n, R), -10**6, dtype=np.int32)
-        # the return-visit cohort (outcomes.track_return_visits): the store of each tie visited in the
-        # cohort's month (-1: not in it), whether it was a fan tie then, and the last cohort's return
-        # rates of fans and of all (0 until a cohort is read, as outcomes.ratio with nothing to divide by)
-        self.cohort_store = np.full((n, R), -1, dtype=np.int32)
-        self.cohort_fan = np.zeros((n, R), dtype=bool)
-        self.return_rates = np.zeros(2)
-        # the repurchase cohort (outcomes.track_repurchase): each tie's store and orders there when the cohort
-        # was taken (-1: not a customer then), whether it was a relationship tie, the last cohort's rates
-        self.repurchase_store = np.full((n, R), -1, dtype=np.int32)
-        self.repurchase_orders = np.zeros((n, R), dtype=np.int16)
-        self.repurchase_fan = np.zeros((n, R), dtype=bool)
-        self.repurchase_rates = np.zeros(2)
         self.rel_slighted_until = np.full((n, R), -10**6, dtype=np.int32)
         self._lc = s.lifecycle
 

@@ -97,7 +97,8 @@ def cache_key(status_quo, stream_root) -> str:
 
 def _holders(model) -> dict[str, object]:
     """Objects whose arrays and scalars make up the state, by a stable name."""
-    out = {"consumers": model.consumers, "merchants": model.merchants}
+    out = {"consumers": model.consumers, "merchants": model.merchants,
+           "cohorts.return_visits": model.collector.return_visits, "cohorts.repurchase": model.collector.repurchase}
     out.update({f"policy.{p.name}": p for p in model.policies})
     return out
 

@@ -128,7 +128,7 @@ def test_submodels_are_leaves_that_call_no_step_of_another():
 LAYERS = {
     "ground": ("errors", "stats", "bgnbd"),
     "simulation": ("model", "shopping", "orders", "agents", "population", "calendar", "submodels", "policies",
-                   "instruments", "treatment", "unit_outcomes", "scenario", "outcomes", "runs", "warm_state",
+                   "instruments", "treatment", "unit_outcomes", "scenario", "outcomes", "cohorts", "runs", "warm_state",
                    "stationarity", "probe", "order_log"),
     "reporting": ("results", "plots", "scenario_docs", "scenario.docs"),
     "experiments": ("experiment",),

@@ -33,29 +33,46 @@ def test_return_visits_are_read_from_a_cohort_a_month_later():
 
     import numpy as np
 
+    from ptsim.cohorts import RETURN_WINDOW, ReturnVisits
     from ptsim.orders import Level
-    from ptsim.outcomes import RETURN_WINDOW, track_return_visits
     c = SimpleNamespace(rel_level=np.array([[Level.FAN, Level.VISITOR, Level.VISITOR, Level.NONE],
                                             [Level.MEMBER, Level.VISITOR, Level.VISITOR, Level.VISITOR]], np.int8),
                         rel_merchant=np.array([[5, 6, 7, -1], [5, 8, 9, 3]], np.int32),
-                        rel_last=np.array([[20, 25, 29, -100], [10, 29, 1, 29]], np.int32),
-                        cohort_store=np.full((2, 4), -1, np.int32), cohort_fan=np.zeros((2, 4), bool),
-                        return_rates=np.zeros(2))
-    model = SimpleNamespace(consumers=c, day=RETURN_WINDOW - 2)
-    track_return_visits(model)                       # not a cohort day: nothing happens
-    assert (c.cohort_store == -1).all()
-    model.day = RETURN_WINDOW - 1                     # day 29: visits on days 0..29 form the cohort
-    track_return_visits(model)
-    assert c.cohort_store.tolist() == [[5, 6, 7, -1], [5, 8, 9, 3]]
-    assert c.cohort_fan.tolist() == [[True, False, False, False], [True, False, False, False]]
-    assert c.return_rates.tolist() == [0.0, 0.0]     # no cohort read yet
+                        rel_last=np.array([[20, 25, 29, -100], [10, 29, 1, 29]], np.int32))
+    cohort = ReturnVisits(*c.rel_merchant.shape)
+    cohort.update(RETURN_WINDOW - 2, c)              # not a cohort day: nothing happens
+    assert (cohort.store == -1).all()
+    cohort.update(RETURN_WINDOW - 1, c)              # day 29: visits on days 0..29 form the cohort
+    assert cohort.store.tolist() == [[5, 6, 7, -1], [5, 8, 9, 3]]
+    assert cohort.fan.tolist() == [[True, False, False, False], [True, False, False, False]]
+    assert cohort.rates.tolist() == [0.0, 0.0]       # no cohort read yet
     # 30 days on: one fan tie came back, one did not; 2 of the 5 others came back, 1 slot holds a new store
     c.rel_last[:] = [[40, 59, 29, -100], [10, 45, 50, 29]]
     c.rel_merchant[1, 2] = 11
-    model.day = 2 * RETURN_WINDOW - 1
-    track_return_visits(model)
-    assert np.allclose(c.return_rates, [1 / 2, 3 / 7])
-    assert c.cohort_store.tolist() == [[5, 6, -1, -1], [-1, 8, 11, -1]]   # the next cohort: days 30..59
+    cohort.update(2 * RETURN_WINDOW - 1, c)
+    assert np.allclose(cohort.rates, [1 / 2, 3 / 7])
+    assert cohort.store.tolist() == [[5, 6, -1, -1], [-1, 8, 11, -1]]   # the next cohort: days 30..59
+
+
+def test_repurchase_is_read_from_a_cohort_a_quarter_later():
+    """Relationship customers' repurchase: of a store's customers at a quarter's end, the share with more
+    orders there 90 days later, relationship ties (fan and above) over all; visitors who never bought are
+    not customers."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from ptsim.cohorts import REPURCHASE_WINDOW, Repurchase
+    from ptsim.orders import Level
+    c = SimpleNamespace(rel_level=np.array([[Level.FAN, Level.VISITOR, Level.VISITOR]], np.int8),
+                        rel_merchant=np.array([[5, 6, 7]], np.int32),
+                        rel_orders=np.array([[2, 1, 0]], np.int16))
+    cohort = Repurchase(*c.rel_merchant.shape)
+    cohort.update(REPURCHASE_WINDOW - 1, c)
+    assert cohort.store.tolist() == [[5, 6, -1]] and cohort.fan.tolist() == [[True, False, False]]
+    c.rel_orders[:] = [[3, 1, 4]]                    # the fan bought again; the visitor's orders do not count
+    cohort.update(2 * REPURCHASE_WINDOW - 1, c)
+    assert cohort.rates.tolist() == [1.0, 0.5]
 
 
 def test_relationship_share_in_fmcg_and_sports_counts_only_those_categories():

@@ -807,7 +807,9 @@ _LIST_MEANING = {3: "top, growth, sme; or visitor, fan, member", 4: "visitor, fa
 
 
 def _check_lists(s: Scenario) -> list[tuple[tuple, str, Any]]:
-    """What the field types cannot say: list lengths and shares that must add up."""
+    """What the field types cannot say: list lengths, shares that must add up, fields bound to others.
+    Each problem: (field, message, value), and for a bound field the other fields it was checked against
+    with their values, so that an error can say where each came from."""
     problems = []
     for (block, field), n in _LIST_LENGTHS.items():
         value = getattr(getattr(s, block), field)
@@ -818,7 +820,7 @@ def _check_lists(s: Scenario) -> list[tuple[tuple, str, Any]]:
     if 2 * s.relationships.spend_selection >= s.spend.q - 1:
         problems.append((("relationships", "spend_selection"), f"must be below (spend.q - 1) / 2 = "
                          f"{(s.spend.q - 1) / 2:g}, or members' mean order value is infinite",
-                         s.relationships.spend_selection))
+                         s.relationships.spend_selection, {("spend", "q"): s.spend.q}))
     if sum(s.insider.score_weights) <= 0:
         problems.append((("insider", "score_weights"), "at least one weight must be > 0", s.insider.score_weights))
     if sum(getattr(s.categories, c).share for c in CATEGORIES) <= 0:
@@ -916,9 +918,13 @@ def _validate(data: dict, origins: dict[str, str], default_origin: str, check_ti
         raise ScenarioError(f"{where}: {path}: {msg} (got {quote(err.get('input'))}){allowed}") from None
     problems = _check_lists(s)
     if problems:
-        loc, msg, value = problems[0]
+        loc, msg, value, *others = problems[0]
         where = _origin(loc, origins, default_origin)
-        raise ScenarioError(f"{where}: {'.'.join(loc)}: {msg} (got {quote(value)})")
+        # a field bound to another given elsewhere (a --set, an extended file): name where that one came from
+        elsewhere = "".join(f"; {'.'.join(o)} = {quote(v)} from {_origin(o, origins, default_origin)}"
+                            for o, v in (others[0] if others else {}).items()
+                            if _origin(o, origins, default_origin) != where)
+        raise ScenarioError(f"{where}: {'.'.join(loc)}: {msg} (got {quote(value)}{elsewhere})")
     if check_timeline:
         _timeline_configs(s, origins, default_origin)
     return s

@@ -72,3 +72,14 @@ def test_a_selection_strength_that_makes_members_mean_order_value_infinite_is_re
     from ptsim.scenario import ScenarioError
     with pytest.raises(ScenarioError, match=r"relationships.spend_selection: must be below \(spend.q - 1\) / 2"):
         small(**{"relationships.spend_selection": 1.5})
+
+
+def test_a_tail_set_on_the_command_line_that_breaks_the_files_selection_names_both_origins():
+    """spend.q from --set makes the file's spend_selection too strong: the one line names the file's field
+    and says the other value came from --set."""
+    from ptsim.scenario import ScenarioError, load_scenario
+    with pytest.raises(ScenarioError) as info:
+        load_scenario("baseline", {"spend.q": 2.5})
+    msg = str(info.value)
+    assert "\n" not in msg and "baseline.yaml: relationships.spend_selection: must be below" in msg
+    assert msg.endswith("; spend.q = 2.5 from --set)")

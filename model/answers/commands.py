@@ -3,6 +3,7 @@ defines once: $SIZE (the world's size) and $ASSUMPTIONS (the ranges of layer 3's
 
 from __future__ import annotations
 
+from ..scenario import nested_fields
 from .questions import STORE_TRIAL, Effect, Size, store_trial_overrides
 from .uncertainties import ranges
 
@@ -55,13 +56,7 @@ def answers_command(size: Size, posterior: str | None, workers: int) -> str:
 def trial_yaml(size: Size) -> str:
     """The store experiment as a scenario file (extends baseline) at this size's number of stores."""
     import yaml
-    data: dict = {}
-    for path, value in store_trial_overrides(size.merchants).items():
-        node = data
-        *parents, leaf = path.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
+    data = nested_fields(store_trial_overrides(size.merchants))
     head = ("# The store experiment of the answers report (question 3): notebook 06's one-off insider sale to\n"
             "# old customers at a few growth-tier stores, against the same stores in baseline. Written by\n"
             "# `ptsim answers`; do not edit by hand.\n")

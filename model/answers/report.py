@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import results
 from ..experiment.plan import duration
+from ..scenario import field_value
 from ..stats import _decimals
 from ..validation.report import _commit
 from . import commands, timing
@@ -169,11 +170,8 @@ def _count(n: float) -> str:
 def assumption_rows(scenario) -> list[str]:
     """Layer 3's assumptions: range, kind, the calibrated baseline's value and where the range comes from."""
     out = ["| assumption | kind | range | calibrated baseline | source of the range |", "|---|---|---|---|---|"]
-    data = scenario.to_dict()
     for field, r in ranges().items():
-        value = data
-        for part in field.split("."):
-            value = value[part]
+        value = field_value(scenario, field)
         out.append("| " + " | ".join(_cell(c) for c in (f"`{field}`", r["group"], f"{r['low']:g} to {r['high']:g}",
                                                          f"{value:g}", r["source"])) + " |")
     return out

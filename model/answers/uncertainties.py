@@ -49,15 +49,10 @@ UNCERTAINTIES = (
 
 def schema_source(field: str) -> str:
     """The `source` the scenario schema documents for a dotted field ('' if none)."""
-    from pydantic import BaseModel
-
-    from ..scenario import Scenario
-    cls, info = Scenario, None
-    for part in field.split("."):
-        if not (isinstance(cls, type) and issubclass(cls, BaseModel)) or part not in cls.model_fields:
-            raise KeyError(field)
-        info = cls.model_fields[part]
-        cls = info.annotation
+    from ..scenario import schema_field
+    _, info = schema_field(field)
+    if info is None:
+        raise KeyError(field)
     return (info.json_schema_extra or {}).get("source", "")
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..scenario import MAX_NAME, Scenario, field_value
+from ..scenario import MAX_NAME, Scenario, field_value, nested_fields
 from ..stats import summarise
 from .targets import TargetSet
 
@@ -102,18 +102,6 @@ def fit_markdown(fit: pd.DataFrame, title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def nested(params: dict) -> dict:
-    """{'a.b': 1} -> {'a': {'b': 1}}"""
-    out: dict = {}
-    for path, value in params.items():
-        node = out
-        *parents, leaf = path.split(".")
-        for p in parents:
-            node = node.setdefault(p, {})
-        node[leaf] = value.item() if hasattr(value, "item") else value
-    return out
-
-
 def calibrated_yaml(extends: str | None, base: Scenario, best: dict, header: str, overrides: dict | None = None,
                     what: str = "the best trial's parameters") -> str:
     """A scenario that `extends:` the input scenario (named as `scenario.extends_ref` says) with the best
@@ -124,7 +112,7 @@ def calibrated_yaml(extends: str | None, base: Scenario, best: dict, header: str
                "description": f"{base.name} with the parameters calibrated by ptsim calibrate ({header})."}
         resolved = base.with_overrides(best, source="calibrate")      # a list item is written as its whole list
         fields = dict.fromkeys(name.rsplit(".", 1)[0] if name.rsplit(".", 1)[-1].isdigit() else name for name in best)
-        doc.update(nested({f: field_value(resolved.to_dict(), f) for f in fields}))
+        doc.update(nested_fields({f: field_value(resolved.to_dict(), f) for f in fields}))
     else:
         doc = base.with_overrides(best, source="calibrate").to_dict()
         doc.update(name=name, description=f"{base.description} Calibrated by ptsim calibrate ({header}).".strip())

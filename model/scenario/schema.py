@@ -764,6 +764,19 @@ def field_value(scenario: Any, path: str) -> Any:
     return node
 
 
+def nested_fields(values: dict[str, Any]) -> dict:
+    """Dotted field paths and their values as nested blocks, as a scenario file writes them:
+    {'a.b': 1} -> {'a': {'b': 1}} (numpy scalars as Python numbers)."""
+    out: dict = {}
+    for path, value in values.items():
+        node = out
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value.item() if hasattr(value, "item") else value
+    return out
+
+
 # fields that moved: old dotted path -> new one (a scenario using the old name gets an error naming the new)
 MOVED = {"policies.exclusivity.insider_threshold": "insider.eligibility_threshold",
          "policies.exclusivity.group_entry": "groups.entry",

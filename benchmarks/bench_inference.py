@@ -78,6 +78,7 @@ def run_emulated(y: np.ndarray, design: int, population: int, generations: int, 
     replication noise of sd `noise`), Gaussian-process emulators of the summaries, then pyabc's ABC-SMC on
     the emulators with their predictive spread drawn; the simulations counted are the design's."""
     from scipy.stats import qmc
+
     from ptsim.calibration.abc import EmulatedModel, run_abc
     from ptsim.calibration.emulator import Emulator
     from ptsim.calibration.likelihood import Statement

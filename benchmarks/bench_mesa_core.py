@@ -38,8 +38,8 @@ The Mesa core, step by step (parameters read from `scenarios/baseline.yaml` via 
   ln(price index) + reference_weight x gain, losses x loss_aversion, + relationship utility of the tie's
   level; members pay the KEEP member price), buy (value = category base price x price index x basket
   drawn around the consumer's own spend level, Gamma-Gamma), tie to a new store as a visitor (evicting
-  the lowest-level, least recently visited tie when full), update the category's reference price, and after a repeat purchase
-  drop out with probability p.
+  the lowest-level, least recently visited tie when full), update the category's reference price, and
+  after a repeat purchase drop out with probability p.
 - Store: category and tier by quota, size, price level, quality, LEAD and KEEP effort as in ptsim;
   trailing GMV starts at its size share of the category's expected GMV; each day (`do("end_day")`)
   trailing GMV decays with time constant `memory_days` and takes the day's sales, and the ranking
@@ -50,8 +50,8 @@ The Mesa core, step by step (parameters read from `scenarios/baseline.yaml` via 
 Simplifications against ptsim's core (none changes the work per need by much): no policies (ptsim's core
 still runs 88VIP (price cut, joining), commission and the new-product ranking boost), no order channels
 or per-order records, no outcome statistics beyond the daily totals (ptsim computes its daily outcomes
-over all consumers and stores), no trailing-spend/lifecycle bookkeeping, initial ties drawn by weight and tier in a short
-loop instead of ptsim's calibrated stationary seeding (same INITIAL_TIES numbers), and `lam` floored
+over all consumers and stores), no trailing-spend/lifecycle bookkeeping, initial ties drawn by weight and tier
+in a short loop instead of ptsim's calibrated stationary seeding (same INITIAL_TIES numbers), and `lam` floored
 at 1e-12 per day (expovariate needs a positive rate).
 """
 
@@ -495,7 +495,8 @@ def report(r: dict) -> list[str]:
     lines += ["",
               f"ptsim core / Mesa core: {r['ptsim_core_over_mesa_core']:.1f}x    "
               f"ptsim full / Mesa core: {r['ptsim_full_over_mesa_core']:.1f}x   (consumer-days per CPU second)",
-              f"  against the Mesa core with a daily Poisson draw: ptsim core {r['ptsim_core_over_mesa_core_daily']:.1f}x, "
+              "  against the Mesa core with a daily Poisson draw: "
+              f"ptsim core {r['ptsim_core_over_mesa_core_daily']:.1f}x, "
               f"ptsim full {r['ptsim_full_over_mesa_core_daily']:.1f}x",
               f"work per consumer-day, ptsim core / Mesa core: needs {w['needs_per_consumer_day']:.2f}, "
               f"orders {w['orders_per_consumer_day']:.2f}, GMV {w['gmv_per_consumer_day']:.2f} -> "

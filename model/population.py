@@ -84,7 +84,8 @@ def quota(n: int, shares, rng: np.random.Generator) -> np.ndarray:
 # Store ties at day 0, read off the stationary state of the default scenario (four to six simulated years
 # at 20,000 consumers): mean ties saturation x (1 - exp(-need rate x days_per_tie)) (capped at the slots),
 # stores drawn by ranking weight thinned by tier_factor (stationary ties lean toward SMEs: 11/22/67% of
-# ties at top, growth and SME stores, against 25/30/45% by weight alone), levels (visitor, fan, member, group member) by the store's tier (top, growth, sme), mean days since
+# ties at top, growth and SME stores, against 25/30/45% by weight alone), levels (visitor, fan, member, group member)
+# by the store's tier (top, growth, sme), mean days since
 # the last visit and mean orders at the store by level, and WeChat-community membership per unit of
 # the store's WeChat effort. Other settings start off their stationary state; the burn-in settles them.
 INITIAL_TIES = {

@@ -62,7 +62,8 @@ def shop(model, buyers: np.ndarray, cats: np.ndarray, allow_defer: bool, prompt:
     m, rng = model.merchants, model.stream("choice")
     shown = choice.Offers(model, buyers, cats, rng)
     rows, col, tied_pick = shown.choose(rng)
-    model.consumers.need_ledger[NeedLedger.GIVEN_UP, Prompt.NEED] += buyers.size - rows.size   # no offer, or not buying now
+    # no offer, or not buying now
+    model.consumers.need_ledger[NeedLedger.GIVEN_UP, Prompt.NEED] += buyers.size - rows.size
     model.flows["needs_given_up"] += shown.given_up
     model.flows["needs_no_offer"] += buyers.size - rows.size - shown.given_up
     if prompt == Prompt.DEFERRED:

@@ -107,4 +107,5 @@ def warn_if_moving(trends: dict[str, dict[str, float]], burn_in_days: int) -> No
         warnings.warn(f"the status quo may not have settled by the end of the burn-in: {', '.join(moving)} over "
                       f"its last {min(burn_in_days, YEAR_OVER_YEAR)} days (run.burn_in_days = {burn_in_days}). "
                       "A longer run.burn_in_days removes a trend; a single run also wanders by a few % a year, "
-                      "which `ptsim validate --only steady_state` averages out over replications", NotSteadyWarning, stacklevel=3)
+                      "which `ptsim validate --only steady_state` averages out over replications",
+                      NotSteadyWarning, stacklevel=3)

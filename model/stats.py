@@ -67,7 +67,8 @@ def fmt(mean: float, low: float | None = None, high: float | None = None, kind: 
     vals = [v * factor if v is not None else None for v in (mean, low, high)]
     half = (vals[2] - vals[1]) / 2 if vals[1] is not None and vals[2] is not None else 0.0
     ref = abs(half) if half > 0 else abs(vals[0])
-    digits = 3 if not math.isfinite(ref) or ref == 0 else int(min(5, max(0, -math.floor(math.log10(ref)) + (1 if half > 0 else 2))))
+    digits = (3 if not math.isfinite(ref) or ref == 0
+              else int(min(5, max(0, -math.floor(math.log10(ref)) + (1 if half > 0 else 2)))))
     text = f"{vals[0]:,.{digits}f}{suffix}"
     if vals[1] is not None and half > 0:
         text += f" [{vals[1]:,.{digits}f}, {vals[2]:,.{digits}f}]"

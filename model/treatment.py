@@ -2,10 +2,10 @@
 
 A treatment's filters (ids, tier, category, rank by trailing GMV; lifecycle stage, tie to a treated
 store) pick the matching units, then a random share or count of them is treated. The draws come from
-streams keyed by the store and the consumer selections themselves, and every arm of a comparison reaches record day 0 in the same
-state (the burn-in is the status quo), so every arm picks the same units: the treated arm's units have
-an exact counterfactual in the reference arm. The matching units left untreated are the comparable
-ones, seen in the same world (they show spillovers).
+streams keyed by the store and the consumer selections themselves, and every arm of a comparison
+reaches record day 0 in the same state (the burn-in is the status quo), so every arm picks the same units:
+the treated arm's units have an exact counterfactual in the reference arm. The matching units left untreated
+are the comparable ones, seen in the same world (they show spillovers).
 """
 
 from __future__ import annotations

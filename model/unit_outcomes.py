@@ -159,7 +159,8 @@ class UnitTracker:
                 values_of = {
                     "n": float(group.sum()), "visits": per_store(counts["visits"]),
                     "offsite_visits": per_store(counts["offsite_visits"]), "gmv": per_store(gmv),
-                    "orders": per_store(orders), "conversion": rate(orders, counts["visits"]), "buyers": per_store(buyers),
+                    "orders": per_store(orders), "conversion": rate(orders, counts["visits"]),
+                    "buyers": per_store(buyers),
                     "repurchase_rate": rate(repeat, buyers), "old_customers": per_store(old),
                     "old_customer_conversion": rate(old_bought, old), "fans": per_store(fans),
                     "new_fans": per_store(new_fans), "fan_growth": rate(fans, fans_start) - 1.0,

@@ -109,7 +109,8 @@ def snapshot(model) -> tuple[dict[str, np.ndarray], dict]:
     arrays, scalars = {}, {}
     undeclared = {a for a, v in vars(model.consumers).items() if isinstance(v, np.ndarray)} - set(CONSUMER_STATE)
     if undeclared:
-        raise RuntimeError(f"consumer arrays not declared in population.CONSUMER_STATE: {', '.join(sorted(undeclared))}")
+        raise RuntimeError("consumer arrays not declared in population.CONSUMER_STATE: "
+                           f"{', '.join(sorted(undeclared))}")
     for hname, obj in _holders(model).items():
         for attr, value in vars(obj).items():
             if isinstance(value, np.ndarray):

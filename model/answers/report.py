@@ -208,7 +208,8 @@ def render(result, figures: dict[str, str], trial: str) -> str:
                   f"{s.reps} replications per arm and a Morris design of {s.trajectories} trajectories: "
                   + ("for testing the machinery only; the numbers say nothing about the model." if s.name == "quick"
                      else "a first answer, with wide intervals. The full size (`make answers`) gives the answer; it "
-                          f"has not been run yet, and is estimated below at {_hours(est['own'])} on 2 cores of its own."), ""]
+                          f"has not been run yet, and is estimated below at {_hours(est['own'])} "
+                          "on 2 cores of its own."), ""]
     lines += ["Set the two shell variables first; every command below uses them:", "", "```sh",
               f"SIZE='{commands.size_text(s)}'", f"ASSUMPTIONS='{commands.assumptions_text()}'", "```", "",
               "## How to read it", "",
@@ -232,7 +233,8 @@ def render(result, figures: dict[str, str], trial: str) -> str:
               "replication's paired variance over the effect's variance across the design (capped at 100%). The "
               "points share one seed, so their noise is partly common and moves them together: the share is an "
               "upper bound on how much of the spread is noise; near 100%, read the spread and the flips as what "
-              "noise and assumptions together can do, and the Morris intervals for which assumptions matter. Where the replications do not resolve an "
+              "noise and assumptions together can do, and the Morris intervals for which assumptions matter. "
+              "Where the replications do not resolve an "
               "effect's sign, its flips are counted against the sign of their mean and say little.", "",
               "## Summary", "",
               "| question | key effect | replications | posterior | assumptions | flips | reproduce |",
@@ -291,7 +293,8 @@ def render(result, figures: dict[str, str], trial: str) -> str:
               f"question 2 up to {full.q2_max_pairs} pairs, a posterior of {full.draws} x {full.per_draw}, "
               f"{full.trajectories} Morris trajectories) is estimated at **{_hours(est['own'])} on 2 cores of its "
               f"own**: the cost model's estimate for its runs on 2 workers times this run's CPU ratio "
-              f"({est['cpu']:.2f}x), with question 2 at its cap and a posterior given (the worst case); on a machine as "
+              f"({est['cpu']:.2f}x), with question 2 at its cap "
+              "and a posterior given (the worst case); on a machine as "
               f"busy as this one was, {_hours(est['busy'])} (its wall-time ratio, {est['wall']:.2f}x). "
               f"`make answers` runs it (`ptsim answers --workers 2`).", ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -85,7 +85,8 @@ def run_abc(model: Callable[[np.ndarray], dict], dim: int, stmts: list[Statement
             resume: bool = False, extra_var: dict | None = None) -> Sample:
     """ABC-SMC over the unit cube of `dim` parameters; `observed` (name -> datum) replaces the published
     data (the coverage check's synthetic data); `extra_var` adds variance to a statement's error. Stops
-    at temperature 1, after `generations`, or when fewer than 1 in 1,000 proposals are accepted (then `Sample.reached_posterior` is False: a tempered approximation)."""
+    at temperature 1, after `generations`, or when fewer than 1 in 1,000 proposals are accepted (then
+    `Sample.reached_posterior` is False: a tempered approximation)."""
     import pyabc
     logging.getLogger("ABC").setLevel(logging.WARNING)
     for name in ("ABC.Sampler", "ABC.History", "ABC.Acceptor", "ABC.Epsilon", "ABC.Distance", "ABC.Transition",

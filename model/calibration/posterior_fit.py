@@ -143,7 +143,8 @@ def fit_posterior(scenario, targets: TargetSet, priors: Priors, *, design: int =
 
     held = np.zeros(len(runs), bool)
     if coverage:
-        held[np.random.default_rng([seed, 1]).choice(len(runs), size=min(coverage, len(runs) // 3), replace=False)] = True
+        held[np.random.default_rng([seed, 1]).choice(len(runs), size=min(coverage, len(runs) // 3),
+                                                     replace=False)] = True
     t0 = time.perf_counter()
     say("emulator", 0, 1)
     emulator = Emulator.fit(unit, values, seed)

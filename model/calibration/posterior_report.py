@@ -33,26 +33,31 @@ def render(folder: str | Path) -> str:
              f"Seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in m["seconds"].items()) + ".\n",
              "## Parameters: prior and posterior\n",
              _table(pd.DataFrame({"parameter": post["parameter"],
-                                  "prior (uniform)": [f"{a:.4g} to {b:.4g}" for a, b in zip(post.prior_low, post.prior_high)],
+                                  "prior (uniform)": [f"{a:.4g} to {b:.4g}"
+                                                      for a, b in zip(post.prior_low, post.prior_high)],
                                   "posterior median": post["median"].map("{:.4g}".format),
                                   "90% interval": [f"{a:.4g} to {b:.4g}" for a, b in zip(post.q05, post.q95)],
-                                  "interval / prior width": ((post.q95 - post.q05) / (post.prior_high - post.prior_low)).map("{:.2f}".format)})),
+                                  "interval / prior width": ((post.q95 - post.q05) / (post.prior_high - post.prior_low))
+                                                            .map("{:.2f}".format)})),
              "\n## The facts: data, and the model's expected value under the posterior\n",
              "Each target's expected value at the calibration's size, as the emulators predict it, averaged over "
              "the posterior (90% interval over the particles). Targets that are not data are shown with why.\n",
              _table(pd.DataFrame({"target": fit["label"], "band": fit["band"],
-                                  "posterior": [fmt(a, b, c, d) for a, b, c, d in zip(fit.posterior_mean, fit.q05, fit.q95, fit.display)],
+                                  "posterior": [fmt(a, b, c, d) for a, b, c, d
+                                                in zip(fit.posterior_mean, fit.q05, fit.q95, fit.display)],
                                   "in band": fit["in_band"].map({True: "yes", False: "no"}), "role": fit["role"]})),
              "\n## The emulators on held-out runs (5 folds)\n",
              "The share of held-out runs inside each emulator's 95% predictive interval (about 0.95 when honest) "
              "and the share of the runs' variance it explains.\n",
-             _table(em.assign(coverage_95=em.coverage_95.map("{:.2f}".format), explained=em.explained.map("{:.2f}".format)))]
+             _table(em.assign(coverage_95=em.coverage_95.map("{:.2f}".format),
+                              explained=em.explained.map("{:.2f}".format)))]
     cov = m.get("coverage")
     if cov:
         t = pd.DataFrame(cov["table"])
         lines += [f"\n## Coverage (simulation-based calibration, {cov['truths']} held-out runs as truths): "
                   f"{'passed' if cov['passed'] else 'FAILED'}\n",
-                  _table(t.assign(covered_50=t.covered_50.map("{:.0%}".format), covered_90=t.covered_90.map("{:.0%}".format)))]
+                  _table(t.assign(covered_50=t.covered_50.map("{:.0%}".format),
+                                  covered_90=t.covered_90.map("{:.0%}".format)))]
     return "\n".join(lines)
 
 

@@ -48,8 +48,8 @@ def calibrate(scenario: Annotated[Path, typer.Argument(help="Scenario to calibra
               reps: Annotated[int, typer.Option("--reps", help="Replications per trial: the same seeds in every "
                                                 "trial (common random numbers).")] = 4,
               set_: SetOpt = None, days: DaysOpt = None, seed: SeedOpt = None, out: OutOpt = None,
-              workers: Annotated[str, typer.Option("--workers", metavar="N|auto", help="Worker processes sharing the study (1: "
-                                                   "in this process).")] = "1",
+              workers: Annotated[str, typer.Option("--workers", metavar="N|auto", help="Worker processes sharing the "
+                                                   "study (1: in this process).")] = "1",
               resume: Annotated[bool, typer.Option("--resume", help="Continue the study in --out (after a kill "
                                                    "or to add trials) up to --trials.")] = False,
               pruning: Annotated[bool, typer.Option("--pruning/--no-pruning", help="Stop trials whose loss after a "
@@ -174,7 +174,8 @@ def calibrate(scenario: Annotated[Path, typer.Argument(help="Scenario to calibra
         table.add_row(r.label, r.band, fmt(r.model_mean, r.model_low, r.model_high, r.display) if r.reps else "-",
                       "yes" if r.met else "no", f"{r.loss:.3g}")
     console.print(table)
-    console.print(f"{chosen} parameters: " + ", ".join(f"{k}={v:.6g}" for k, v in c.best_params.items()), highlight=False)
+    console.print(f"{chosen} parameters: " + ", ".join(f"{k}={v:.6g}" for k, v in c.best_params.items()),
+                  highlight=False)
     console.print("importances: " + (", ".join(f"{k} {v:.2f}" for k, v in c.importances.items())
                                      if c.importances else c.importance_note), highlight=False)
     console.print(f"results written to {out}/ (calibrated.yaml, fit.md, fit.csv, trials.parquet, near_best.parquet "
@@ -268,7 +269,8 @@ def calibrate_abc(scenario, targets, param, priors, design, particles, generatio
                       f"{t.covered_50:.0%}, 90% intervals {t.covered_90:.0%} "
                       f"({'passed' if f.coverage.passed else 'FAILED'})", highlight=False)
     console.print(f"results written to {out}/ (posterior.parquet, posterior.csv, fit.csv, emulator.csv, "
-                  f"{'coverage.csv, ' if coverage else ''}posterior.md, calibrated.yaml, calibration.json, design.jsonl, abc.db)",
+                  f"{'coverage.csv, ' if coverage else ''}posterior.md, calibrated.yaml, calibration.json, "
+                  "design.jsonl, abc.db)",
                   highlight=False)
     if not f.sample.reached_posterior:
         raise typer.Exit(1)

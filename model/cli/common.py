@@ -119,7 +119,8 @@ def resolve(path: Path, sets, days, reps, seed):
     check_min(days=(days, 1), reps=(reps, 1), seed=(seed, 0))
     overrides = parse_set_options(sets)
     options = {}
-    for key, option, value in (("run.days", "--days", days), ("run.reps", "--reps", reps), ("run.seed", "--seed", seed)):
+    for key, option, value in (("run.days", "--days", days), ("run.reps", "--reps", reps),
+                               ("run.seed", "--seed", seed)):
         if value is not None:
             overrides[key], options[key] = value, option
     return load_scenario(path, overrides, options=options)

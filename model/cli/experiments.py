@@ -226,8 +226,9 @@ def compare(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML 
             figures: FiguresOpt = True, cache: CacheOpt = True, max_runs: MaxRunsOpt = MAX_RUNS,
             orders: OrdersOpt = False,
             posterior: Annotated[Optional[Path], typer.Option(
-                "--posterior", help="A posterior folder of ptsim calibrate --method abc (its posterior.parquet): draw calibrated parameter "
-                "vectors, shared by the arms, so intervals include parameter uncertainty.")] = None,
+                "--posterior", help="A posterior folder of ptsim calibrate --method abc (its posterior.parquet): "
+                "draw calibrated parameter vectors, shared by the arms, so intervals include parameter "
+                "uncertainty.")] = None,
             draws: Annotated[Optional[int], typer.Option(
                 "--draws", help="Parameter vectors drawn from --posterior (default: one per replication; "
                 "--reps must be a multiple; two or more replications per vector split the variance).")] = None,
@@ -353,7 +354,8 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="Base scenario: a YAML f
         points = plan.points.drop(columns=["scenario"])
         shown = points.head(20).to_string(index=False)
         dry_run_report({base.name: base}, plan, f"# the design: {len(points):,} point(s), each the scenario above with "
-                       f"these fields set\n{shown}" + (f"\n... ({len(points) - 20:,} more)" if len(points) > 20 else ""))
+                       f"these fields set\n{shown}"
+                       + (f"\n... ({len(points) - 20:,} more)" if len(points) > 20 else ""))
     out = out if out is not None else default_out_dir(f"sweep-{base.name}")
     r = _experiment(f"sweep {base.name}", out, resume,
                     lambda progress: design_run(figures=figures, progress=progress, on_plan=say_plan))

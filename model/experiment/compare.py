@@ -140,7 +140,8 @@ def summary_table(runs: pd.DataFrame, outcomes=None, posterior: dict | None = No
     return pd.DataFrame(rows)
 
 
-def paired_differences(runs: pd.DataFrame, reference: str, outcomes=None, posterior: dict | None = None) -> pd.DataFrame:
+def paired_differences(runs: pd.DataFrame, reference: str, outcomes=None,
+                       posterior: dict | None = None) -> pd.DataFrame:
     """Per scenario (but the reference) and outcome: mean difference from the reference over
     replications paired by seed, its 95% interval, the same in % of the reference mean, and the
     unpaired (Welch) interval the same runs would give without common random numbers. With a

@@ -3,9 +3,10 @@
 On its day each treated store opens an insider sale (the insider block's depth and stock per invitee)
 for `window_days`, inviting its old customers: every consumer with an order at the store before (and,
 with a consumer treatment, only the treated ones), whatever her value score; or, with `invite:
-value_score`, those whose value score clears the eligibility threshold, as the store's regular sales do. The invitations are touches
-(an invitation may pull a near need into an order at the sale price, shopping.respond) and the sale's
-price, exclusivity and scarcity enter the invitees' choice as a regular insider sale's do (ODD 7.9).
+value_score`, those whose value score clears the eligibility threshold, as the store's regular sales do.
+The invitations are touches (an invitation may pull a near need into an order at the sale price,
+shopping.respond) and the sale's price, exclusivity and scarcity enter the invitees' choice as a regular
+insider sale's do (ODD 7.9).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ class InsiderSaleOnce(Instrument):
         invited = (c.rel_orders[who, k] >= 1) & self.consumers[who]
         if self.params.invite == "value_score":
             ins = model.config.insider
-            score = insider_sales.value_score(c.spend_percentile[who], c.rel_orders[who, k], model.day - c.rel_last[who, k],
+            score = insider_sales.value_score(c.spend_percentile[who], c.rel_orders[who, k],
+                                              model.day - c.rel_last[who, k],
                                               c.rel_level[who, k], ins.score_weights, ins.score_orders,
                                               ins.score_recency_days)
             invited &= insider_sales.eligible(score, c.rel_level[who, k], ins.eligibility_threshold)

@@ -48,7 +48,8 @@ class StoreCredit(Instrument):
 
     def touches(self, model) -> Touches | None:
         p = self.params
-        if not (self.running(model) and p.member_day_interval) or (model.record_day - p.start_day) % p.member_day_interval:
+        if (not (self.running(model) and p.member_day_interval)
+                or (model.record_day - p.start_day) % p.member_day_interval):
             return None
         return Touches(*self.tied_slots(model, Level.MEMBER))
 

@@ -73,4 +73,13 @@ from .schema import (
 )
 from .yaml_safe import NotYAML, parse_yaml
 
-__all__ = ['MAX_MESSAGE', 'InputError', 'one_line', 'quote', 'CATEGORIES', 'MAX_FILE_BYTES', 'MAX_VALUES', 'MAX_TEXT', 'MAX_DEPTH', 'MAX_EXTENDS', 'MAX_NAME', 'MAX_RUNS', 'MAX_REPS', 'ScenarioError', 'P', 'Range', 'Share', 'Block', 'Run', 'Population', 'Category', 'Categories', 'Purchase', 'Spend', 'Seasonality', 'MerchantSetup', 'Ranking', 'Choice', 'PriceSensitivity', 'Relationships', 'Groups', 'Insider', 'WeChat', 'Lifecycle', 'VipProgramme', 'SavingsCard', 'WeChatDirect', 'WeightBonus', 'AntiDiversion', 'Commission', 'NewProductWindow', 'Browsing', 'InsiderSaleOnce', 'FanPerks', 'Coupons', 'StoreCredit', 'OffsiteContent', 'Launch', 'Instruments', 'TIER_NAMES', 'STAGE_NAMES', 'StoreSelection', 'ConsumerSelection', 'Treatment', 'Policies', 'Scenario', 'LEVER_FIELDS', 'is_lever', 'schema_field', 'field_value', 'nested_fields', 'MOVED', 'RETIRED', 'bounds', 'MAX_TIMELINE_DAY', 'NotYAML', 'parse_yaml', 'not_a_file', 'library_dir', 'library', 'scenario_path', 'extends_ref', 'load_scenario', 'parse_set_options']
+__all__ = ['MAX_MESSAGE', 'InputError', 'one_line', 'quote', 'CATEGORIES', 'MAX_FILE_BYTES', 'MAX_VALUES', 'MAX_TEXT',
+           'MAX_DEPTH', 'MAX_EXTENDS', 'MAX_NAME', 'MAX_RUNS', 'MAX_REPS', 'ScenarioError', 'P', 'Range', 'Share',
+           'Block', 'Run', 'Population', 'Category', 'Categories', 'Purchase', 'Spend', 'Seasonality', 'MerchantSetup',
+           'Ranking', 'Choice', 'PriceSensitivity', 'Relationships', 'Groups', 'Insider', 'WeChat', 'Lifecycle',
+           'VipProgramme', 'SavingsCard', 'WeChatDirect', 'WeightBonus', 'AntiDiversion', 'Commission',
+           'NewProductWindow', 'Browsing', 'InsiderSaleOnce', 'FanPerks', 'Coupons', 'StoreCredit', 'OffsiteContent',
+           'Launch', 'Instruments', 'TIER_NAMES', 'STAGE_NAMES', 'StoreSelection', 'ConsumerSelection', 'Treatment',
+           'Policies', 'Scenario', 'LEVER_FIELDS', 'is_lever', 'schema_field', 'field_value', 'nested_fields',
+           'MOVED', 'RETIRED', 'bounds', 'MAX_TIMELINE_DAY', 'NotYAML', 'parse_yaml', 'not_a_file', 'library_dir',
+           'library', 'scenario_path', 'extends_ref', 'load_scenario', 'parse_set_options']

@@ -33,7 +33,8 @@ def render() -> str:
              "A scenario file is YAML. `extends: other.yaml` inherits another file (paths are relative to "
              "the file; a bare name such as `extends: baseline` names a library scenario, see `ptsim "
              "scenarios`) and overrides what it sets; `--set dotted.path=value` overrides from the command "
-             "line (`--set relationships.touch_rate.1=0.2` sets item 1 of a list field). Unknown keys, keys given twice, an empty file, wrong types, numbers that are not finite and "
+             "line (`--set relationships.touch_rate.1=0.2` sets item 1 of a list field). Unknown keys, keys given "
+             "twice, an empty file, wrong types, numbers that are not finite and "
              "out-of-range values are errors (exit status 2).", "",
              "`timeline:` changes levers on given record days (day 0 = the first recorded day): "
              "`timeline: {90: {policies.wechat_direct.mode: beta}, 243: {policies.wechat_direct.mode: open}}`. "

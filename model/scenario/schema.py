@@ -276,7 +276,8 @@ class Relationships(Block):
                                "another store makes today (choice does), so it is cross-period or expansion: "
                                "1/2. Assumption range 0.3-0.75 (Leeflang et al. 2008; Simester et al. 2009; "
                                "Sahni, Zou & Chintagunta 2017)")
-    touch_conversion: float = P(0.6, "probability", "Chance a touch is clicked (a return visit; a purchase if a need is near), "
+    touch_conversion: float = P(0.6, "probability",
+                                "Chance a touch is clicked (a return visit; a purchase if a need is near), "
                                 "for a consumer of average interest in the store's category (scaled by interest).",
                                 ge=0, le=1)
     keep_dropout_cut: float = P(0.5, "share", "Cut of members' dropout probability at full KEEP effort.",

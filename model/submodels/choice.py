@@ -132,7 +132,8 @@ class Offers:
         self.pub_util = offer_utility(m.quality[pub], self.pub_log_price, log_reference[:, None], lp.on_deal[pub], 0.0,
                                       price_weight[:, None], deal_proneness[:, None], s.choice)
         unbought = c.rel_orders[who, k] == 0          # a tie without an order there carries no tie utility yet
-        bonus = relationship_bonus(np.where(unbought, Level.NONE, self.t_level), invited, c.rel_slighted_until[who, k] >= day,
+        bonus = relationship_bonus(np.where(unbought, Level.NONE, self.t_level), invited,
+                                   c.rel_slighted_until[who, k] >= day,
                                    store_exclusivity(model)[self.t_store], s) + offer_bonus(model, who, t)
         self.t_util = offer_utility(m.quality[self.t_store], self.t_log_price, log_reference[self.row],
                                     np.where(invited, lp.insider_on_deal[t], lp.on_deal[t]), bonus,

@@ -5,9 +5,9 @@ Each store runs sales at `frequency x KEEP` per year, each lasting `window_days`
 score clears the eligibility threshold: a score in [0, 1) of what the customer is worth to the store,
 from her platform spending, her orders at the store, how recently she visited it and her tie level
 (`value_score`), so that any threshold below 1 invites some customers of every tie level and a
-stricter one fewer, more valuable ones. Invitees see the store at the insider price, below daily and festival prices, plus an
-exclusivity value that shrinks as more of the store's consumers are invited (an invitation everyone
-gets is worth nothing special) and a scarcity value. Relationship users left out may notice, and a
+stricter one fewer, more valuable ones. Invitees see the store at the insider price, below daily and
+festival prices, plus an exclusivity value that shrinks as more of the store's consumers are invited (an
+invitation everyone gets is worth nothing special) and a scarcity value. Relationship users left out may notice, and a
 consumer who noticed values the store less for a while (Newman et al. 2019). Invitees who know a
 store's sales come often may wait for the next one (frequent sales train deal-waiting).
 """

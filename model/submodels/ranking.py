@@ -117,7 +117,8 @@ def spin_up(model, model_class) -> None:
     n = model.consumers.n
     lo, hi = SPIN_UP_CONSUMERS
     n_spin = min(n, max(lo, min(hi, n // 5)))
-    config = model.status_quo.with_overrides({"population.consumers": n_spin, "population.scale": model.scale * n / n_spin,
+    config = model.status_quo.with_overrides({"population.consumers": n_spin,
+                                              "population.scale": model.scale * n / n_spin,
                                               "run.burn_in_days": SPIN_UP_DAYS, "run.days": 1}, source="spin-up")
     entropy, key = model._stream_root                     # the same seed, so the same stores
     rng = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=key))

@@ -5,8 +5,8 @@ at the store). Levels climb visitor -> fan -> member -> store-group member (grou
 the store's WeChat community is a separate flag per slot (wechat.py).
 A purchase makes the buyer a visitor of the store (evicting the least valuable, least recent tie
 when the slots are full); merchants' INTERLOCK effort (follow discounts, new-member gifts) converts
-visitors to fans and fans to members, heavier spenders likelier (spend.py); ENGAGE effort sends private touches (pushes, member
-messages) that bring return visits and pull purchases forward; KEEP effort cuts members' dropout
+visitors to fans and fans to members, heavier spenders likelier (spend.py); ENGAGE effort sends private
+touches (pushes, member messages) that bring return visits and pull purchases forward; KEEP effort cuts members' dropout
 and gives member prices. Rates and effects are scenario parameters documented in docs/ODD.md.
 """
 

@@ -7,9 +7,10 @@
 Checks, by name (`--only NAME`; `docking` runs the first three): `bgnbd`, `bass`, `polya` (docking),
 `facts`, `elasticity`, `steady_state`, `scale`, `crn`, `roundtrip` (the order log through fit-consumers),
 `joining` (a joiner's own order value before and after joining, from the order log), `decomposition`
-(where each library policy's GMV effect comes from), `interventions` (seed 004's brand cases, held out), `coverage` (the posterior's simulation-based
-calibration, read from the baseline's calibration folder). Each returns `Check` rows; `report` writes them
-with their figures and tables. `quick` size only exercises the machinery (tests); `full` is meaningful.
+(where each library policy's GMV effect comes from), `interventions` (seed 004's brand cases, held out),
+`coverage` (the posterior's simulation-based calibration, read from the baseline's calibration folder).
+Each returns `Check` rows; `report` writes them with their figures and tables. `quick` size only exercises
+the machinery (tests); `full` is meaningful.
 """
 
 from __future__ import annotations

@@ -52,7 +52,8 @@ class Case:
 
 
 def _on(instrument: str, **values) -> dict:
-    return {f"instruments.{instrument}.enabled": True, **{f"instruments.{instrument}.{k}": v for k, v in values.items()}}
+    return {f"instruments.{instrument}.enabled": True,
+            **{f"instruments.{instrument}.{k}": v for k, v in values.items()}}
 
 
 CASES = (
@@ -208,5 +209,6 @@ def table(rows) -> str:
             if f.held_out else "not held out"
         lines.append(f"| {case} | {f.name} | {f.text} | {f.arm} vs {f.against}: {f.outcome} | {value} | "
                      f"{ratio:.2f} | {verdict} |" if math.isfinite(ratio) else
-                     f"| {case} | {f.name} | {f.text} | {f.arm} vs {f.against}: {f.outcome} | {value} | - | {verdict} |")
+                     f"| {case} | {f.name} | {f.text} | {f.arm} vs {f.against}: {f.outcome} | {value} | "
+                     f"- | {verdict} |")
     return "\n".join(lines)

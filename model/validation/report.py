@@ -57,7 +57,8 @@ def intros(size: Size) -> dict[str, str]:
                         f"`seasonality.enabled: false` (more replications than elsewhere: the leakage share "
                         f"rests on a few diverting stores per run). Each stock and the leakage share passes when "
                         f"the mean relative change between the first and the last {s.window} recorded days "
-                        "is within 3%. The baseline runs here without its timeline (the world's trends are inputs, not drift); 88VIP growth, which that timeline produces, is shown without a verdict.",
+                        "is within 3%. The baseline runs here without its timeline (the world's trends are inputs, "
+                        "not drift); 88VIP growth, which that timeline produces, is shown without a verdict.",
         "scale": f"The same scenario at {s.consumers:,} and {s.large_consumers:,} consumer agents, both "
                  f"standing for 1 bn buyers, {s.merchants:,} stores, {s.reps} replications each. A share "
                  "passes when the two 95% intervals overlap (the Welch interval of the difference is shown); "
@@ -114,7 +115,8 @@ def decomposition_intro(s: Size, base: str) -> str:
                                                  for ref, names in by_ref.items() if ref != "baseline"])
     return (f"Each library policy scenario against its reference, the library scenario its file extends (what its "
             f"description builds on: {which}), in paired runs on common random numbers: {setting}, every scenario "
-            "on the same seeds. ΔGMV on platform is the policy's on-platform GMV over the recorded days minus its reference's, "
+            "on the same seeds. "
+            "ΔGMV on platform is the policy's on-platform GMV over the recorded days minus its reference's, "
             "in % of the reference's, with the paired 95% interval across seeds. It is split, per pair of runs and "
             "then averaged, into components in percentage points of the reference's on-platform GMV (in brackets "
             "their share of the effect, where its interval excludes 0): "

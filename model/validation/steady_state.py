@@ -1,5 +1,6 @@
 """Steady state: with seasonality off (and without the baseline's timeline, the world's trends), the
-baseline's relationship stocks and leakage share should not drift over the recorded year (issue 9: less than 3% between the first and the last 90 days).
+baseline's relationship stocks and leakage share should not drift over the recorded year
+(issue 9: less than 3% between the first and the last 90 days).
 
 `relative_changes` and `drift_checks` work on any timeseries table (run_id, day, outcomes), so the
 same verdict can be applied to runs made elsewhere.
@@ -138,7 +139,8 @@ def steady_state(ctx: Context) -> list[Check]:
     scenario = ctx.baseline({"seasonality.enabled": False, "timeline": {}})
     exp = ctx.replications({"baseline_flat": scenario}, s.steady_reps, scenario.run.seed)
     ts = exp.timeseries[exp.timeseries["run_id"].isin(exp.ok["run_id"])]
-    setting = (f"baseline with `seasonality.enabled: false` and without its timeline, {s.consumers:,} consumer agents, {s.merchants:,} "
+    setting = ("baseline with `seasonality.enabled: false` and without its timeline, "
+               f"{s.consumers:,} consumer agents, {s.merchants:,} "
                f"stores, {scenario.run.burn_in_days}-day burn-in, {s.days} recorded days, {s.steady_reps} replications")
     ctx.figure(SECTION, "fig_steady_state", f"Steady state: relationship stocks over their first-{s.window}-day "
                "mean (dotted lines: the compared windows) and the leakage share, seasonality off",

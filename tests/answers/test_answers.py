@@ -67,7 +67,8 @@ def test_the_printed_commands_give_the_reports_numbers_back(quick, tmp_path):
     values = _variables(text)
     row = result["key"].iloc[0]
     e = row["effect"]
-    line = next(row_text for row_text in text.splitlines() if row_text.startswith(f"| GMV on platform, {e.arm} − {e.reference}"))
+    line = next(row_text for row_text in text.splitlines()
+                if row_text.startswith(f"| GMV on platform, {e.arm} − {e.reference}"))
     one, two = re.findall(r"`(ptsim compare [^`]*)`", line)
     for k, (command, prefix) in enumerate(((one, "rep"), (two, "post"))):
         _run(command, values, tmp_path / f"c{k}")

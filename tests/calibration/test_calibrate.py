@@ -312,7 +312,8 @@ def test_a_library_scenario_by_name_is_extended_by_name(tmp_path, monkeypatch):
     c = calibrate("baseline", None, {"choice.deal_utility": (0.5, 3)}, trials=1, reps=1, out="cal", overrides=TINY)
     assert "extends: baseline\n" in c.calibrated.read_text()
     s = load_scenario(c.calibrated)
-    assert s.name == "baseline-calibrated" and s.choice.deal_utility == pytest.approx(c.best_params["choice.deal_utility"])
+    assert (s.name == "baseline-calibrated"
+            and s.choice.deal_utility == pytest.approx(c.best_params["choice.deal_utility"]))
 
 
 def test_a_scenario_outside_the_working_folder_is_extended_by_absolute_path(tmp_path, monkeypatch):

@@ -66,11 +66,13 @@ def test_compare_cli_takes_a_posterior_and_refuses_bad_draws(tmp_path):
     folder = write_posterior(tmp_path / "cal", [{"purchase.r": 0.2, "weight": 1.0}])
     common = ["--set", "population.consumers=500", "--set", "population.merchants=40", "--days", "5",
               "--set", "run.burn_in_days=0", "--no-figures", "--no-cache"]
-    bad = subprocess.run(ptsim_cmd("compare", ROOT / "scenarios" / "baseline.yaml", "--reps", "3", "--posterior", folder,
+    bad = subprocess.run(ptsim_cmd("compare", ROOT / "scenarios" / "baseline.yaml", "--reps", "3",
+                                   "--posterior", folder,
                                    "--draws", "2", "--out", tmp_path / "x", *common),
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "multiple of --draws" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
-    good = subprocess.run(ptsim_cmd("compare", ROOT / "scenarios" / "baseline.yaml", "--reps", "2", "--posterior", folder,
+    good = subprocess.run(ptsim_cmd("compare", ROOT / "scenarios" / "baseline.yaml", "--reps", "2",
+                                    "--posterior", folder,
                                     "--out", tmp_path / "ok", *common), capture_output=True, text=True)
     assert good.returncode == 0, good.stderr
     assert "parameter uncertainty: 2 vector(s)" in good.stdout

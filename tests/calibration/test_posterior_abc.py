@@ -195,4 +195,5 @@ def test_validation_coverage_section_reads_the_calibration_folder_and_judges_by_
                                                          "coverage": {"truths": 40, "table": table}}))
     rows = coverage(None, folder)
     assert [r.passed for r in rows] == [True, False]                       # 90% covering 60% of 40: off by 6 SE
-    assert rows[0].command == "ptsim validate --only coverage" and "`ptsim calibrate x --method abc`" in rows[0].definition
+    assert (rows[0].command == "ptsim validate --only coverage"
+            and "`ptsim calibrate x --method abc`" in rows[0].definition)

@@ -13,7 +13,8 @@ import networkx as nx
 from conftest import ROOT
 
 PACKAGE = "ptsim"           # model/ installs as ptsim
-LOWER = {"ptsim.orders", "ptsim.errors", "ptsim.stats", "ptsim.bgnbd"}   # what a submodel may import besides its siblings
+# what a submodel may import besides its siblings
+LOWER = {"ptsim.orders", "ptsim.errors", "ptsim.stats", "ptsim.bgnbd"}
 SCHEDULE = ("model.py", "shopping.py")      # the day and the purchase pipeline
 
 

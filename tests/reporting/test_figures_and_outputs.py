@@ -187,7 +187,8 @@ def test_seeds_are_decimal_strings_in_every_manifest(swept):
     found = list(seeds_in(m))
     assert found and all(isinstance(s, str) and s.isdigit() for s in found)
     assert m["seeds"] == m["design"]["seeds"]
-    assert m["seeds"] == [str(s) for s in pd.read_parquet(swept / "runs.parquet").drop_duplicates("replication")["seed"]]
+    assert m["seeds"] == [str(s)
+                          for s in pd.read_parquet(swept / "runs.parquet").drop_duplicates("replication")["seed"]]
     assert manifest({}, [1, 2**62])["seeds"] == ["1", str(2**62)]    # as the calibration's manifest too
 
 

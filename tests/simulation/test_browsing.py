@@ -130,7 +130,8 @@ def test_group_entry_conditions_are_distinct_levers_once_visits_make_ties():
     three conditions admit different consumers: visited > favourited > purchased in size, and purchased
     groups buy more per member than visited ones (paired over replications)."""
     on = {"browsing.enabled": True}
-    runs = {e: lever_runs("baseline.yaml", {**on, "groups.entry": e}, reps=8) for e in ("visited", "favourited", "purchased")}
+    runs = {e: lever_runs("baseline.yaml", {**on, "groups.entry": e}, reps=8)
+            for e in ("visited", "favourited", "purchased")}
     for loose, precise in (("visited", "favourited"), ("favourited", "purchased")):
         lo, hi = paired_interval(runs[precise], runs[loose], "n_group_members")
         assert lo > 0, (loose, precise, lo, hi)

@@ -87,7 +87,8 @@ def test_relationship_share_in_fmcg_and_sports_counts_only_those_categories():
     from ptsim.scenario import CATEGORIES
     fmcg, sports, beauty = (CATEGORIES.index(c) for c in ("fmcg", "sports_outdoor", "beauty"))
     n = 5
-    orders = Orders(buyers=np.arange(n), stores=np.zeros(n, int), category=np.array([fmcg, sports, beauty, fmcg, sports]),
+    orders = Orders(buyers=np.arange(n), stores=np.zeros(n, int),
+                    category=np.array([fmcg, sports, beauty, fmcg, sports]),
                     level=np.array([Level.FAN, Level.VISITOR, Level.MEMBER, Level.MEMBER, Level.FAN]),
                     price=np.ones(n), depth=np.zeros(n), insider=np.zeros(n, bool), slot=np.zeros(n, int),
                     channel=np.array([Channel.PRIVATE, Channel.PUBLIC, Channel.PRIVATE, Channel.PRIVATE,

@@ -19,7 +19,8 @@ def write(tmp_path, name, text):
 def test_defaults_and_baseline():
     s = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     assert s.population.consumers == 100_000 and s.population.merchants == 1_000 and s.run.days == 365
-    assert s.population.scale is None and s.population.agent_scale == s.population.real_consumers / s.population.consumers
+    assert (s.population.scale is None
+            and s.population.agent_scale == s.population.real_consumers / s.population.consumers)
 
 
 def test_extends_inherits_and_overrides(tmp_path):
@@ -75,7 +76,8 @@ def test_error_in_parent_names_parent_file(tmp_path):
     ({"nope.x": 1}, "unknown field 'nope'"),
     ({"run.days.x": 1}, "is a value, not a block"),
     ({"run.days": "abc"}, "--set: run.days"),
-    ({"relationships.touch_rate.3": 0.1}, r"has 3 items; allowed: relationships.touch_rate.0 to relationships.touch_rate.2"),
+    ({"relationships.touch_rate.3": 0.1},
+     r"has 3 items; allowed: relationships.touch_rate.0 to relationships.touch_rate.2"),
     ({"relationships.touch_rate.fan": 0.1}, "has 3 items"),
     ({"relationships.touch_rate.1": 99}, r"relationships.touch_rate\[1\].*<= 10"),
 ])

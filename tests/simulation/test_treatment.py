@@ -206,7 +206,8 @@ def test_compare_prints_the_treated_arms_effects(tmp_path):
 
 
 BAD_TREATMENTS = {
-    "store index beyond the stores": ("ids: [3, 150]", "treatment.stores.ids: store 150 does not exist; allowed: 0 to 149"),
+    "store index beyond the stores": ("ids: [3, 150]",
+                                      "treatment.stores.ids: store 150 does not exist; allowed: 0 to 149"),
     "rank not [first, last]": ("rank: [5, 2]", "treatment.stores.rank: needs [first, last]"),
     "rank of one number": ("rank: [5]", "treatment.stores.rank: needs [first, last]"),
     "rank beyond the stores": ("rank: [151, 160]", "first must be <= population.merchants = 150"),

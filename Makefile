@@ -25,7 +25,7 @@ run: $(STAMP)
 	$(VENV)/bin/ptsim run scenarios/baseline.yaml
 
 test: $(STAMP) browser
-	$(PY) -m ruff check model tests
+	$(PY) -m ruff check model tests benchmarks
 	$(PY) -m pytest -q -n 2      # two workers: the suite takes about 3.5 min on 2 cores
 
 bench: $(STAMP)

@@ -83,7 +83,8 @@ class FailsAtOnePoint(ScenarioModel):
 def test_a_failing_run_is_recorded_with_its_traceback_and_the_others_finish(tmp_path):
     base = load_scenario(ROOT / "scenarios" / "baseline.yaml", SMALL | {"run.days": 20})
     design = grid_design({"ranking.exponent": [0.5, 1.0, 0.75]}, 2, 7, base)
-    exp = run_design(design, FailsAtOnePoint({base.name: base}), scenarios={base.name: base}, out=tmp_path)
+    with pytest.warns(RuntimeWarning, match=r"2 of 6 run\(s\) failed"):       # said, not silent
+        exp = run_design(design, FailsAtOnePoint({base.name: base}), scenarios={base.name: base}, out=tmp_path)
     runs = exp.runs.set_index("run_id")
     failed = runs[runs["status"] == "failed"]
     assert list(failed.index) == ["p0001-r00", "p0001-r01"]

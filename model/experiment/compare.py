@@ -222,10 +222,14 @@ class Comparison(ExperimentView):
         return cls(load_experiment(folder), outcomes)
 
     def calendar(self) -> dict:
-        """The reference scenario's start day and festivals, for the figures over days."""
-        from ..plots import calendar_of
-        resolved = self.experiment.manifest.get("scenarios", {}).get(self.reference, {}).get("resolved")
-        return calendar_of(resolved)
+        """The reference scenario's start day and festivals, and every scenario's lever timeline (a change
+        only some make named with them), for the figures over days."""
+        from ..plots import calendar_of, merge_marks
+        scenarios = self.experiment.manifest.get("scenarios", {})
+        out = calendar_of(scenarios.get(self.reference, {}).get("resolved"))
+        out["timeline"] = merge_marks({name: calendar_of(s.get("resolved"))["timeline"]
+                                       for name, s in scenarios.items() if s.get("resolved")})
+        return out
 
     def plot_timeseries(self, outcomes=None, title: str = "Scenarios (mean and 95% confidence interval over "
                                                               "replications)"):

@@ -13,10 +13,11 @@ Colours are the Okabe-Ito palette (`PALETTE`), distinguishable with the common c
 deficiencies; GMV channels also differ by line style, so figures read in greyscale print too.
 Figures over days show dates of a nominal year (`calendar.NOMINAL_YEAR`, 2025) counted from the
 scenario's `run.start_day_of_year`, with the scenario's festival peaks (`seasonality.festival_days`)
-marked; pass `**plots.calendar_of(scenario)` to use a scenario's own start day and festivals.
+and the days its lever timeline changes a lever (`timeline`) marked; pass `**plots.calendar_of(scenario)`
+to use a scenario's own start day, festivals and timeline.
 
 Files: style.py (fonts, palette, units and labels), timeseries.py (figures over days), experiments.py
-(differences, sensitivity, responses, summaries), tables.py (display tables).
+(differences, sensitivity, responses, summaries), tables.py (display tables), sentences.py (answers as text).
 """
 
 from ..stats import BELOW_ZERO, BELOW_ZERO_NOTE, MISSING, interval_text, summarise  # noqa: F401  (re-exported)
@@ -49,11 +50,13 @@ from .style import (  # noqa: F401
     display_unit,
     field_label,
     label,
+    merge_marks,
     nice,
     relative,
     scale_for,
     style,
     styled,
+    timeline_marks,
 )
 from .tables import interval_table, outcome_table  # noqa: F401
 from .timeseries import (  # noqa: F401
@@ -63,6 +66,7 @@ from .timeseries import (  # noqa: F401
     _grid,
     _legend_below,
     _mark_festivals,
+    _mark_timeline,
     _smoothed,
     _tidy,
     band,

@@ -83,18 +83,47 @@ def colour(k: int) -> str:
     return COLOURS[k % len(COLOURS)]
 
 
+def timeline_marks(timeline: dict | None) -> dict[int, str]:
+    """A scenario's lever timeline (record day -> {field: value}) as record day -> the levers that change
+    that day, for marking on figures over days: a block with several fields changing is named once, a
+    single field in full (without the `policies.` prefix)."""
+    out = {}
+    for day, changes in sorted((timeline or {}).items(), key=lambda item: int(item[0])):
+        blocks: dict[str, list[str]] = {}
+        for field in changes:
+            path = str(field).removeprefix("policies.")
+            blocks.setdefault(path.split(".")[0], []).append(path)
+        out[int(day)] = ", ".join(paths[0] if len(paths) == 1 else block for block, paths in blocks.items())
+    return out
+
+
+def merge_marks(marks: dict[str, dict[int, str]]) -> list[tuple[int, str, tuple[str, ...]]]:
+    """Several scenarios' timeline marks on one figure, as (record day, levers, scenarios) with no
+    scenarios named for a change every scenario makes."""
+    out = []
+    for day in sorted({d for m in marks.values() for d in m}):
+        by_label: dict[str, list[str]] = {}
+        for name, m in marks.items():
+            if day in m:
+                by_label.setdefault(m[day], []).append(name)
+        out += [(day, label, () if len(names) == len(marks) else tuple(names)) for label, names in by_label.items()]
+    return out
+
+
 def calendar_of(scenario=None) -> dict:
-    """`start_day_of_year` and `festivals` (day of year -> name) of a scenario (a `Scenario` or a
-    resolved scenario dict, as in a manifest), as keywords for the figures over days; without a
-    scenario, the defaults of the scenario schema."""
+    """`start_day_of_year`, `festivals` (day of year -> name) and `timeline` (record day -> the levers that
+    change) of a scenario (a `Scenario` or a resolved scenario dict, as in a manifest), as keywords for the
+    figures over days; without a scenario, the defaults of the scenario schema (no timeline)."""
     from ..scenario import Run, Seasonality
     if scenario is None:
-        run, seasonality = Run(), Seasonality()
+        run, seasonality, timeline = Run(), Seasonality(), {}
     elif isinstance(scenario, dict):
         run, seasonality = Run(**scenario.get("run", {})), Seasonality(**scenario.get("seasonality", {}))
+        timeline = scenario.get("timeline", {})
     else:
-        run, seasonality = scenario.run, scenario.seasonality
-    return {"start_day_of_year": run.start_day_of_year, "festivals": calendar.festival_names(seasonality)}
+        run, seasonality, timeline = scenario.run, scenario.seasonality, scenario.timeline
+    return {"start_day_of_year": run.start_day_of_year, "festivals": calendar.festival_names(seasonality),
+            "timeline": timeline_marks(timeline)}
 
 
 # The default festivals (day of year -> name), read from the calendar of the default scenario.

@@ -70,6 +70,42 @@ def _mark_festivals(ax, days, festivals, start_day_of_year: int = 0) -> None:
                     textcoords="offset points", fontsize=7, color="dimgrey")
 
 
+def _marks(timeline) -> list[tuple[int, str, tuple[str, ...]]]:
+    """Timeline marks as (record day, levers, scenarios making the change; () for all), from one scenario's
+    {day: levers} or several's list (`merge_marks`)."""
+    if isinstance(timeline, dict):
+        return [(int(day), levers, ()) for day, levers in timeline.items()]
+    return list(timeline or [])
+
+
+def _mark_timeline(ax, days, timeline, start_day_of_year: int = 0, group=None) -> list:
+    """A dashed dark line on each record day within `days` where levers change (the scenario's timeline;
+    with `group`, only the changes that group makes); the marks drawn, for `_timeline_handle`."""
+    days = np.asarray(days, dtype=float)
+    if not timeline or len(days) == 0 or not np.isfinite(days).any():
+        return []
+    drawn = [m for m in _marks(timeline) if np.nanmin(days) <= m[0] <= np.nanmax(days)
+             and (group is None or not m[2] or str(group) in m[2])]
+    for day in sorted({m[0] for m in drawn}):
+        ax.axvline(calendar.dates([day], start_day_of_year)[0], color="black", linestyle="--", linewidth=0.8,
+                   alpha=0.6, label=f"_timeline {day}")
+    return drawn
+
+
+def _timeline_handle(drawn, start_day_of_year: int = 0):
+    """A legend entry for the timeline's dashed lines, listing each change: its date and levers (and the
+    scenarios making it, when not all do), wrapped to the figure's width."""
+    import textwrap
+
+    from matplotlib.lines import Line2D
+    items = []
+    for day, levers, names in sorted(set(drawn)):
+        date = calendar.dates([day], start_day_of_year)[0].item()
+        items.append(f"{date.day} {date:%b}: " + (f"{', '.join(names)}: " if names else "") + levers)
+    text = "\n".join(textwrap.wrap("levers change (timeline) on " + "; ".join(items), 110))
+    return Line2D([], [], color="black", linestyle="--", linewidth=0.8, alpha=0.6, label=text)
+
+
 def _date_axis(ax, start_day_of_year: int = 0) -> None:
     """Dates on the x axis (concise month ticks) and a label saying they are of a nominal year."""
     locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
@@ -85,7 +121,7 @@ def _band_handle():
 
 
 def plot_band(ax, ts: pd.DataFrame, name: str, by: str = "scenario", smooth: int = 1, prefix: str = "",
-              festivals: dict | None = FESTIVALS, start_day_of_year: int = 0) -> bool:
+              festivals: dict | None = FESTIVALS, start_day_of_year: int = 0, timeline=None) -> bool:
     """Draw one outcome over the run's dates, a line per group with the 95% confidence interval of
     its mean over replications (festival peaks marked); whether any band was drawn (it takes two
     replications). Lines drawn earlier on `ax` keep their colours: the next group takes the next one."""
@@ -99,6 +135,7 @@ def plot_band(ax, ts: pd.DataFrame, name: str, by: str = "scenario", smooth: int
             ax.fill_between(x, d["low"], d["high"], color=line.get_color(), alpha=0.2, linewidth=0)
             banded = True
     _mark_festivals(ax, b["day"].to_numpy(), festivals, start_day_of_year)
+    _mark_timeline(ax, b["day"].to_numpy(), timeline, start_day_of_year)
     _date_axis(ax, start_day_of_year)
     ax.set_ylabel(label(name))
     ax.grid(alpha=0.3)
@@ -112,9 +149,9 @@ def _legend_below(fig, axes, rect_top: float = 1.0, extra=()):
     handles, labels = handles + list(extra), labels + [h.get_label() for h in extra]
     bottom = 0.0
     if len(labels) > 1 or extra:
-        longest = max(len(text) for text in labels)
+        longest = max(len(line) for text in labels for line in text.split("\n"))
         per_row = max(1, min(len(labels), 5, int(fig.get_figwidth() / (0.75 + 0.085 * longest))))
-        rows = int(np.ceil(len(labels) / per_row))
+        rows = int(np.ceil(len(labels) / per_row)) + sum(text.count("\n") for text in labels)
         fig.legend(handles, labels, loc="lower center", ncol=per_row)
         bottom = min(0.4, (0.25 * rows + 0.05) / fig.get_figheight())
     fig.tight_layout(rect=(0, bottom, 1, rect_top))
@@ -132,20 +169,23 @@ def _grid(n: int, ncols: int = 3, height: float = PANEL_HEIGHT, **kwargs):
 
 @styled
 def timeseries_figure(ts: pd.DataFrame, names, title: str, by: str = "scenario", smooth: int = 7,
-                      ncols: int = 3, festivals: dict | None = FESTIVALS, start_day_of_year: int = 0):
+                      ncols: int = 3, festivals: dict | None = FESTIVALS, start_day_of_year: int = 0,
+                      timeline=None):
     """A grid of panels, one outcome each, lines per group with the 95% confidence interval of the
     mean over replications shaded (flows, and outcomes read from a weekly window, as 7-day means),
     over the run's dates."""
     names = list(names)
     fig, axes = _grid(len(names), ncols)
-    banded = False
+    banded, drawn = False, []
     for ax, name in zip(axes.ravel(), names):
         flow = _smoothed(name)
         banded |= plot_band(ax, ts, name, by, smooth if flow else 1, festivals=festivals,
                             start_day_of_year=start_day_of_year)
+        drawn += _mark_timeline(ax, _tidy(ts, by)["day"].to_numpy(), timeline, start_day_of_year)
         ax.set_title(nice(name) + (f" ({smooth}-day mean)" if flow and smooth > 1 else ""))
     fig.suptitle(title)
-    _legend_below(fig, axes, extra=[_band_handle()] if banded else [])
+    extra = ([_band_handle()] if banded else []) + ([_timeline_handle(drawn, start_day_of_year)] if drawn else [])
+    _legend_below(fig, axes, extra=extra)
     return fig
 
 
@@ -154,7 +194,7 @@ CHANNELS = ("gmv_public", "gmv_private", "gmv_wechat_direct", "gmv_offplatform")
 
 @styled
 def channel_figure(ts: pd.DataFrame, channels=None, smooth: int = 7, by: str = "scenario",
-                   festivals: dict | None = FESTIVALS, start_day_of_year: int = 0):
+                   festivals: dict | None = FESTIVALS, start_day_of_year: int = 0, timeline=None):
     """GMV by channel over the year (weekly mean of daily GMV), one panel per scenario.
 
     `channels` defaults to public, private, WeChat direct and off-platform leakage, leaving out
@@ -165,7 +205,7 @@ def channel_figure(ts: pd.DataFrame, channels=None, smooth: int = 7, by: str = "
         channels = [c for c in CHANNELS if c in ts and (ts[c] != 0).any()]
     groups = list(dict.fromkeys(ts[by]))
     fig, axes = _grid(len(groups), sharey=True)
-    banded = False
+    banded, drawn = False, []
     for ax, key in zip(axes.ravel(), groups):
         sub = ts[ts[by] == key]
         for k, ch in enumerate(channels):
@@ -179,13 +219,15 @@ def channel_figure(ts: pd.DataFrame, channels=None, smooth: int = 7, by: str = "
                 ax.fill_between(x, b["low"], b["high"], color=col, alpha=0.2, linewidth=0)
                 banded = True
         _mark_festivals(ax, sub["day"].to_numpy(), festivals, start_day_of_year)
+        drawn += _mark_timeline(ax, sub["day"].to_numpy(), timeline, start_day_of_year, group=key)
         _date_axis(ax, start_day_of_year)
         ax.set_title(str(key))
         ax.grid(alpha=0.3)
     for row in axes:
         row[0].set_ylabel("GMV per day (bn yuan)")
     fig.suptitle(f"GMV by channel ({smooth}-day mean, real scale)")
-    _legend_below(fig, axes, extra=[_band_handle()] if banded else [])
+    extra = ([_band_handle()] if banded else []) + ([_timeline_handle(drawn, start_day_of_year)] if drawn else [])
+    _legend_below(fig, axes, extra=extra)
     return fig
 
 
@@ -204,13 +246,14 @@ def run_figures(ts: pd.DataFrame, scenario=None) -> dict:
 
 @styled
 def spread_figure(ts: pd.DataFrame, names, title: str, by: str = "point", q=(0.05, 0.95), smooth: int = 7,
-                  festivals: dict | None = FESTIVALS, start_day_of_year: int = 0):
+                  festivals: dict | None = FESTIVALS, start_day_of_year: int = 0, timeline=None):
     """Forecast spread over a design (e.g. a sensitivity sample): per day, the median over points
     of each point's mean over replications, with the `q` quantile band. It shows how far parameter
     uncertainty moves each outcome, next to the replication bands of `timeseries_figure`."""
     names = list(names)
     ts = _tidy(ts, by)
     fig, axes = _grid(len(names))
+    drawn = []
     for ax, name in zip(axes.ravel(), names):
         factor, _ = _scale_for(name)
         flow = _smoothed(name)
@@ -225,10 +268,11 @@ def spread_figure(ts: pd.DataFrame, names, title: str, by: str = "point", q=(0.0
         ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.25, linewidth=0,
                         label=f"{int(q[0] * 100)}-{int(q[1] * 100)}% quantiles over the design points")
         _mark_festivals(ax, days, festivals, start_day_of_year)
+        drawn += _mark_timeline(ax, days, timeline, start_day_of_year)
         _date_axis(ax, start_day_of_year)
         ax.set_title(nice(name) + (f" ({smooth}-day mean)" if flow and smooth > 1 else ""))
         ax.set_ylabel(label(name))
         ax.grid(alpha=0.3)
     fig.suptitle(title)
-    _legend_below(fig, axes)
+    _legend_below(fig, axes, extra=[_timeline_handle(drawn, start_day_of_year)] if drawn else [])
     return fig

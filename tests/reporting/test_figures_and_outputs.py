@@ -40,7 +40,7 @@ def data_colours(fig):
     out = set()
     for ax in fig.axes:
         for line in ax.get_lines():
-            if not line.get_label().startswith("_festival"):        # caps of error bars: markers only
+            if not line.get_label().startswith(("_festival", "_timeline")):    # caps of error bars: markers only
                 drawn = line.get_color() if line.get_linestyle() not in ("None", "none", "") else \
                     line.get_markeredgecolor()
                 out.add(to_hex(drawn))
@@ -84,7 +84,8 @@ def test_palette_is_okabe_ito_and_every_figure_uses_only_it():
 def test_x_axis_holds_calendar_dates_from_the_start_day_and_festivals_come_from_the_calendar():
     s = load_scenario("baseline", {"run.start_day_of_year": 100, "seasonality.festival_days": [168, 314, 345]})
     cal = plots.calendar_of(s)
-    assert cal == {"start_day_of_year": 100, "festivals": calendar.festival_names(s.seasonality)}
+    assert cal == {"start_day_of_year": 100, "festivals": calendar.festival_names(s.seasonality),
+                   "timeline": {181: "vip_programme.join_prob", 303: "vip_programme.join_prob"}}    # the baseline's
     assert cal["festivals"] == {168: "618", 314: "Double 11", 345: "Double 12"}
     fig = plots.channel_figure(fake_timeseries(days=300, scenarios=("baseline",)), **cal)
     ax = fig.axes[0]
@@ -101,6 +102,36 @@ def test_x_axis_holds_calendar_dates_from_the_start_day_and_festivals_come_from_
     # without seasonality there is nothing to mark; the defaults are the schema's
     assert calendar.festival_names(s.seasonality.model_copy(update={"enabled": False})) == {}
     assert plots.FESTIVALS == {168: "618", 314: "Double 11"}
+    matplotlib.pyplot.close("all")
+
+
+def test_timeline_days_are_marked_on_the_panels_of_the_scenarios_that_change_levers():
+    """A comparison's figures mark every day a scenario's timeline changes a lever: a change all scenarios
+    make on every panel, one only some make on theirs alone (the channel figure's panels are scenarios),
+    each listed with its date and levers in the legend."""
+    rollout = load_scenario("wechat_rollout_2025")
+    marks = plots.calendar_of(rollout)["timeline"]
+    assert marks == {90: "wechat_direct, weight_bonus.share", 181: "vip_programme.join_prob",
+                     243: "wechat_direct.mode", 303: "vip_programme.join_prob"}
+    merged = plots.merge_marks({"baseline": plots.calendar_of(load_scenario("baseline"))["timeline"],
+                                "wechat_rollout_2025": marks})
+    assert merged == [(90, "wechat_direct, weight_bonus.share", ("wechat_rollout_2025",)),
+                      (181, "vip_programme.join_prob", ()), (243, "wechat_direct.mode", ("wechat_rollout_2025",)),
+                      (303, "vip_programme.join_prob", ())]
+    fig = plots.channel_figure(fake_timeseries(scenarios=("baseline", "wechat_rollout_2025")), timeline=merged,
+                               start_day_of_year=0)
+
+    def marked(ax):
+        return sorted(str(np.datetime64(mdates.num2date(mdates.date2num(ln.get_xdata()[0])).date(), "D"))
+                      for ln in ax.get_lines() if ln.get_label().startswith("_timeline"))
+    assert marked(fig.axes[0]) == ["2025-07-01", "2025-10-31"]                              # baseline
+    assert marked(fig.axes[1]) == ["2025-04-01", "2025-07-01", "2025-09-01", "2025-10-31"]  # the rollout
+    legend = " ".join(t.get_text() for t in fig.legends[0].get_texts())
+    assert "1 Apr: wechat_rollout_2025: wechat_direct, weight_bonus.share" in legend.replace("\n", " ")
+    assert "31 Oct: vip_programme.join_prob" in legend.replace("\n", " ")
+    # a scenario without a timeline: no mark, no legend entry
+    fig = plots.timeseries_figure(fake_timeseries(), ["active_share"], "t", timeline={})
+    assert not marked(fig.axes[0]) and "levers change" not in " ".join(t.get_text() for t in fig.legends[0].get_texts())
     matplotlib.pyplot.close("all")
 
 

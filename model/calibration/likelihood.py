@@ -78,7 +78,7 @@ def left_out(targets: TargetSet) -> dict[str, str]:
         if t.input is not None:
             out[t.name] = "an input (the scenario produces it by construction)"
         elif t.limit is not None:
-            out[t.name] = "a structural limit (the model cannot reach the band; targets file `limit`)"
+            out[t.name] = "a limit (the model cannot reach the band with the other facts; targets file `limit`)"
         elif t.weight <= 0:
             out[t.name] = "weight 0"
     return out

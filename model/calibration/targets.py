@@ -162,8 +162,10 @@ class Target(_Block):
     display: Literal["pct", "x", "M"] = "x"
     weight: float = Field(1.0, ge=0, le=1000)
     limit: str | None = Field(None, min_length=1, max_length=2000,
-                              description="why the model cannot reach the band, a structural limit argued with a "
-                              "measurement and its command; the validation report shows it when not met")
+                              description="why the model cannot reach the band together with the other "
+                              "facts (a structural limit, or a conflict with another published figure), argued "
+                              "with a measurement; the validation report shows it when not met, and the "
+                              "posterior leaves the fact out")
     input: str | None = Field(None, min_length=1, max_length=2000,
                               description="how the scenario produces this value by construction (a trend input, "
                               "e.g. the baseline's timeline): the validation report shows the model's value "

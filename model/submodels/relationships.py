@@ -98,11 +98,12 @@ def lapse(rel_merchant: np.ndarray, rel_level: np.ndarray, rel_last: np.ndarray,
 def clear_slots(model, who: np.ndarray, slot: np.ndarray) -> None:
     """Reset the per-tie state of slots just given to a new store."""
     c = model.consumers
-    c.rel_orders[who, slot] = 0
-    c.rel_wechat[who, slot] = False
-    c.rel_fav[who, slot] = False
-    c.rel_invited_until[who, slot] = -10**6
-    c.rel_slighted_until[who, slot] = -10**6
+    flat = who * c.rel_merchant.shape[1] + slot         # slots are >= 0: one flat index for the five arrays
+    c.rel_orders.ravel()[flat] = 0
+    c.rel_wechat.ravel()[flat] = False
+    c.rel_fav.ravel()[flat] = False
+    c.rel_invited_until.ravel()[flat] = -10**6
+    c.rel_slighted_until.ravel()[flat] = -10**6
 
 
 def tie_to(model, who: np.ndarray, stores: np.ndarray) -> np.ndarray:
@@ -120,22 +121,25 @@ def browse_tie(model, who: np.ndarray, stores: np.ndarray) -> tuple[np.ndarray, 
     held by another tie made by browsing alone (the least recently visited), so browsing never pushes out
     a buyer's, a favourite's or a fan's tie. The visit is recorded. Consumers must be unique in one call."""
     c = model.consumers
-    held, levels = c.rel_merchant[who], c.rel_level[who]
+    held, levels = c.rel_merchant.take(who, axis=0), c.rel_level.take(who, axis=0)     # take: rows, quicker
     match = held == stores[:, None]
-    has = match.any(axis=1)
+    rows = np.arange(who.size)
     found = match.argmax(axis=1)
-    before = np.where(has, levels[np.arange(who.size), found], Level.NONE)
-    free = (held < 0) | browsed_only(levels, c.rel_orders[who], c.rel_fav[who])
-    score = np.where(held < 0, -10**7, c.rel_last[who]).astype(np.int64)
-    score[~free] = 10**9
-    new = ~has & free.any(axis=1)
-    slot = np.where(has, found, np.where(new, score.argmin(axis=1), -1))
+    has = match[rows, found]
+    before = np.where(has, levels[rows, found], Level.NONE)
+    empty = held < 0
+    free = empty | browsed_only(levels, c.rel_orders.take(who, axis=0), c.rel_fav.take(who, axis=0))
+    score = np.where(free, np.where(empty, -10**7, c.rel_last.take(who, axis=0)), 10**9)
+    first = score.argmin(axis=1)
+    new = ~has & (score[rows, first] < 10**9)         # a free slot
+    slot = np.where(has, found, np.where(new, first, -1))
     w, k = who[new], slot[new]
-    c.rel_merchant[w, k] = stores[new]
-    c.rel_level[w, k] = Level.VISITOR
+    flat = w * held.shape[1] + k
+    c.rel_merchant.ravel()[flat] = stores[new]
+    c.rel_level.ravel()[flat] = Level.VISITOR
     clear_slots(model, w, k)
     ok = slot >= 0
-    c.rel_last[who[ok], slot[ok]] = model.day
+    c.rel_last.ravel()[who[ok] * held.shape[1] + slot[ok]] = model.day
     return slot, before
 
 
@@ -181,7 +185,7 @@ def click(model, who: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray
     visited = clicked & (~dormant | woken)              # a dropped-out consumer's click is no visit
     c.rel_last[who[visited], k[visited]] = model.day
     pulled = (clicked & ~dormant & (c.next_need[who] < model.clock[model.day + 1] + rs.touch_pull_days)
-              & ~np.isin(who, c.deferred_who))
+              & ~c.deferring(who))
     return woken, pulled
 
 

@@ -79,25 +79,40 @@ def funnel(model, rng: np.random.Generator, level: np.ndarray, stores: np.ndarra
     """Page views, favourites and add-to-carts of visits at these tie levels, counted as flows by source,
     store tier and members; returns which visits ended in a favourite."""
     b, f = model.config.browsing, model.flows
-    depth = b.depth_mean * np.asarray(b.tie_depth)[np.maximum(level, Level.VISITOR)]
-    pages = rng.geometric(1.0 / np.maximum(depth, 1.0))
+    pages = rng.geometric(page_chance(b)[level + 1])
     favourites = rng.binomial(pages, b.fav_per_pv)
     member = level >= Level.MEMBER
+    page_views = int(pages.sum())
     f["visits"] += level.size
     f[f"visits_{source}"] += level.size
-    f["page_views"] += int(pages.sum())
-    f["member_visits"] += int(member.sum())
+    f["page_views"] += page_views
+    f["member_visits"] += np.count_nonzero(member)
     f["member_page_views"] += int(pages[member].sum())
     f["favourites"] += int(favourites.sum())
-    f["add_to_carts"] += int(rng.binomial(int(pages.sum()), b.cart_per_pv))      # only their sum is used
+    f["add_to_carts"] += int(rng.binomial(page_views, b.cart_per_pv))      # only their sum is used
     m = model.merchants
-    m.visits += np.bincount(stores, minlength=m.n)
+    counts = np.bincount(stores, minlength=m.n)
+    m.visits += counts
     if source == "offsite":
-        m.offsite_visits += np.bincount(stores, minlength=m.n)
-    tiers = np.bincount(m.tier[stores], minlength=3)
-    for t, name in enumerate(("visits_top", "visits_growth", "visits_sme")):
-        f[name] += int(tiers[t])
+        m.offsite_visits += counts
+    top, growth, sme = np.bincount(m.tier[stores], minlength=3).tolist()
+    f["visits_top"] += top
+    f["visits_growth"] += growth
+    f["visits_sme"] += sme
     return favourites > 0
+
+
+_PAGE_CHANCE: dict = {}
+
+
+def page_chance(b) -> np.ndarray:
+    """Each tie level's chance a page view is a visit's last, indexed by level + 1 (Level.NONE first): one
+    over the mean depth, `depth_mean` x the level's `tie_depth` (a visitor's without a tie), at least 1."""
+    key = (b.depth_mean, tuple(b.tie_depth))
+    if key not in _PAGE_CHANCE:
+        depth = b.depth_mean * np.asarray(b.tie_depth)[np.maximum(np.arange(Level.NONE, Level.GROUP + 1), Level.VISITOR)]
+        _PAGE_CHANCE[key] = 1.0 / np.maximum(depth, 1.0)
+    return _PAGE_CHANCE[key]
 
 
 def visit_tied(model, rng: np.random.Generator, who: np.ndarray, slot: np.ndarray, source: str) -> None:

@@ -60,6 +60,8 @@ class TrafficTable:
         self.edges = np.zeros(len(category))
         self.bins = max(1, self.GUIDE_BINS * len(category))          # guide bins over [0, n_categories)
         self.guide = np.zeros(self.bins, dtype=np.int64)
+        self.starts = np.arange(-1, self.bins - 1) * (self.n_categories / self.bins)   # a bin early: safe from rounding
+        self.category_end = self.category_sorted + 1.0
 
     def update(self, weight: np.ndarray) -> None:
         w = weight[self.order].astype(np.float64)
@@ -68,11 +70,11 @@ class TrafficTable:
         before = np.concatenate([[0.0], np.cumsum(totals)])[self.category_sorted]
         with np.errstate(invalid="ignore", divide="ignore"):
             frac = (cum - before) / totals[self.category_sorted]
-        frac = np.nan_to_num(frac, nan=1.0)
-        self.edges = np.maximum.accumulate(np.minimum(self.category_sorted + frac, self.category_sorted + 1.0))
+        if not np.isfinite(frac).all():                   # a category without weight: 0 / 0
+            frac = np.nan_to_num(frac, nan=1.0)
+        self.edges = np.maximum.accumulate(np.minimum(self.category_sorted + frac, self.category_end))
         self.has_stores = totals > 0
-        starts = np.arange(-1, self.bins - 1) * (self.n_categories / self.bins)   # a bin early: safe from rounding
-        self.guide = np.searchsorted(self.edges, starts, side="right")
+        self.guide = np.searchsorted(self.edges, self.starts, side="right")
 
     def locate(self, u: np.ndarray) -> np.ndarray:
         """Index into the sorted stores of the first edge past each u: `searchsorted(edges, u, "right")`
@@ -90,7 +92,8 @@ class TrafficTable:
         """k stores per entry of `categories`, by weight; -1 where the category has no store."""
         u = rng.random((categories.shape[0], k)) + categories[:, None]
         stores = self.order[self.locate(u.ravel()).reshape(u.shape)]
-        stores[~self.has_stores[categories]] = -1
+        if not self.has_stores.all():
+            stores[~self.has_stores[categories]] = -1
         return stores
 
 

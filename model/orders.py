@@ -8,7 +8,7 @@ value of each order, the tie slot, the store orders before this one).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import NamedTuple
 
@@ -134,8 +134,9 @@ class Orders:
 
     def take(self, mask: np.ndarray) -> "Orders":
         """The orders where `mask` is true (or at the given indices)."""
-        return replace(self, **{f.name: getattr(self, f.name)[mask] for f in fields(self)
-                                if isinstance(getattr(self, f.name), np.ndarray)})
+        out = object.__new__(type(self))                   # a field-for-field copy, quicker than dataclasses.replace
+        out.__dict__ = {k: v[mask] if isinstance(v, np.ndarray) else v for k, v in self.__dict__.items()}
+        return out
 
     @property
     def on_platform(self) -> np.ndarray:

@@ -102,7 +102,7 @@ class Offers:
     def __init__(self, model, buyers: np.ndarray, cats: np.ndarray, rng: np.random.Generator, price_factor=None):
         c, m, s = model.consumers, model.merchants, model.config
         self.buyers, self.cats = buyers, cats
-        tied = c.rel_merchant[buyers]
+        tied = c.rel_merchant.take(buyers, axis=0)
         self.n_slots = tied.shape[1]
         tied_ok = (tied >= 0) & (m.category[np.maximum(tied, 0)] == cats[:, None])
         self.row, self.slot = np.nonzero(tied_ok)
@@ -151,7 +151,12 @@ class Offers:
         t_best = np.full(n, -np.inf)
         np.maximum.at(t_best, self.row, t_noisy)
         top = np.flatnonzero(t_noisy == t_best[self.row])
-        top = top[np.r_[True, self.row[top][1:] != self.row[top][:-1]]] if top.size else top   # one per row
+        if top.size:                                    # one per row
+            row = self.row[top]
+            first = np.empty(top.size, bool)
+            first[0] = True
+            np.not_equal(row[1:], row[:-1], out=first[1:])
+            top = top[first]
         tied_pick = np.full(n, -1)
         wins = t_best[self.row[top]] > best[self.row[top]]
         tied_pick[self.row[top[wins]]] = top[wins]
@@ -160,7 +165,7 @@ class Offers:
         if self.outside > -np.inf:
             inside = np.maximum(best, t_best)
             stay_out = chose & (self.outside + rng.gumbel(size=n) > inside)
-            self.given_up = int(stay_out.sum())
+            self.given_up = np.count_nonzero(stay_out)
             chose &= ~stay_out
         rows = np.flatnonzero(chose)
         return rows, col[rows], tied_pick[rows]

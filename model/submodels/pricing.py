@@ -33,7 +33,9 @@ def buyer_factor(model, buyers: np.ndarray):
     """Factor on the price each buyer pays from the policies (88VIP, the savings card): 1.0 or per buyer."""
     factor = 1.0
     for policy in model.policies:
-        factor = factor * policy.price_factor(model, buyers)
+        f = policy.price_factor(model, buyers)
+        if not (type(f) is float and f == 1.0):     # a factor of 1 leaves the product as it is
+            factor = factor * f
     return factor
 
 

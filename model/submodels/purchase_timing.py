@@ -62,7 +62,9 @@ def need_rate(model, who: np.ndarray) -> np.ndarray:
     if not model.modulated:
         return lam
     for policy in model.policies:
-        lam = lam * policy.rate_factor(model, who)
+        factor = policy.rate_factor(model, who)
+        if not (type(factor) is float and factor == 1.0):     # a factor of 1 leaves the rates as they are
+            lam = lam * factor
     return lam
 
 

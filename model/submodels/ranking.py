@@ -68,9 +68,12 @@ class TrafficTable:
         totals = np.bincount(self.category_sorted, weights=w, minlength=self.n_categories)
         cum = np.cumsum(w)
         before = np.concatenate([[0.0], np.cumsum(totals)])[self.category_sorted]
-        with np.errstate(invalid="ignore", divide="ignore"):
+        if totals.all():                                  # errstate and nan_to_num only when needed: slow
             frac = (cum - before) / totals[self.category_sorted]
-        if not np.isfinite(frac).all():                   # a category without weight: 0 / 0
+        else:                                             # a category without weight: 0 / 0
+            with np.errstate(invalid="ignore", divide="ignore"):
+                frac = (cum - before) / totals[self.category_sorted]
+        if not np.isfinite(frac).all():
             frac = np.nan_to_num(frac, nan=1.0)
         self.edges = np.maximum.accumulate(np.minimum(self.category_sorted + frac, self.category_end))
         self.has_stores = totals > 0

@@ -75,7 +75,7 @@ def join_at_visit(model, who: np.ndarray, slot: np.ndarray, level: np.ndarray, s
     """A visitor who meets the entry condition (with her tie before this visit) may join the store's group
     at this visit, with the store's join chance times her spend level's join weight."""
     c, m, g = model.consumers, model.merchants, model.config.groups
-    interest = c.category_pref[who, cats] * 1.0
+    interest = c.category_pref[who, cats] * 1.0 if g.entry == "interest" else None    # read by that entry only
     ok = qualifies(g.entry, level, orders_before, interest, g.interest_threshold, favourited)
     p_join = join_probability(g.join_prob, m.group_perks[stores], g.perks_effect, m.complex_flow[stores],
                               g.complex_flow_penalty)

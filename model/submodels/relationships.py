@@ -27,13 +27,14 @@ def find_or_assign_slot(rel_merchant: np.ndarray, rel_level: np.ndarray, rel_las
     equals one that is not `kept` (the buyers' rows: a tie with an order or a favourite, `browsed_only` is
     not), then the least recently visited. Buyers must be unique within one call.
     """
-    held = rel_merchant[buyers]
+    held = rel_merchant.take(buyers, axis=0)                 # take: rows, quicker than indexing
     match = held == stores[:, None]
-    has = match.any(axis=1)
-    rank = 2 * rel_level[buyers].astype(np.int64) + (1 if kept is None else kept)
-    evict_score = rank * 1_000_000 + rel_last[buyers]
+    found = match.argmax(axis=1)
+    has = match[np.arange(buyers.size), found]
+    rank = 2 * rel_level.take(buyers, axis=0).astype(np.int64) + (1 if kept is None else kept)
+    evict_score = rank * 1_000_000 + rel_last.take(buyers, axis=0)
     evict_score[held < 0] = -10_000_000
-    slot = np.where(has, match.argmax(axis=1), evict_score.argmin(axis=1))
+    slot = np.where(has, found, evict_score.argmin(axis=1))
     new = ~has
     rel_merchant[buyers[new], slot[new]] = stores[new]
     rel_level[buyers[new], slot[new]] = Level.VISITOR
@@ -109,7 +110,8 @@ def clear_slots(model, who: np.ndarray, slot: np.ndarray) -> None:
 def tie_to(model, who: np.ndarray, stores: np.ndarray) -> np.ndarray:
     """Slot of each consumer's tie to the store, creating visitor ties where there are none."""
     c = model.consumers
-    kept = ~browsed_only(c.rel_level[who], c.rel_orders[who], c.rel_fav[who])     # the buyers' rows only
+    kept = ~browsed_only(c.rel_level.take(who, axis=0), c.rel_orders.take(who, axis=0),
+                         c.rel_fav.take(who, axis=0))                       # the buyers' rows only
     slot, new = find_or_assign_slot(c.rel_merchant, c.rel_level, c.rel_last, who, stores, model.day, kept)
     clear_slots(model, who[new], slot[new])
     return slot

@@ -97,7 +97,14 @@ class Touches(NamedTuple):
 
     def first_per_consumer(self) -> "Touches":
         """One touch per consumer (her first), consumers in ascending order."""
-        who, first = np.unique(self.who, return_index=True)
+        w = self.who
+        if w.size and (w[1:] >= w[:-1]).all():        # sorted already (drawn by slot): np.unique's answer by a scan
+            first = np.empty(w.size, bool)
+            first[0] = True
+            np.not_equal(w[1:], w[:-1], out=first[1:])
+            first = np.flatnonzero(first)
+            return Touches(w[first], self.slot[first])
+        who, first = np.unique(w, return_index=True)
         return Touches(who, self.slot[first])
 
 

@@ -77,7 +77,10 @@ class TrafficTable:
             frac = np.nan_to_num(frac, nan=1.0)
         self.edges = np.maximum.accumulate(np.minimum(self.category_sorted + frac, self.category_end))
         self.has_stores = totals > 0
-        self.guide = np.searchsorted(self.edges, self.starts, side="right")
+        # searchsorted(edges, starts, "right"), from the other side: a bin's count of edges at or before its
+        # start, from each edge's first bin starting at or after it (fewer searches; the same comparisons)
+        first_bin = np.searchsorted(self.starts, self.edges, side="left")
+        self.guide = np.cumsum(np.bincount(first_bin, minlength=self.bins + 1)[:self.bins])
 
     def locate(self, u: np.ndarray) -> np.ndarray:
         """Index into the sorted stores of the first edge past each u: `searchsorted(edges, u, "right")`

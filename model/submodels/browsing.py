@@ -69,10 +69,18 @@ def offsite_visits(model, rng: np.random.Generator, alive: np.ndarray) -> tuple[
     model.offsite_traffic.update(share)
     lead = np.minimum(category_lead(effort, share, m.category, model.n_categories), 1.0)
     who = alive[rng.choice(alive.size, rng.binomial(alive.size, min(b.offsite_rate, 1.0)), replace=False)]
-    cats = draw_categories(rng, c.category_cdf[who])
+    cats = draw_categories(rng, c.category_cdf.take(who, axis=0))
     keep = rng.random(who.size) < lead[cats]              # thinning: the chance at the category's LEAD
     who, stores = who[keep], model.offsite_traffic.draw(rng, cats[keep], 1)[:, 0]
-    return who[stores >= 0], stores[stores >= 0]
+    return with_store(who, stores)
+
+
+def with_store(who: np.ndarray, stores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The visits that found a store (a category without stores draws -1)."""
+    found = stores >= 0
+    if found.all():
+        return who, stores
+    return who[found], stores[found]
 
 
 def funnel(model, rng: np.random.Generator, level: np.ndarray, stores: np.ndarray, source: str) -> np.ndarray:
@@ -144,11 +152,11 @@ def browse(model) -> None:
         return
     c, rng = model.consumers, model.day_stream("browsing")
     soon = c.next_need < model.clock[model.day + 1] + b.ahead_days
-    p = np.minimum(b.browse_rate * np.where(soon, 1.0 + b.ahead_boost, 1.0), 1.0)
+    p = np.where(soon, min(b.browse_rate * (1.0 + b.ahead_boost), 1.0), min(b.browse_rate * 1.0, 1.0))
     who = np.flatnonzero(c.alive & (rng.random(c.n) < p))          # a draw per seat: aligned across runs
     alive = np.flatnonzero(c.alive)
-    stores = model.traffic.draw(rng, draw_categories(rng, c.category_cdf[who]), 1)[:, 0]
-    visit(model, rng, who[stores >= 0], stores[stores >= 0], "public")
+    stores = model.traffic.draw(rng, draw_categories(rng, c.category_cdf.take(who, axis=0)), 1)[:, 0]
+    visit(model, rng, *with_store(who, stores), "public")
     visit(model, rng, *offsite_visits(model, rng, alive), "offsite")
     who, slot = return_visits(model, rng)
     visit_tied(model, rng, who, slot, "return")

@@ -114,7 +114,7 @@ def draw_needs(model, who: np.ndarray) -> np.ndarray:
     one drawn from her preferences (returned)."""
     c = model.consumers
     schedule_next_need(model, who, after=c.next_need[who])
-    return draw_categories(model.stream("purchase_timing"), c.category_cdf[who])
+    return draw_categories(model.stream("purchase_timing"), c.category_cdf.take(who, axis=0))
 
 
 def pull_needs(model, who: np.ndarray) -> np.ndarray:

@@ -103,7 +103,8 @@ def log_prices(model) -> LogPrices:
 
 def log_buyer_factor(model, buyers: np.ndarray) -> np.ndarray:
     """log of each buyer's policy price factor."""
-    return np.log(np.broadcast_to(np.asarray(buyer_factor(model, buyers), dtype=np.float64), buyers.shape))
+    factor = np.asarray(buyer_factor(model, buyers), dtype=np.float64)
+    return np.log(factor if factor.shape == buyers.shape else np.broadcast_to(factor, buyers.shape))
 
 
 def value_orders(model, orders: Orders) -> Orders:

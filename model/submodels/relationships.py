@@ -30,7 +30,7 @@ def find_or_assign_slot(rel_merchant: np.ndarray, rel_level: np.ndarray, rel_las
     held = rel_merchant.take(buyers, axis=0)                 # take: rows, quicker than indexing
     match = held == stores[:, None]
     found = match.argmax(axis=1)
-    has = match[np.arange(buyers.size), found]
+    has = match.ravel()[np.arange(0, match.size, match.shape[1]) + found]
     rank = 2 * rel_level.take(buyers, axis=0).astype(np.int64) + (1 if kept is None else kept)
     evict_score = rank * 1_000_000 + rel_last.take(buyers, axis=0)
     evict_score[held < 0] = -10_000_000
@@ -135,24 +135,25 @@ def browse_tie(model, who: np.ndarray, stores: np.ndarray) -> tuple[np.ndarray, 
     a buyer's, a favourite's or a fan's tie. The visit is recorded. Consumers must be unique in one call."""
     c = model.consumers
     held, levels = c.rel_merchant.take(who, axis=0), c.rel_level.take(who, axis=0)     # take: rows, quicker
+    r = held.shape[1]
+    row_start = np.arange(0, who.size * r, r)         # cells by flat index: quicker than (row, column) pairs
     match = held == stores[:, None]
-    rows = np.arange(who.size)
     found = match.argmax(axis=1)
-    has = match[rows, found]
-    before = np.where(has, levels[rows, found], Level.NONE)
+    has = match.ravel()[row_start + found]
+    before = np.where(has, levels.ravel()[row_start + found], Level.NONE)
     empty = held < 0
     free = empty | browsed_only(levels, c.rel_orders.take(who, axis=0), c.rel_fav.take(who, axis=0))
     score = np.where(free, np.where(empty, -10**7, c.rel_last.take(who, axis=0)), 10**9)
     first = score.argmin(axis=1)
-    new = ~has & (score[rows, first] < 10**9)         # a free slot
+    new = ~has & (score.ravel()[row_start + first] < 10**9)         # a free slot
     slot = np.where(has, found, np.where(new, first, -1))
     w, k = who[new], slot[new]
-    flat = w * held.shape[1] + k
+    flat = w * r + k
     c.rel_merchant.ravel()[flat] = stores[new]
     c.rel_level.ravel()[flat] = Level.VISITOR
     clear_slots(model, w, k)
     ok = slot >= 0
-    c.rel_last.ravel()[who[ok] * held.shape[1] + slot[ok]] = model.day
+    c.rel_last.ravel()[who[ok] * r + slot[ok]] = model.day
     return slot, before
 
 

@@ -118,8 +118,9 @@ class Offers:
         pub = np.maximum(self.public, 0)
         self.pub_log_price = lp.level[pub] + lp.deal[pub] + log_buyer[:, None]
         who, k = buyers[self.row], self.slot
-        self.t_level = c.rel_level[who, k]
-        invited = (c.rel_invited_until[who, k] >= day) & lp.insider_open[self.t_store]
+        tie = who * self.n_slots + k                  # the ties' cells by flat index: quicker than (who, k) pairs
+        self.t_level = c.rel_level.ravel()[tie]
+        invited = (c.rel_invited_until.ravel()[tie] >= day) & lp.insider_open[self.t_store]
         t = self.t_store
         self.t_log_price = (lp.level[t] + np.where(invited, lp.insider_deal[t], lp.deal[t])
                             + np.where(self.t_level >= Level.MEMBER, lp.member[t], 0.0) + log_buyer[self.row])
@@ -131,8 +132,8 @@ class Offers:
             self.t_log_price += np.log(at_store)
         self.pub_util = offer_utility(m.quality[pub], self.pub_log_price, log_reference[:, None], lp.on_deal[pub], 0.0,
                                       price_weight[:, None], deal_proneness[:, None], s.choice)
-        unbought = c.rel_orders[who, k] == 0          # a tie without an order there carries no tie utility yet
-        bonus = relationship_bonus(np.where(unbought, Level.NONE, self.t_level), invited, c.rel_slighted_until[who, k] >= day,
+        unbought = c.rel_orders.ravel()[tie] == 0          # a tie without an order there carries no tie utility yet
+        bonus = relationship_bonus(np.where(unbought, Level.NONE, self.t_level), invited, c.rel_slighted_until.ravel()[tie] >= day,
                                    store_exclusivity(model)[self.t_store], s) + offer_bonus(model, who, t)
         self.t_util = offer_utility(m.quality[self.t_store], self.t_log_price, log_reference[self.row],
                                     np.where(invited, lp.insider_on_deal[t], lp.on_deal[t]), bonus,

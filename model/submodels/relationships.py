@@ -221,22 +221,24 @@ def tie(model, orders: Orders) -> Orders:
     if new.any():
         orders.slot = orders.slot.copy()
         orders.slot[new] = tie_to(model, orders.buyers[new], orders.stores[new])
-    c.rel_last[orders.buyers, orders.slot] = model.day
-    orders.orders_before = c.rel_orders[orders.buyers, orders.slot].copy()
-    orders.community = c.rel_wechat[orders.buyers, orders.slot]
+    tie = orders.buyers * c.rel_merchant.shape[1] + orders.slot       # slots are >= 0 now: cells by flat index
+    c.rel_last.ravel()[tie] = model.day
+    orders.orders_before = c.rel_orders.ravel()[tie]
+    orders.community = c.rel_wechat.ravel()[tie]
     return orders
 
 
 def on_purchase(model, orders: Orders) -> None:
     """INTERLOCK converts visitors to fans and fans to members; WeChat direct makes buyers members."""
     c, m, rs = model.consumers, model.merchants, model.config.relationships
-    buyers, slot = orders.buyers, orders.slot
+    buyers = orders.buyers
+    tie = buyers * c.rel_merchant.shape[1] + orders.slot             # the ties' cells by flat index
     if model.modulated:
-        lv = convert(model.stream("relationships"), c.rel_level[buyers, slot],
+        lv = convert(model.stream("relationships"), c.rel_level.ravel()[tie],
                      m.effort_of(Lever.INTERLOCK)[orders.stores], rs.follow_prob, rs.join_prob, c.join_weight[buyers],
                      follow_utility(model, buyers, orders.stores))
-        c.rel_level[buyers, slot] = np.where(orders.channel == Channel.DIRECT, np.maximum(lv, Level.MEMBER), lv)
-    c.rel_orders[buyers, slot] = np.minimum(orders.orders_before.astype(np.int32) + 1, 30_000)
+        c.rel_level.ravel()[tie] = np.where(orders.channel == Channel.DIRECT, np.maximum(lv, Level.MEMBER), lv)
+    c.rel_orders.ravel()[tie] = np.minimum(orders.orders_before.astype(np.int32) + 1, 30_000)
 
 
 def follow_utility(model, buyers: np.ndarray, stores: np.ndarray) -> np.ndarray | None:

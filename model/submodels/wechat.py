@@ -136,10 +136,11 @@ def on_purchase(model, orders: Orders) -> None:
     c, m, wc = model.consumers, model.merchants, model.config.wechat
     buyers, slot, stores = orders.buyers, orders.slot, orders.stores
     if model.modulated:
-        joins = (c.wechat_user[buyers] & (c.rel_level[buyers, slot] >= Level.FAN) & ~c.rel_wechat[buyers, slot]
+        tie = buyers * c.rel_merchant.shape[1] + slot              # the ties' cells by flat index (slots >= 0)
+        joins = (c.wechat_user[buyers] & (c.rel_level.ravel()[tie] >= Level.FAN) & ~c.rel_wechat.ravel()[tie]
                  & (model.stream("wechat").random(buyers.size)
                     < wc.join_prob * m.wechat_effort[stores] * c.join_weight[buyers]))
-        c.rel_wechat[buyers[joins], slot[joins]] = True
+        c.rel_wechat.ravel()[tie[joins]] = True
     if orders.community.any():
         community = orders.community
         m.month_wechat_gmv += np.bincount(stores[community], weights=orders.value[community], minlength=m.n)

@@ -126,11 +126,12 @@ def page_chance(b) -> np.ndarray:
 def visit_tied(model, rng: np.random.Generator, who: np.ndarray, slot: np.ndarray, source: str) -> None:
     """Visits to tied stores (slot of each): the funnel, the visit recorded, favourites marked, group joins."""
     c = model.consumers
-    level, stores, fav_before = c.rel_level[who, slot], c.rel_merchant[who, slot], c.rel_fav[who, slot]
+    tie = who * c.rel_merchant.shape[1] + slot                 # the ties' cells by flat index
+    level, stores, fav_before = c.rel_level.ravel()[tie], c.rel_merchant.ravel()[tie], c.rel_fav.ravel()[tie]
     favourite = funnel(model, rng, level, stores, source)
-    c.rel_last[who, slot] = model.day
+    c.rel_last.ravel()[tie] = model.day
     groups.on_browse(model, rng, who, slot, level, fav_before, stores)
-    c.rel_fav[who[favourite], slot[favourite]] = True
+    c.rel_fav.ravel()[tie[favourite]] = True
 
 
 def visit(model, rng: np.random.Generator, who: np.ndarray, stores: np.ndarray, source: str) -> None:
@@ -139,10 +140,11 @@ def visit(model, rng: np.random.Generator, who: np.ndarray, stores: np.ndarray, 
     slot, level = relationships.browse_tie(model, who, stores)
     tied = slot >= 0
     who_t, slot_t = who[tied], slot[tied]
-    fav_before = c.rel_fav[who_t, slot_t]
+    tie = who_t * c.rel_merchant.shape[1] + slot_t             # the ties' cells by flat index
+    fav_before = c.rel_fav.ravel()[tie]
     favourite = funnel(model, rng, level, stores, source)[tied]
     groups.on_browse(model, rng, who_t, slot_t, level[tied], fav_before, stores[tied])
-    c.rel_fav[who_t[favourite], slot_t[favourite]] = True
+    c.rel_fav.ravel()[tie[favourite]] = True
 
 
 def browse(model) -> None:

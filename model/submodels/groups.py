@@ -79,8 +79,9 @@ def join_at_visit(model, who: np.ndarray, slot: np.ndarray, level: np.ndarray, s
     ok = qualifies(g.entry, level, orders_before, interest, g.interest_threshold, favourited)
     p_join = join_probability(g.join_prob, m.group_perks[stores], g.perks_effect, m.complex_flow[stores],
                               g.complex_flow_penalty)
-    joins = ok & (c.rel_level[who, slot] < Level.GROUP) & (rng.random(who.size) < p_join * c.join_weight[who])
-    c.rel_level[who[joins], slot[joins]] = Level.GROUP
+    tie = who * c.rel_level.shape[1] + slot         # the ties' cells by flat index (slots are >= 0)
+    joins = ok & (c.rel_level.ravel()[tie] < Level.GROUP) & (rng.random(who.size) < p_join * c.join_weight[who])
+    c.rel_level.ravel()[tie[joins]] = Level.GROUP
 
 
 def on_purchase(model, orders: Orders) -> None:
@@ -100,7 +101,7 @@ def on_browse(model, rng: np.random.Generator, who: np.ndarray, slot: np.ndarray
     if who.size == 0:
         return
     join_at_visit(model, who, slot, level, stores, model.merchants.category[stores],
-                  model.consumers.rel_orders[who, slot], favourited, rng)
+                  model.consumers.rel_orders.ravel()[who * model.consumers.rel_orders.shape[1] + slot], favourited, rng)
 
 
 def leave_on_messages(model, who: np.ndarray, slot: np.ndarray) -> np.ndarray:

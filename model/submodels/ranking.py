@@ -86,8 +86,6 @@ class TrafficTable:
         """Index into the sorted stores of the first edge past each u: `searchsorted(edges, u, "right")`
         (capped at the last store), through the guide table."""
         last = len(self.edges) - 1
-        if u.size <= 2048:                            # few: the binary search itself is quicker
-            return np.minimum(np.searchsorted(self.edges, u, side="right"), last)
         pos = self.guide[np.minimum((u * (self.bins / self.n_categories)).astype(np.int64), self.bins - 1)]
         np.minimum(pos, last, out=pos)
         todo = np.flatnonzero((pos < last) & (self.edges[pos] <= u))

@@ -277,7 +277,10 @@ def record_flows(flows: dict[str, float], merchants, orders) -> None:
     flows["gmv_wechat_direct"] += gmv_by[Channel.DIRECT]
     flows["gmv_offplatform"] += gmv_by[Channel.OFFPLATFORM]
     flows["orders_offplatform"] += int(orders_by[Channel.OFFPLATFORM])
-    flows["gmv_list"] += float(np.divide(v_on, orders.price, out=np.zeros_like(v_on), where=orders.price > 0).sum())
+    priced = orders.price > 0
+    list_value = (v_on / orders.price if priced.all() else                 # the same quotients, unmasked if it can
+                  np.divide(v_on, orders.price, out=np.zeros_like(v_on), where=priced))
+    flows["gmv_list"] += float(list_value.sum())
     flows["orders_public"] += int(orders_by[Channel.PUBLIC])
     flows["gmv_discounted"] += float(v_on[orders.depth > 0].sum())
     flows["gmv_insider"] += float(v_on[orders.insider].sum())

@@ -83,7 +83,8 @@ def buyer_terms(model, buyers: np.ndarray, cats: np.ndarray):
     deal_proneness = c.deal_proneness[buyers].astype(np.float64)
     weight = deal_scaled_weight(c.price_weight[buyers].astype(np.float64), deal_proneness,
                                 s.choice.deal_price_weight, s.price_sensitivity.deal_proneness_mean)
-    return (np.log(c.reference_price[buyers, cats]).astype(np.float64), pricing.log_buyer_factor(model, buyers),
+    reference = c.reference_price.ravel()[buyers * c.reference_price.shape[1] + cats]      # (buyer, category) cells
+    return (np.log(reference).astype(np.float64), pricing.log_buyer_factor(model, buyers),
             weight, deal_proneness)
 
 

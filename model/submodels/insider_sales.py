@@ -63,6 +63,8 @@ def exclusivity_value(exclusivity_utility: float, scarcity_utility: float, invit
 
 def expects_sale(interval_days: np.ndarray, horizon_days: float) -> np.ndarray:
     """Chance a store's next sale falls within the horizon, for someone who knows its rhythm."""
+    if interval_days.all():                         # no 0 to divide by: no errstate (it costs more than the rest)
+        return np.where(np.isfinite(interval_days), np.minimum(horizon_days / interval_days, 1.0), 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(np.isfinite(interval_days), np.minimum(horizon_days / interval_days, 1.0), 0.0)
 

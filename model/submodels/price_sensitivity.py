@@ -99,7 +99,8 @@ def on_purchase(model, orders: Orders) -> None:
     """Reference prices learn from what was paid; buying on deal raises deal-proneness."""
     c, ps = model.consumers, model.config.price_sensitivity
     buyers, cats = orders.buyers, orders.category
-    c.reference_price[buyers, cats] = update_reference(c.reference_price[buyers, cats], orders.price,
+    cell = buyers * c.reference_price.shape[1] + cats       # (buyer, category) cells by flat index
+    c.reference_price.ravel()[cell] = update_reference(c.reference_price.ravel()[cell], orders.price,
                                                        ps.reference_smoothing)
     if model.modulated:
         on_deal = orders.depth > 0

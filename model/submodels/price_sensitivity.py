@@ -74,8 +74,8 @@ def defer(model, orders: Orders, shown: np.ndarray) -> np.ndarray:
     buyer already holds. `shown`: orders x tie slots, the buyer's ties shown with the need."""
     c, m, s = model.consumers, model.merchants, model.config
     rng, buyers, day = model.stream("price_sensitivity"), orders.buyers, model.day
-    tied = c.rel_merchant[buyers]
-    remembered = shown & (c.rel_invited_until[buyers] >= day - s.insider.anticipation_days)
+    tied = c.rel_merchant.take(buyers, axis=0)                # rows by take: quicker than indexing
+    remembered = shown & (c.rel_invited_until.take(buyers, axis=0) >= day - s.insider.anticipation_days)
     p_sale = np.where(remembered, insider_sales.expects_sale(
         m.insider_interval[np.maximum(tied, 0)], s.price_sensitivity.defer_horizon_days), 0.0)
     festival = bool(model.calendar.sale_ahead[day])

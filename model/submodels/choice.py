@@ -105,7 +105,7 @@ class Offers:
         self.buyers, self.cats = buyers, cats
         tied = c.rel_merchant.take(buyers, axis=0)
         self.n_slots = tied.shape[1]
-        tied_ok = (tied >= 0) & (m.category[np.maximum(tied, 0)] == cats[:, None])
+        tied_ok = (tied >= 0) & (m.category.take(np.maximum(tied, 0)) == cats[:, None])     # take: int32 indices
         self.row, self.slot = np.nonzero(tied_ok)
         self.t_store = tied[self.row, self.slot]
         self.public = model.traffic.draw(rng, cats, s.ranking.public_slots)

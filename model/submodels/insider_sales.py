@@ -94,7 +94,7 @@ def start_sales(model) -> Touches:
 def customers(model, stores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The tie slots (consumer, slot) at these stores (a mask) that a sale may invite: not mere browsers."""
     c = model.consumers
-    slots = np.flatnonzero(np.append(stores, False)[c.rel_merchant.ravel()])   # empty slots (-1) read the False
+    slots = np.flatnonzero(np.append(stores, False).take(c.rel_merchant.ravel()))   # empty slots (-1) read the False
     slots = slots[~relationships.browsed_only(c.rel_level.ravel()[slots], c.rel_orders.ravel()[slots],
                                               c.rel_fav.ravel()[slots])]     # a store cannot invite mere browsers
     return np.divmod(slots, c.rel_merchant.shape[1])

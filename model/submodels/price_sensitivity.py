@@ -77,7 +77,7 @@ def defer(model, orders: Orders, shown: np.ndarray) -> np.ndarray:
     tied = c.rel_merchant.take(buyers, axis=0)                # rows by take: quicker than indexing
     remembered = shown & (c.rel_invited_until.take(buyers, axis=0) >= day - s.insider.anticipation_days)
     p_sale = np.where(remembered, insider_sales.expects_sale(
-        m.insider_interval[np.maximum(tied, 0)], s.price_sensitivity.defer_horizon_days), 0.0)
+        m.insider_interval.take(np.maximum(tied, 0)), s.price_sensitivity.defer_horizon_days), 0.0)
     festival = bool(model.calendar.sale_ahead[day])
     p_ahead = np.maximum(p_sale.max(axis=1, initial=0.0), float(festival))
     wait = wait_for_deal(rng, c.deal_proneness[buyers], orders.depth > 0, p_ahead > 0,

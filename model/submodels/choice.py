@@ -111,7 +111,7 @@ class Offers:
         self.public = model.traffic.draw(rng, cats, s.ranking.public_slots)
         self.public_ok = self.public >= 0
         self.outside = s.choice.outside_utility if model.modulated else -np.inf
-        dup_offer, dup_col = np.nonzero(self.public[self.row] == self.t_store[:, None])   # a tied store drawn
+        dup_offer, dup_col = np.nonzero(self.public.take(self.row, axis=0) == self.t_store[:, None])   # a tied store drawn
         self.public_ok[self.row[dup_offer], dup_col] = False
 
         lp, day = pricing.log_prices(model), model.day
@@ -148,7 +148,7 @@ class Offers:
         noisy = self.pub_util + rng.gumbel(size=self.pub_util.shape)
         noisy[~self.public_ok] = -np.inf
         col = noisy.argmax(axis=1)
-        best = noisy[np.arange(n), col]
+        best = noisy.ravel()[np.arange(0, noisy.size, noisy.shape[1]) + col]     # each row's chosen cell
         t_noisy = self.t_util + rng.gumbel(size=self.t_util.shape)
         t_best = np.full(n, -np.inf)
         np.maximum.at(t_best, self.row, t_noisy)

@@ -266,7 +266,8 @@ class Collector:
 def record_flows(flows: dict[str, float], merchants, orders) -> None:
     """Add a batch of orders to today's flows (agent scale; off-platform orders count as leakage only)."""
     value, channel, level = orders.value, orders.channel, orders.level
-    v_on = np.where(orders.on_platform, value, 0.0)
+    on_platform = orders.on_platform
+    v_on = np.where(on_platform, value, 0.0)
     gmv_by = np.bincount(channel, weights=value, minlength=len(Channel))
     orders_by = np.bincount(channel, minlength=len(Channel))
     flows["gmv_total"] += float(gmv_by[:Channel.OFFPLATFORM].sum())      # channels before it are on-platform
@@ -276,18 +277,22 @@ def record_flows(flows: dict[str, float], merchants, orders) -> None:
     flows["gmv_wechat_direct"] += gmv_by[Channel.DIRECT]
     flows["gmv_offplatform"] += gmv_by[Channel.OFFPLATFORM]
     flows["orders_offplatform"] += int(orders_by[Channel.OFFPLATFORM])
-    flows["gmv_list"] += float(np.divide(v_on, orders.price, out=np.zeros_like(v_on), where=orders.price > 0).sum())
+    priced = orders.price > 0
+    list_value = (v_on / orders.price if priced.all() else                 # the same quotients, unmasked if it can
+                  np.divide(v_on, orders.price, out=np.zeros_like(v_on), where=priced))
+    flows["gmv_list"] += float(list_value.sum())
     flows["orders_public"] += int(orders_by[Channel.PUBLIC])
     flows["gmv_discounted"] += float(v_on[orders.depth > 0].sum())
     flows["gmv_insider"] += float(v_on[orders.insider].sum())
-    flows["gmv_relationship"] += float(v_on[level >= Level.FAN].sum())
+    fan = level >= Level.FAN
+    flows["gmv_relationship"] += float(v_on[fan].sum())
     focus = FMCG_SPORTS[orders.category]
     flows["gmv_fmcg_sports"] += float(v_on[focus].sum())
-    flows["gmv_relationship_fmcg_sports"] += float(v_on[focus & (level >= Level.FAN)].sum())
+    flows["gmv_relationship_fmcg_sports"] += float(v_on[focus & fan].sum())
     flows["gmv_group"] += float(v_on[level == Level.GROUP].sum())
     member = level >= Level.MEMBER
     flows["gmv_member"] += float(v_on[member].sum())
-    flows["orders_member"] += int((member & orders.on_platform).sum())
+    flows["orders_member"] += np.count_nonzero(member & on_platform)
     member_repeat = member & (orders.orders_before >= 1)
     top = merchants.tier[orders.stores] == Tier.TOP
     flows["gmv_top_member_repeat"] += float(v_on[member_repeat & top].sum())

@@ -317,9 +317,19 @@ class ConsumerState:
             if held.renewal is not None:
                 getattr(self, name)[who] = held.renewal(self, who) if callable(held.renewal) else held.renewal
 
+    def deferring(self, who: np.ndarray) -> np.ndarray:
+        """Which of `who` hold a need deferred to a sale (np.isin's answer, through a mask over the seats)."""
+        if self.deferred_who.size == 0:
+            return np.zeros(who.shape, bool)
+        held = np.zeros(self.n, bool)
+        held[self.deferred_who] = True
+        return held[who]
+
     def drop_deferred(self, who: np.ndarray) -> None:
         """The needs `who` hold deferred to a sale are given up (their seats go to new users)."""
-        gone = np.isin(self.deferred_who, who)
+        mask = np.zeros(self.n, bool)
+        mask[who] = True
+        gone = mask[self.deferred_who]
         if gone.any():
             self.need_ledger[NeedLedger.GIVEN_UP, Prompt.NEED] += int(gone.sum())
             self.deferred_who, self.deferred_day = self.deferred_who[~gone], self.deferred_day[~gone]

@@ -69,45 +69,70 @@ def offsite_visits(model, rng: np.random.Generator, alive: np.ndarray) -> tuple[
     model.offsite_traffic.update(share)
     lead = np.minimum(category_lead(effort, share, m.category, model.n_categories), 1.0)
     who = alive[rng.choice(alive.size, rng.binomial(alive.size, min(b.offsite_rate, 1.0)), replace=False)]
-    cats = draw_categories(rng, c.category_cdf[who])
+    cats = draw_categories(rng, c.category_cdf.take(who, axis=0))
     keep = rng.random(who.size) < lead[cats]              # thinning: the chance at the category's LEAD
     who, stores = who[keep], model.offsite_traffic.draw(rng, cats[keep], 1)[:, 0]
-    return who[stores >= 0], stores[stores >= 0]
+    return with_store(who, stores)
+
+
+def with_store(who: np.ndarray, stores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The visits that found a store (a category without stores draws -1)."""
+    found = stores >= 0
+    if found.all():
+        return who, stores
+    return who[found], stores[found]
 
 
 def funnel(model, rng: np.random.Generator, level: np.ndarray, stores: np.ndarray, source: str) -> np.ndarray:
     """Page views, favourites and add-to-carts of visits at these tie levels, counted as flows by source,
     store tier and members; returns which visits ended in a favourite."""
     b, f = model.config.browsing, model.flows
-    depth = b.depth_mean * np.asarray(b.tie_depth)[np.maximum(level, Level.VISITOR)]
-    pages = rng.geometric(1.0 / np.maximum(depth, 1.0))
+    pages = rng.geometric(page_chance(b)[level + 1])
     favourites = rng.binomial(pages, b.fav_per_pv)
     member = level >= Level.MEMBER
+    page_views = int(pages.sum())
     f["visits"] += level.size
     f[f"visits_{source}"] += level.size
-    f["page_views"] += int(pages.sum())
-    f["member_visits"] += int(member.sum())
+    f["page_views"] += page_views
+    f["member_visits"] += np.count_nonzero(member)
     f["member_page_views"] += int(pages[member].sum())
     f["favourites"] += int(favourites.sum())
-    f["add_to_carts"] += int(rng.binomial(int(pages.sum()), b.cart_per_pv))      # only their sum is used
+    f["add_to_carts"] += int(rng.binomial(page_views, b.cart_per_pv))      # only their sum is used
     m = model.merchants
-    m.visits += np.bincount(stores, minlength=m.n)
+    counts = np.bincount(stores, minlength=m.n)
+    m.visits += counts
     if source == "offsite":
-        m.offsite_visits += np.bincount(stores, minlength=m.n)
-    tiers = np.bincount(m.tier[stores], minlength=3)
-    for t, name in enumerate(("visits_top", "visits_growth", "visits_sme")):
-        f[name] += int(tiers[t])
+        m.offsite_visits += counts
+    top, growth, sme = np.bincount(m.tier[stores], minlength=3).tolist()
+    f["visits_top"] += top
+    f["visits_growth"] += growth
+    f["visits_sme"] += sme
     return favourites > 0
+
+
+_PAGE_CHANCE: dict = {}
+
+
+def page_chance(b) -> np.ndarray:
+    """Each tie level's chance a page view is a visit's last, indexed by level + 1 (Level.NONE first): one
+    over the mean depth, `depth_mean` x the level's `tie_depth` (a visitor's without a tie), at least 1."""
+    key = (b.depth_mean, tuple(b.tie_depth))
+    if key not in _PAGE_CHANCE:
+        levels = np.maximum(np.arange(Level.NONE, Level.GROUP + 1), Level.VISITOR)
+        depth = b.depth_mean * np.asarray(b.tie_depth)[levels]
+        _PAGE_CHANCE[key] = 1.0 / np.maximum(depth, 1.0)
+    return _PAGE_CHANCE[key]
 
 
 def visit_tied(model, rng: np.random.Generator, who: np.ndarray, slot: np.ndarray, source: str) -> None:
     """Visits to tied stores (slot of each): the funnel, the visit recorded, favourites marked, group joins."""
     c = model.consumers
-    level, stores, fav_before = c.rel_level[who, slot], c.rel_merchant[who, slot], c.rel_fav[who, slot]
+    tie = who * c.rel_merchant.shape[1] + slot                 # the ties' cells by flat index
+    level, stores, fav_before = c.rel_level.ravel()[tie], c.rel_merchant.ravel()[tie], c.rel_fav.ravel()[tie]
     favourite = funnel(model, rng, level, stores, source)
-    c.rel_last[who, slot] = model.day
+    c.rel_last.ravel()[tie] = model.day
     groups.on_browse(model, rng, who, slot, level, fav_before, stores)
-    c.rel_fav[who[favourite], slot[favourite]] = True
+    c.rel_fav.ravel()[tie[favourite]] = True
 
 
 def visit(model, rng: np.random.Generator, who: np.ndarray, stores: np.ndarray, source: str) -> None:
@@ -116,10 +141,11 @@ def visit(model, rng: np.random.Generator, who: np.ndarray, stores: np.ndarray, 
     slot, level = relationships.browse_tie(model, who, stores)
     tied = slot >= 0
     who_t, slot_t = who[tied], slot[tied]
-    fav_before = c.rel_fav[who_t, slot_t]
+    tie = who_t * c.rel_merchant.shape[1] + slot_t             # the ties' cells by flat index
+    fav_before = c.rel_fav.ravel()[tie]
     favourite = funnel(model, rng, level, stores, source)[tied]
     groups.on_browse(model, rng, who_t, slot_t, level[tied], fav_before, stores[tied])
-    c.rel_fav[who_t[favourite], slot_t[favourite]] = True
+    c.rel_fav.ravel()[tie[favourite]] = True
 
 
 def browse(model) -> None:
@@ -129,11 +155,11 @@ def browse(model) -> None:
         return
     c, rng = model.consumers, model.day_stream("browsing")
     soon = c.next_need < model.clock[model.day + 1] + b.ahead_days
-    p = np.minimum(b.browse_rate * np.where(soon, 1.0 + b.ahead_boost, 1.0), 1.0)
+    p = np.where(soon, min(b.browse_rate * (1.0 + b.ahead_boost), 1.0), min(b.browse_rate * 1.0, 1.0))
     who = np.flatnonzero(c.alive & (rng.random(c.n) < p))          # a draw per seat: aligned across runs
     alive = np.flatnonzero(c.alive)
-    stores = model.traffic.draw(rng, draw_categories(rng, c.category_cdf[who]), 1)[:, 0]
-    visit(model, rng, who[stores >= 0], stores[stores >= 0], "public")
+    stores = model.traffic.draw(rng, draw_categories(rng, c.category_cdf.take(who, axis=0)), 1)[:, 0]
+    visit(model, rng, *with_store(who, stores), "public")
     visit(model, rng, *offsite_visits(model, rng, alive), "offsite")
     who, slot = return_visits(model, rng)
     visit_tied(model, rng, who, slot, "return")

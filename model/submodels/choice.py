@@ -83,7 +83,8 @@ def buyer_terms(model, buyers: np.ndarray, cats: np.ndarray):
     deal_proneness = c.deal_proneness[buyers].astype(np.float64)
     weight = deal_scaled_weight(c.price_weight[buyers].astype(np.float64), deal_proneness,
                                 s.choice.deal_price_weight, s.price_sensitivity.deal_proneness_mean)
-    return (np.log(c.reference_price[buyers, cats]).astype(np.float64), pricing.log_buyer_factor(model, buyers),
+    reference = c.reference_price.ravel()[buyers * c.reference_price.shape[1] + cats]      # (buyer, category) cells
+    return (np.log(reference).astype(np.float64), pricing.log_buyer_factor(model, buyers),
             weight, deal_proneness)
 
 
@@ -102,15 +103,16 @@ class Offers:
     def __init__(self, model, buyers: np.ndarray, cats: np.ndarray, rng: np.random.Generator, price_factor=None):
         c, m, s = model.consumers, model.merchants, model.config
         self.buyers, self.cats = buyers, cats
-        tied = c.rel_merchant[buyers]
+        tied = c.rel_merchant.take(buyers, axis=0)
         self.n_slots = tied.shape[1]
-        tied_ok = (tied >= 0) & (m.category[np.maximum(tied, 0)] == cats[:, None])
+        tied_ok = (tied >= 0) & (m.category.take(np.maximum(tied, 0)) == cats[:, None])     # take: int32 indices
         self.row, self.slot = np.nonzero(tied_ok)
         self.t_store = tied[self.row, self.slot]
         self.public = model.traffic.draw(rng, cats, s.ranking.public_slots)
         self.public_ok = self.public >= 0
         self.outside = s.choice.outside_utility if model.modulated else -np.inf
-        dup_offer, dup_col = np.nonzero(self.public[self.row] == self.t_store[:, None])   # a tied store drawn
+        # a tied store drawn as a public offer too
+        dup_offer, dup_col = np.nonzero(self.public.take(self.row, axis=0) == self.t_store[:, None])
         self.public_ok[self.row[dup_offer], dup_col] = False
 
         lp, day = pricing.log_prices(model), model.day
@@ -118,8 +120,9 @@ class Offers:
         pub = np.maximum(self.public, 0)
         self.pub_log_price = lp.level[pub] + lp.deal[pub] + log_buyer[:, None]
         who, k = buyers[self.row], self.slot
-        self.t_level = c.rel_level[who, k]
-        invited = (c.rel_invited_until[who, k] >= day) & lp.insider_open[self.t_store]
+        tie = who * self.n_slots + k                  # the ties' cells by flat index: quicker than (who, k) pairs
+        self.t_level = c.rel_level.ravel()[tie]
+        invited = (c.rel_invited_until.ravel()[tie] >= day) & lp.insider_open[self.t_store]
         t = self.t_store
         self.t_log_price = (lp.level[t] + np.where(invited, lp.insider_deal[t], lp.deal[t])
                             + np.where(self.t_level >= Level.MEMBER, lp.member[t], 0.0) + log_buyer[self.row])
@@ -131,9 +134,9 @@ class Offers:
             self.t_log_price += np.log(at_store)
         self.pub_util = offer_utility(m.quality[pub], self.pub_log_price, log_reference[:, None], lp.on_deal[pub], 0.0,
                                       price_weight[:, None], deal_proneness[:, None], s.choice)
-        unbought = c.rel_orders[who, k] == 0          # a tie without an order there carries no tie utility yet
+        unbought = c.rel_orders.ravel()[tie] == 0          # a tie without an order there carries no tie utility yet
         bonus = relationship_bonus(np.where(unbought, Level.NONE, self.t_level), invited,
-                                   c.rel_slighted_until[who, k] >= day,
+                                   c.rel_slighted_until.ravel()[tie] >= day,
                                    store_exclusivity(model)[self.t_store], s) + offer_bonus(model, who, t)
         self.t_util = offer_utility(m.quality[self.t_store], self.t_log_price, log_reference[self.row],
                                     np.where(invited, lp.insider_on_deal[t], lp.on_deal[t]), bonus,
@@ -147,12 +150,17 @@ class Offers:
         noisy = self.pub_util + rng.gumbel(size=self.pub_util.shape)
         noisy[~self.public_ok] = -np.inf
         col = noisy.argmax(axis=1)
-        best = noisy[np.arange(n), col]
+        best = noisy.ravel()[np.arange(0, noisy.size, noisy.shape[1]) + col]     # each row's chosen cell
         t_noisy = self.t_util + rng.gumbel(size=self.t_util.shape)
         t_best = np.full(n, -np.inf)
         np.maximum.at(t_best, self.row, t_noisy)
         top = np.flatnonzero(t_noisy == t_best[self.row])
-        top = top[np.r_[True, self.row[top][1:] != self.row[top][:-1]]] if top.size else top   # one per row
+        if top.size:                                    # one per row
+            row = self.row[top]
+            first = np.empty(top.size, bool)
+            first[0] = True
+            np.not_equal(row[1:], row[:-1], out=first[1:])
+            top = top[first]
         tied_pick = np.full(n, -1)
         wins = t_best[self.row[top]] > best[self.row[top]]
         tied_pick[self.row[top[wins]]] = top[wins]
@@ -161,7 +169,7 @@ class Offers:
         if self.outside > -np.inf:
             inside = np.maximum(best, t_best)
             stay_out = chose & (self.outside + rng.gumbel(size=n) > inside)
-            self.given_up = int(stay_out.sum())
+            self.given_up = np.count_nonzero(stay_out)
             chose &= ~stay_out
         rows = np.flatnonzero(chose)
         return rows, col[rows], tied_pick[rows]

@@ -40,7 +40,7 @@ def join_probability(join_prob: float, perks: np.ndarray, perks_effect: float, c
                      complex_penalty: float) -> np.ndarray:
     """Chance a qualifying consumer joins at a visit: perks raise it, a complex entry flow lowers it."""
     p = join_prob * (1.0 + perks_effect * perks) * np.where(complex_flow, 1.0 - complex_penalty, 1.0)
-    return np.clip(p, 0.0, 1.0)
+    return np.minimum(np.maximum(p, 0.0), 1.0)    # np.clip but quicker (-0.0 becomes 0.0: equal in every comparison)
 
 
 def leave_probability(message_rate: np.ndarray, tolerable: float, per_excess: float) -> np.ndarray:
@@ -75,12 +75,13 @@ def join_at_visit(model, who: np.ndarray, slot: np.ndarray, level: np.ndarray, s
     """A visitor who meets the entry condition (with her tie before this visit) may join the store's group
     at this visit, with the store's join chance times her spend level's join weight."""
     c, m, g = model.consumers, model.merchants, model.config.groups
-    interest = c.category_pref[who, cats] * 1.0
+    interest = c.category_pref[who, cats] * 1.0 if g.entry == "interest" else None    # read by that entry only
     ok = qualifies(g.entry, level, orders_before, interest, g.interest_threshold, favourited)
     p_join = join_probability(g.join_prob, m.group_perks[stores], g.perks_effect, m.complex_flow[stores],
                               g.complex_flow_penalty)
-    joins = ok & (c.rel_level[who, slot] < Level.GROUP) & (rng.random(who.size) < p_join * c.join_weight[who])
-    c.rel_level[who[joins], slot[joins]] = Level.GROUP
+    tie = who * c.rel_level.shape[1] + slot         # the ties' cells by flat index (slots are >= 0)
+    joins = ok & (c.rel_level.ravel()[tie] < Level.GROUP) & (rng.random(who.size) < p_join * c.join_weight[who])
+    c.rel_level.ravel()[tie[joins]] = Level.GROUP
 
 
 def on_purchase(model, orders: Orders) -> None:
@@ -100,7 +101,7 @@ def on_browse(model, rng: np.random.Generator, who: np.ndarray, slot: np.ndarray
     if who.size == 0:
         return
     join_at_visit(model, who, slot, level, stores, model.merchants.category[stores],
-                  model.consumers.rel_orders[who, slot], favourited, rng)
+                  model.consumers.rel_orders.ravel()[who * model.consumers.rel_orders.shape[1] + slot], favourited, rng)
 
 
 def leave_on_messages(model, who: np.ndarray, slot: np.ndarray) -> np.ndarray:

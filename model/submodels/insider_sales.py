@@ -63,6 +63,8 @@ def exclusivity_value(exclusivity_utility: float, scarcity_utility: float, invit
 
 def expects_sale(interval_days: np.ndarray, horizon_days: float) -> np.ndarray:
     """Chance a store's next sale falls within the horizon, for someone who knows its rhythm."""
+    if interval_days.all():                         # no 0 to divide by: no errstate (it costs more than the rest)
+        return np.where(np.isfinite(interval_days), np.minimum(horizon_days / interval_days, 1.0), 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(np.isfinite(interval_days), np.minimum(horizon_days / interval_days, 1.0), 0.0)
 
@@ -92,7 +94,7 @@ def start_sales(model) -> Touches:
 def customers(model, stores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The tie slots (consumer, slot) at these stores (a mask) that a sale may invite: not mere browsers."""
     c = model.consumers
-    slots = np.flatnonzero(np.append(stores, False)[c.rel_merchant.ravel()])   # empty slots (-1) read the False
+    slots = np.flatnonzero(np.append(stores, False).take(c.rel_merchant.ravel()))   # empty slots (-1) read the False
     slots = slots[~relationships.browsed_only(c.rel_level.ravel()[slots], c.rel_orders.ravel()[slots],
                                               c.rel_fav.ravel()[slots])]     # a store cannot invite mere browsers
     return np.divmod(slots, c.rel_merchant.shape[1])

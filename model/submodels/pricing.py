@@ -33,7 +33,9 @@ def buyer_factor(model, buyers: np.ndarray):
     """Factor on the price each buyer pays from the policies (88VIP, the savings card): 1.0 or per buyer."""
     factor = 1.0
     for policy in model.policies:
-        factor = factor * policy.price_factor(model, buyers)
+        f = policy.price_factor(model, buyers)
+        if not (type(f) is float and f == 1.0):     # a factor of 1 leaves the product as it is
+            factor = factor * f
     return factor
 
 
@@ -84,17 +86,25 @@ class LogPrices:
 
 
 def log_prices(model) -> LogPrices:
+    """Today's log prices. A day's needs are shopped for in several batches: the logs are kept for the day
+    while the arrays they come from are the same objects (the day replaces discounts and KEEP, and changes
+    none in place) and the parameters equal; whether a sale is open is read anew (stock sells out)."""
     m, rs, ins = model.merchants, model.config.relationships, model.config.insider
-    insider_depth = np.maximum(m.discount, ins.depth)
-    return LogPrices(level=np.log(m.price_level), deal=np.log1p(-m.discount), insider_deal=np.log1p(-insider_depth),
-                     member=np.log1p(-rs.member_discount * m.keep), on_deal=m.discount > 0,
-                     insider_on_deal=insider_depth > 0,
-                     insider_open=(m.sale_end_day >= model.day) & (m.insider_stock > 0))
+    key = (model.day, m.price_level, m.discount, m.keep, ins.depth, rs.member_discount)
+    held = getattr(model, "_log_prices", None)
+    if held is None or not all(a is b if isinstance(a, np.ndarray) else a == b for a, b in zip(held[0], key)):
+        insider_depth = np.maximum(m.discount, ins.depth)
+        held = key, dict(level=np.log(m.price_level), deal=np.log1p(-m.discount), insider_deal=np.log1p(-insider_depth),
+                         member=np.log1p(-rs.member_discount * m.keep), on_deal=m.discount > 0,
+                         insider_on_deal=insider_depth > 0)
+        model._log_prices = held
+    return LogPrices(**held[1], insider_open=(m.sale_end_day >= model.day) & (m.insider_stock > 0))
 
 
 def log_buyer_factor(model, buyers: np.ndarray) -> np.ndarray:
     """log of each buyer's policy price factor."""
-    return np.log(np.broadcast_to(np.asarray(buyer_factor(model, buyers), dtype=np.float64), buyers.shape))
+    factor = np.asarray(buyer_factor(model, buyers), dtype=np.float64)
+    return np.log(factor if factor.shape == buyers.shape else np.broadcast_to(factor, buyers.shape))
 
 
 def value_orders(model, orders: Orders) -> Orders:

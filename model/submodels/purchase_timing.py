@@ -25,8 +25,11 @@ def draw_rates(rng: np.random.Generator, n: int, r: float, alpha: float, a: floa
 
 def next_need_clock(rng: np.random.Generator, start_clock: np.ndarray, lam: np.ndarray) -> np.ndarray:
     """Clock time of the next need after `start_clock` for consumers with rates `lam`."""
+    gaps = rng.standard_exponential(lam.shape[0])
+    if lam.all():                                   # errstate only where a rate is 0 (it costs more than the rest)
+        return start_clock + gaps / lam
     with np.errstate(divide="ignore"):
-        return start_clock + rng.standard_exponential(lam.shape[0]) / lam
+        return start_clock + gaps / lam
 
 
 def dropout(rng: np.random.Generator, p_drop: np.ndarray, repeat: np.ndarray) -> np.ndarray:
@@ -53,7 +56,13 @@ def seasonal_clock(multipliers: np.ndarray) -> np.ndarray:
 def draw_categories(rng: np.random.Generator, cdf: np.ndarray) -> np.ndarray:
     """Category of each need from each consumer's cumulative category preferences."""
     u = rng.random(cdf.shape[0]).astype(np.float32)
-    return (u[:, None] >= cdf).sum(axis=1).clip(max=cdf.shape[1] - 1)
+    last = cdf.shape[1] - 1
+    if cdf.shape[0] < 256:
+        return np.minimum((u[:, None] >= cdf).sum(axis=1), last)
+    count = (u >= cdf[:, 0]).astype(np.int64)      # many needs: column by column, quicker than a row sum
+    for j in range(1, last + 1):
+        count += u >= cdf[:, j]
+    return np.minimum(count, last)
 
 
 def need_rate(model, who: np.ndarray) -> np.ndarray:
@@ -62,7 +71,9 @@ def need_rate(model, who: np.ndarray) -> np.ndarray:
     if not model.modulated:
         return lam
     for policy in model.policies:
-        lam = lam * policy.rate_factor(model, who)
+        factor = policy.rate_factor(model, who)
+        if not (type(factor) is float and factor == 1.0):     # a factor of 1 leaves the rates as they are
+            lam = lam * factor
     return lam
 
 
@@ -103,7 +114,7 @@ def draw_needs(model, who: np.ndarray) -> np.ndarray:
     one drawn from her preferences (returned)."""
     c = model.consumers
     schedule_next_need(model, who, after=c.next_need[who])
-    return draw_categories(model.stream("purchase_timing"), c.category_cdf[who])
+    return draw_categories(model.stream("purchase_timing"), c.category_cdf.take(who, axis=0))
 
 
 def pull_needs(model, who: np.ndarray) -> np.ndarray:
@@ -128,7 +139,7 @@ def on_purchase(model, orders: Orders) -> None:
     gone = orders.buyers[dropout(model.stream("purchase_timing"), p_drop, orders.repeat)]
     c.alive[gone] = False
     c.next_need[gone] = np.inf
-    if c.renewing:
+    if c.renewing and gone.size:                    # no draw for no one: a draw of size 0 leaves the stream as it is
         c.renew_day[gone] = model.day + renewal_delay(model.stream("renewal"), gone.size,
                                                       model.config.purchase.renewal_days)
 

@@ -60,19 +60,27 @@ class TrafficTable:
         self.edges = np.zeros(len(category))
         self.bins = max(1, self.GUIDE_BINS * len(category))          # guide bins over [0, n_categories)
         self.guide = np.zeros(self.bins, dtype=np.int64)
+        self.starts = np.arange(-1, self.bins - 1) * (self.n_categories / self.bins)   # a bin early: safe from rounding
+        self.category_end = self.category_sorted + 1.0
 
     def update(self, weight: np.ndarray) -> None:
         w = weight[self.order].astype(np.float64)
         totals = np.bincount(self.category_sorted, weights=w, minlength=self.n_categories)
         cum = np.cumsum(w)
         before = np.concatenate([[0.0], np.cumsum(totals)])[self.category_sorted]
-        with np.errstate(invalid="ignore", divide="ignore"):
+        if totals.all():                                  # errstate and nan_to_num only when needed: slow
             frac = (cum - before) / totals[self.category_sorted]
-        frac = np.nan_to_num(frac, nan=1.0)
-        self.edges = np.maximum.accumulate(np.minimum(self.category_sorted + frac, self.category_sorted + 1.0))
+        else:                                             # a category without weight: 0 / 0
+            with np.errstate(invalid="ignore", divide="ignore"):
+                frac = (cum - before) / totals[self.category_sorted]
+        if not np.isfinite(frac).all():
+            frac = np.nan_to_num(frac, nan=1.0)
+        self.edges = np.maximum.accumulate(np.minimum(self.category_sorted + frac, self.category_end))
         self.has_stores = totals > 0
-        starts = np.arange(-1, self.bins - 1) * (self.n_categories / self.bins)   # a bin early: safe from rounding
-        self.guide = np.searchsorted(self.edges, starts, side="right")
+        # searchsorted(edges, starts, "right"), from the other side: a bin's count of edges at or before its
+        # start, from each edge's first bin starting at or after it (fewer searches; the same comparisons)
+        first_bin = np.searchsorted(self.starts, self.edges, side="left")
+        self.guide = np.cumsum(np.bincount(first_bin, minlength=self.bins + 1)[:self.bins])
 
     def locate(self, u: np.ndarray) -> np.ndarray:
         """Index into the sorted stores of the first edge past each u: `searchsorted(edges, u, "right")`
@@ -90,7 +98,8 @@ class TrafficTable:
         """k stores per entry of `categories`, by weight; -1 where the category has no store."""
         u = rng.random((categories.shape[0], k)) + categories[:, None]
         stores = self.order[self.locate(u.ravel()).reshape(u.shape)]
-        stores[~self.has_stores[categories]] = -1
+        if not self.has_stores.all():
+            stores[~self.has_stores[categories]] = -1
         return stores
 
 

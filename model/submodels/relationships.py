@@ -27,13 +27,14 @@ def find_or_assign_slot(rel_merchant: np.ndarray, rel_level: np.ndarray, rel_las
     equals one that is not `kept` (the buyers' rows: a tie with an order or a favourite, `browsed_only` is
     not), then the least recently visited. Buyers must be unique within one call.
     """
-    held = rel_merchant[buyers]
+    held = rel_merchant.take(buyers, axis=0)                 # take: rows, quicker than indexing
     match = held == stores[:, None]
-    has = match.any(axis=1)
-    rank = 2 * rel_level[buyers].astype(np.int64) + (1 if kept is None else kept)
-    evict_score = rank * 1_000_000 + rel_last[buyers]
+    found = match.argmax(axis=1)
+    has = match.ravel()[np.arange(0, match.size, match.shape[1]) + found]
+    rank = 2 * rel_level.take(buyers, axis=0).astype(np.int64) + (1 if kept is None else kept)
+    evict_score = rank * 1_000_000 + rel_last.take(buyers, axis=0)
     evict_score[held < 0] = -10_000_000
-    slot = np.where(has, match.argmax(axis=1), evict_score.argmin(axis=1))
+    slot = np.where(has, found, evict_score.argmin(axis=1))
     new = ~has
     rel_merchant[buyers[new], slot[new]] = stores[new]
     rel_level[buyers[new], slot[new]] = Level.VISITOR
@@ -76,7 +77,18 @@ def draw_touches(rng: np.random.Generator, slots: np.ndarray, max_rate: float, r
     k = rng.binomial(slots.size, min(max_rate, 1.0))
     cand = slots[rng.integers(0, slots.size, size=k)]
     keep = rng.random(k) * max_rate < rate_of(cand)
-    return np.unique(cand[keep])
+    return sorted_unique(cand[keep])
+
+
+def sorted_unique(x: np.ndarray) -> np.ndarray:
+    """np.unique(x) of integers by a sort and a scan: numpy's hash table is several times slower here."""
+    x = np.sort(x)
+    if x.size == 0:
+        return x
+    keep = np.empty(x.size, bool)
+    keep[0] = True
+    np.not_equal(x[1:], x[:-1], out=keep[1:])
+    return x[keep]
 
 
 def lapse(rel_merchant: np.ndarray, rel_level: np.ndarray, rel_last: np.ndarray, day: int,
@@ -98,17 +110,19 @@ def lapse(rel_merchant: np.ndarray, rel_level: np.ndarray, rel_last: np.ndarray,
 def clear_slots(model, who: np.ndarray, slot: np.ndarray) -> None:
     """Reset the per-tie state of slots just given to a new store."""
     c = model.consumers
-    c.rel_orders[who, slot] = 0
-    c.rel_wechat[who, slot] = False
-    c.rel_fav[who, slot] = False
-    c.rel_invited_until[who, slot] = -10**6
-    c.rel_slighted_until[who, slot] = -10**6
+    flat = who * c.rel_merchant.shape[1] + slot         # slots are >= 0: one flat index for the five arrays
+    c.rel_orders.ravel()[flat] = 0
+    c.rel_wechat.ravel()[flat] = False
+    c.rel_fav.ravel()[flat] = False
+    c.rel_invited_until.ravel()[flat] = -10**6
+    c.rel_slighted_until.ravel()[flat] = -10**6
 
 
 def tie_to(model, who: np.ndarray, stores: np.ndarray) -> np.ndarray:
     """Slot of each consumer's tie to the store, creating visitor ties where there are none."""
     c = model.consumers
-    kept = ~browsed_only(c.rel_level[who], c.rel_orders[who], c.rel_fav[who])     # the buyers' rows only
+    kept = ~browsed_only(c.rel_level.take(who, axis=0), c.rel_orders.take(who, axis=0),
+                         c.rel_fav.take(who, axis=0))                       # the buyers' rows only
     slot, new = find_or_assign_slot(c.rel_merchant, c.rel_level, c.rel_last, who, stores, model.day, kept)
     clear_slots(model, who[new], slot[new])
     return slot
@@ -120,22 +134,26 @@ def browse_tie(model, who: np.ndarray, stores: np.ndarray) -> tuple[np.ndarray, 
     held by another tie made by browsing alone (the least recently visited), so browsing never pushes out
     a buyer's, a favourite's or a fan's tie. The visit is recorded. Consumers must be unique in one call."""
     c = model.consumers
-    held, levels = c.rel_merchant[who], c.rel_level[who]
+    held, levels = c.rel_merchant.take(who, axis=0), c.rel_level.take(who, axis=0)     # take: rows, quicker
+    r = held.shape[1]
+    row_start = np.arange(0, who.size * r, r)         # cells by flat index: quicker than (row, column) pairs
     match = held == stores[:, None]
-    has = match.any(axis=1)
     found = match.argmax(axis=1)
-    before = np.where(has, levels[np.arange(who.size), found], Level.NONE)
-    free = (held < 0) | browsed_only(levels, c.rel_orders[who], c.rel_fav[who])
-    score = np.where(held < 0, -10**7, c.rel_last[who]).astype(np.int64)
-    score[~free] = 10**9
-    new = ~has & free.any(axis=1)
-    slot = np.where(has, found, np.where(new, score.argmin(axis=1), -1))
+    has = match.ravel()[row_start + found]
+    before = np.where(has, levels.ravel()[row_start + found], Level.NONE)
+    empty = held < 0
+    free = empty | browsed_only(levels, c.rel_orders.take(who, axis=0), c.rel_fav.take(who, axis=0))
+    score = np.where(free, np.where(empty, -10**7, c.rel_last.take(who, axis=0)), 10**9)
+    first = score.argmin(axis=1)
+    new = ~has & (score.ravel()[row_start + first] < 10**9)         # a free slot
+    slot = np.where(has, found, np.where(new, first, -1))
     w, k = who[new], slot[new]
-    c.rel_merchant[w, k] = stores[new]
-    c.rel_level[w, k] = Level.VISITOR
+    flat = w * r + k
+    c.rel_merchant.ravel()[flat] = stores[new]
+    c.rel_level.ravel()[flat] = Level.VISITOR
     clear_slots(model, w, k)
     ok = slot >= 0
-    c.rel_last[who[ok], slot[ok]] = model.day
+    c.rel_last.ravel()[who[ok] * r + slot[ok]] = model.day
     return slot, before
 
 
@@ -181,7 +199,7 @@ def click(model, who: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray
     visited = clicked & (~dormant | woken)              # a dropped-out consumer's click is no visit
     c.rel_last[who[visited], k[visited]] = model.day
     pulled = (clicked & ~dormant & (c.next_need[who] < model.clock[model.day + 1] + rs.touch_pull_days)
-              & ~np.isin(who, c.deferred_who))
+              & ~c.deferring(who))
     return woken, pulled
 
 
@@ -203,22 +221,24 @@ def tie(model, orders: Orders) -> Orders:
     if new.any():
         orders.slot = orders.slot.copy()
         orders.slot[new] = tie_to(model, orders.buyers[new], orders.stores[new])
-    c.rel_last[orders.buyers, orders.slot] = model.day
-    orders.orders_before = c.rel_orders[orders.buyers, orders.slot].copy()
-    orders.community = c.rel_wechat[orders.buyers, orders.slot]
+    tie = orders.buyers * c.rel_merchant.shape[1] + orders.slot       # slots are >= 0 now: cells by flat index
+    c.rel_last.ravel()[tie] = model.day
+    orders.orders_before = c.rel_orders.ravel()[tie]
+    orders.community = c.rel_wechat.ravel()[tie]
     return orders
 
 
 def on_purchase(model, orders: Orders) -> None:
     """INTERLOCK converts visitors to fans and fans to members; WeChat direct makes buyers members."""
     c, m, rs = model.consumers, model.merchants, model.config.relationships
-    buyers, slot = orders.buyers, orders.slot
+    buyers = orders.buyers
+    tie = buyers * c.rel_merchant.shape[1] + orders.slot             # the ties' cells by flat index
     if model.modulated:
-        lv = convert(model.stream("relationships"), c.rel_level[buyers, slot],
+        lv = convert(model.stream("relationships"), c.rel_level.ravel()[tie],
                      m.effort_of(Lever.INTERLOCK)[orders.stores], rs.follow_prob, rs.join_prob, c.join_weight[buyers],
                      follow_utility(model, buyers, orders.stores))
-        c.rel_level[buyers, slot] = np.where(orders.channel == Channel.DIRECT, np.maximum(lv, Level.MEMBER), lv)
-    c.rel_orders[buyers, slot] = np.minimum(orders.orders_before.astype(np.int32) + 1, 30_000)
+        c.rel_level.ravel()[tie] = np.where(orders.channel == Channel.DIRECT, np.maximum(lv, Level.MEMBER), lv)
+    c.rel_orders.ravel()[tie] = np.minimum(orders.orders_before.astype(np.int32) + 1, 30_000)
 
 
 def follow_utility(model, buyers: np.ndarray, stores: np.ndarray) -> np.ndarray | None:

@@ -143,7 +143,11 @@ def browse_tie(model, who: np.ndarray, stores: np.ndarray) -> tuple[np.ndarray, 
     before = np.where(has, levels.ravel()[row_start + found], Level.NONE)
     empty = held < 0
     free = empty | browsed_only(levels, c.rel_orders.take(who, axis=0), c.rel_fav.take(who, axis=0))
-    score = np.where(free, np.where(empty, -10**7, c.rel_last.take(who, axis=0)), 10**9)
+    # np.where(free, np.where(empty, -10**7, last), 10**9) by exact integer arithmetic (empty cells are free):
+    # the same scores without where's branch per cell, several times quicker on random masks
+    score = c.rel_last.take(who, axis=0) * (free & ~empty)
+    score -= empty * score.dtype.type(10**7)
+    score += ~free * score.dtype.type(10**9)
     first = score.argmin(axis=1)
     new = ~has & (score.ravel()[row_start + first] < 10**9)         # a free slot
     slot = np.where(has, found, np.where(new, first, -1))

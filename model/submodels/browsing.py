@@ -139,12 +139,12 @@ def visit(model, rng: np.random.Generator, who: np.ndarray, stores: np.ndarray, 
     """Visits of unique consumers to stores, tied or not: a visit makes a visitor tie where there is room."""
     c = model.consumers
     slot, level = relationships.browse_tie(model, who, stores)
-    tied = slot >= 0
-    who_t, slot_t = who[tied], slot[tied]
+    tied = np.flatnonzero(slot >= 0)                           # one mask to indices, then takes: the same entries
+    who_t, slot_t = who.take(tied), slot.take(tied)
     tie = who_t * c.rel_merchant.shape[1] + slot_t             # the ties' cells by flat index
     fav_before = c.rel_fav.ravel()[tie]
-    favourite = funnel(model, rng, level, stores, source)[tied]
-    groups.on_browse(model, rng, who_t, slot_t, level[tied], fav_before, stores[tied])
+    favourite = funnel(model, rng, level, stores, source).take(tied)
+    groups.on_browse(model, rng, who_t, slot_t, level.take(tied), fav_before, stores.take(tied))
     c.rel_fav.ravel()[tie[favourite]] = True
 
 

@@ -151,13 +151,14 @@ def browse_tie(model, who: np.ndarray, stores: np.ndarray) -> tuple[np.ndarray, 
     first = score.argmin(axis=1)
     new = ~has & (score.ravel()[row_start + first] < 10**9)         # a free slot
     slot = np.where(has, found, np.where(new, first, -1))
-    w, k = who[new], slot[new]
+    fresh = np.flatnonzero(new)                       # one mask to indices, then takes: the same entries
+    w, k = who.take(fresh), slot.take(fresh)
     flat = w * r + k
-    c.rel_merchant.ravel()[flat] = stores[new]
+    c.rel_merchant.ravel()[flat] = stores.take(fresh)
     c.rel_level.ravel()[flat] = Level.VISITOR
     clear_slots(model, w, k)
-    ok = slot >= 0
-    c.rel_last.ravel()[who[ok] * r + slot[ok]] = model.day
+    ok = np.flatnonzero(slot >= 0)
+    c.rel_last.ravel()[who.take(ok) * r + slot.take(ok)] = model.day
     return slot, before
 
 

@@ -164,7 +164,8 @@ def browse_tie(model, who: np.ndarray, stores: np.ndarray) -> tuple[np.ndarray, 
 
 def visit_shown(model, buyers: np.ndarray, slots: np.ndarray) -> None:
     """Tied stores shown with a need count as return visits (one entry per buyer and tie slot shown)."""
-    model.consumers.rel_last[buyers, slots] = model.day
+    c = model.consumers
+    c.rel_last.ravel()[buyers * c.rel_last.shape[1] + slots] = model.day      # cells by flat index: quicker
 
 
 def private_touches(model) -> Touches:

@@ -342,7 +342,9 @@ class ConsumerState:
         spend; a cell is 0.1% of spending or less wide at a million yuan), a few times quicker than a
         binary search per consumer; only spending within a cell of a quantile can land 1% off."""
         ref = self.spend_365[rng.integers(0, self.n, size=min(sample, self.n))]
-        edges = np.quantile(ref, np.linspace(0.0, 1.0, 101)[1:-1])
+        # quantiles of the sorted sample: the same order statistics as quantile's partition at 198 kth
+        # positions, which is several times slower than one sort
+        edges = np.quantile(np.sort(ref), np.linspace(0.0, 1.0, 101)[1:-1])
         log_top = float(np.log1p(max(float(self.spend_365.max(initial=0.0)), edges[-1], 1.0)))
         step = log_top / (grid - 1)
         cell = np.minimum((np.log1p(self.spend_365) / np.float32(step)).astype(np.int32), grid - 1)

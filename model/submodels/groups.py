@@ -39,7 +39,9 @@ def qualifies(condition: str, level: np.ndarray, orders_at_store: np.ndarray, in
 def join_probability(join_prob: float, perks: np.ndarray, perks_effect: float, complex_flow: np.ndarray,
                      complex_penalty: float) -> np.ndarray:
     """Chance a qualifying consumer joins at a visit: perks raise it, a complex entry flow lowers it."""
-    p = join_prob * (1.0 + perks_effect * perks) * np.where(complex_flow, 1.0 - complex_penalty, 1.0)
+    p = join_prob * (1.0 + perks_effect * perks)
+    if complex_flow.any():                        # else every factor is 1.0, and x * 1.0 is x: skipped
+        p = p * np.where(complex_flow, 1.0 - complex_penalty, 1.0)
     return np.minimum(np.maximum(p, 0.0), 1.0)    # np.clip but quicker (-0.0 becomes 0.0: equal in every comparison)
 
 

@@ -3,6 +3,7 @@ recovery from a log written by ptsim's own purchase process, the command end to 
 errors."""
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -198,9 +199,11 @@ def test_duplicated_rows_are_warned_about_and_dropped_with_dedupe(log, tmp_path,
 
 
 def test_parameters_on_a_bound_are_refused_unless_allow_bounds(tmp_path, monkeypatch):
-    """Customers who buy every ten days to the end of the log show no dropout: b runs to the optimiser's
-    bound e^12 and a below ptsim's range. consumers.yaml would hold clipped values with another mean rate,
-    so nothing is written without --allow-bounds; with it the clipped file and fit.json's bounds."""
+    """Customers who buy every ten days to the end of the log show no dropout: a runs below ptsim's range
+    and a parameter the data do not pin down runs to the optimiser's bound (which one, b or alpha, depends on
+    the optimiser's path on the machine's floating point). consumers.yaml would hold clipped values with
+    another mean rate, so nothing is written without --allow-bounds; with it the clipped file and fit.json's
+    bounds."""
     rows = [(f"c{i}", str(np.datetime64("2024-01-01") + np.timedelta64(d + i % 3, "D")), 5.0)
             for i in range(20) for d in range(0, 80, 10)]
     pd.DataFrame(rows, columns=["customer", "date", "amount"]).to_csv(tmp_path / "steady.csv", index=False)
@@ -209,19 +212,33 @@ def test_parameters_on_a_bound_are_refused_unless_allow_bounds(tmp_path, monkeyp
     lines = [ln for ln in refused.stderr.splitlines() if ln.strip()]
     assert refused.exit_code == 2 and len(lines) == 1 and not (tmp_path / "refused").exists(), refused.output
     assert lines[0].startswith("error: steady.csv: ") and "--allow-bounds" in lines[0], lines[0]
-    assert f"b = {np.exp(12):.4g} sits on the optimiser's bound e^12" in lines[0], lines[0]
+    assert re.search(r"\b(b|alpha) = [0-9.e+]+ sits on the optimiser's bound e\^12", lines[0]), lines[0]
     assert "is below ptsim's range [0.01, 100] for purchase.a" in lines[0], lines[0]
     allowed = _invoke("steady.csv", "--until", "2024-03-31", "--out", "allowed", "--allow-bounds")
     assert allowed.exit_code == 0, allowed.output
     said = [ln for ln in allowed.stderr.splitlines() if ln.startswith("warning: consumers.yaml: ")]
-    assert len(said) == 1 and "b = " in said[0] and "(--allow-bounds)" in said[0], allowed.stderr
+    assert len(said) == 1 and "a = " in said[0] and "(--allow-bounds)" in said[0], allowed.stderr
     f = json.loads((tmp_path / "allowed" / "fit.json").read_text())
     bounds = {b["parameter"]: b for b in f["bounds"]["parameters"]}
-    assert f["bounds"]["allowed"] and {"a", "b"} <= set(bounds)
-    assert bounds["b"]["optimiser_bound"] == pytest.approx(np.exp(12)) and bounds["b"]["written"] == 10_000
+    assert f["bounds"]["allowed"] and "a" in bounds
+    on_bound = [b for b in bounds.values() if b["optimiser_bound"] is not None]
+    assert any(b["optimiser_bound"] == pytest.approx(np.exp(12)) for b in on_bound), bounds
     assert bounds["a"]["estimate"] < 0.01 and bounds["a"]["written"] == 0.01
     s = load_scenario(tmp_path / "allowed" / "consumers.yaml")
-    assert s.purchase.a == 0.01 and s.purchase.b == 10_000
+    for name, b in bounds.items():
+        lo, hi = b["range"]
+        assert b["written"] == min(max(b["estimate"], lo), hi) == getattr(s.purchase, name), b
+
+
+def test_a_spend_shape_outside_ptsims_range_leaves_the_spend_block_at_its_defaults():
+    """Order values that never vary within a customer drive Gamma-Gamma's p far above spend.p's range:
+    consumers.yaml must stay loadable, so the spend block keeps ptsim's defaults and says why."""
+    fitted = lambda p, q: {"converged": True, "parameters": {"p": {"estimate": p}, "q": {"estimate": q}}}  # noqa: E731
+    assert fc.spend_block(fitted(5.0, 4.0))[0] == {"p": 5.0, "q": 4.0}
+    values, why = fc.spend_block(fitted(8.75e4, 4.0))
+    assert values is None and "p = 8.75e+04 is outside ptsim's range (0, 10000] for spend.p" in why, why
+    values, why = fc.spend_block(fitted(5.0, 2.5e4))
+    assert values is None and "spend.q" in why, why
 
 
 def test_today_is_the_latest_date_on_earth():

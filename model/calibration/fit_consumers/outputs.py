@@ -40,16 +40,23 @@ def _param_block(fit: MLFit, units: dict[str, str] | None = None) -> dict:
     return out
 
 
-def _purchase_ranges() -> dict[str, tuple[float, float]]:
-    from ...scenario import Purchase
+def _ranges(block, names) -> dict[str, tuple[float, float]]:
+    """The allowed [lo, hi] of the named fields of a scenario block (gt and lt taken as bounds)."""
     ranges = {}
-    for k in BGNBD_PARAMS:
+    for k in names:
         lo, hi = -math.inf, math.inf
-        for m in Purchase.model_fields[k].metadata:
-            lo = getattr(m, "ge", None) if getattr(m, "ge", None) is not None else lo
-            hi = getattr(m, "le", None) if getattr(m, "le", None) is not None else hi
+        for m in block.model_fields[k].metadata:
+            for low in ("ge", "gt"):
+                lo = getattr(m, low) if getattr(m, low, None) is not None else lo
+            for high in ("le", "lt"):
+                hi = getattr(m, high) if getattr(m, high, None) is not None else hi
         ranges[k] = (lo, hi)
     return ranges
+
+
+def _purchase_ranges() -> dict[str, tuple[float, float]]:
+    from ...scenario import Purchase
+    return _ranges(Purchase, BGNBD_PARAMS)
 
 
 def on_bounds(fit: MLFit) -> list[dict]:
@@ -96,6 +103,12 @@ def spend_block(spend: dict | None) -> tuple[dict | None, str]:
     if not est["q"] > 2:
         return None, (f"Gamma-Gamma's q = {est['q']:.3g} is not above 2 (consumers' mean order values of infinite "
                       "variance, which ptsim's spend.q does not allow), so the spend block is left at its defaults. ")
+    from ...scenario import Spend
+    for k, (lo, hi) in _ranges(Spend, est).items():
+        if not lo < est[k] <= hi:
+            return None, (f"Gamma-Gamma's {k} = {est[k]:.4g} is outside ptsim's range ({lo:g}, {hi:g}] for "
+                          f"spend.{k} (a {'customer' if k == 'p' else 'population'} whose order values hardly "
+                          "vary pins no finite shape), so the spend block is left at its defaults. ")
     return est, ("spend.p and spend.q are the Gamma-Gamma estimates (order values relative to the category "
                  "base price in ptsim, so gamma, the scale, is not needed). ")
 

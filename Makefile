@@ -26,7 +26,7 @@ run: $(STAMP)
 
 test: $(STAMP) browser
 	$(PY) -m ruff check model tests benchmarks
-	$(PY) -m pytest -q -n 2      # two workers: the suite takes about 3.5 min on 2 cores
+	$(PY) -m pytest -q -n 2      # two workers: the suite takes about 4-7 min on 2 cores (6.7 min on a fresh clone, 2026-12-05)
 
 bench: $(STAMP)
 	$(VENV)/bin/ptsim bench

@@ -99,10 +99,14 @@ def _config(scenario, overrides, priors: Priors, targets: TargetSet, design: int
 
 def fit_posterior(scenario, targets: TargetSet, priors: Priors, *, design: int = 240, seed: int | None = None,
                   overrides: dict | None = None, workers: int = 1, out: str | Path, resume: bool = False,
-                  population: int = 400, generations: int = 25, coverage: int = 0, coverage_population: int = 200,
-                  coverage_generations: int = 25, progress=None) -> PosteriorFit:
+                  population: int = 400, generations: int = 25, coverage: int = 0,
+                  coverage_population: int | None = None, coverage_generations: int | None = None,
+                  progress=None) -> PosteriorFit:
     """Run (or continue) the design, fit the emulators, run ABC-SMC, write the outputs; `coverage` > 0 also
-    runs the coverage check with that many design runs held out as truths."""
+    runs the coverage check with that many design runs held out as truths, by default with the posterior's own
+    particles and generations (the check then tests the inference that is reported)."""
+    coverage_population = population if coverage_population is None else coverage_population
+    coverage_generations = generations if coverage_generations is None else coverage_generations
     base = load_scenario(scenario, overrides)
     priors.check(base)
     if design < min_design(len(priors.names)):
@@ -198,6 +202,8 @@ def fit_posterior(scenario, targets: TargetSet, priors: Priors, *, design: int =
                 "temperatures": sample.temperatures, "reached_posterior": sample.reached_posterior,
                 "effective_sample_size": sample.ess, "particles": len(sample.weight)},
         "coverage": None if cov is None else {"truths": len(cov.ranks), "passed": cov.passed,
+                                              "particles": coverage_population,
+                                              "generations": coverage_generations,
                                               "table": cov.table().to_dict(orient="records")},
         "seconds": seconds}, indent=1, default=float))
     return PosteriorFit(folder, posterior, summary, fit, checks_table, sample, cov, seconds)

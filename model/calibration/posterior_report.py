@@ -54,8 +54,9 @@ def render(folder: str | Path) -> str:
     cov = m.get("coverage")
     if cov:
         t = pd.DataFrame(cov["table"])
-        lines += [f"\n## Coverage (simulation-based calibration, {cov['truths']} held-out runs as truths): "
-                  f"{'passed' if cov['passed'] else 'FAILED'}\n",
+        particles = f", ABC-SMC with {cov['particles']} particles each" if cov.get("particles") else ""
+        lines += [f"\n## Coverage (simulation-based calibration, {cov['truths']} held-out runs as truths"
+                  f"{particles}): {'passed' if cov['passed'] else 'FAILED'}\n",
                   _table(t.assign(covered_50=t.covered_50.map("{:.0%}".format),
                                   covered_90=t.covered_90.map("{:.0%}".format)))]
     return "\n".join(lines)

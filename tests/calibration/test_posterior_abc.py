@@ -155,6 +155,7 @@ def test_calibrate_abc_end_to_end_writes_a_posterior_that_compare_reads_and_resu
     manifest = json.loads((out / "calibration.json").read_text())
     assert manifest["abc"]["reached_posterior"] and manifest["state"] == "done"
     assert "member_aov_ratio" in manifest["left_out"] and manifest["coverage"]["truths"] == 3
+    assert manifest["coverage"]["particles"] == 40                  # the check runs the reported inference
     assert set(pd.read_csv(out / "fit.csv")["role"]) >= {"data", "weight 0"}
     assert (out / "calibrated.yaml").read_text().startswith("# Written by `ptsim calibrate`: the input scenario "
                                                              "with the posterior medians")
